@@ -1,0 +1,77 @@
+"""lcai: life-cycle assessment of AI (energy, carbon and water, from manufacturing
+to every request served).
+
+>>> import lcai
+>>> result = lcai.assess_file("examples/bloom-176b.yaml")  # doctest: +SKIP
+>>> round(result.total.co2e_kg / 1000, 1)  # doctest: +SKIP
+50.5
+
+Importing lcai reads no file and loads no table; everything is lazy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Assessment",
+    "DataError",
+    "LcaiError",
+    "Plan",
+    "Result",
+    "SpecError",
+    "UnitError",
+    "UnknownKeyError",
+    "__version__",
+    "assess",
+    "assess_file",
+    "evaluate",
+    "load_assessment",
+    "parse_quantity",
+    "plan_file",
+    "resolve",
+]
+
+_LAZY = {
+    "Assessment": "lcai.spec",
+    "Plan": "lcai.plan",
+    "evaluate": "lcai.plan",
+    "Result": "lcai.result",
+    "assess": "lcai.assess",
+    "assess_file": "lcai.assess",
+    "plan_file": "lcai.assess",
+    "load_assessment": "lcai.loader",
+    "resolve": "lcai.resolve",
+    "parse_quantity": "lcai.units",
+    "DataError": "lcai.errors",
+    "LcaiError": "lcai.errors",
+    "SpecError": "lcai.errors",
+    "UnitError": "lcai.errors",
+    "UnknownKeyError": "lcai.errors",
+}
+
+if TYPE_CHECKING:
+    from lcai.assess import assess, assess_file, plan_file
+    from lcai.errors import DataError, LcaiError, SpecError, UnitError, UnknownKeyError
+    from lcai.loader import load_assessment
+    from lcai.plan import Plan, evaluate
+    from lcai.resolve import resolve
+    from lcai.result import Result
+    from lcai.spec import Assessment
+    from lcai.units import parse_quantity
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lcai' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,42 @@
+"""Assess an AI model's life cycle: the one-call entry points of the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lcai.errors import SpecError
+from lcai.loader import _yaml_line, load_assessment, parse_assessment
+from lcai.plan import Plan, evaluate
+from lcai.resolve import resolve
+from lcai.result import Result, build_result
+from lcai.spec import Assessment
+
+__all__ = ["assess", "assess_file", "plan_file"]
+
+
+def assess(spec: Assessment | dict[str, Any]) -> Result:
+    """Assess an :class:`Assessment` (or a dict of the same fields)."""
+    if not isinstance(spec, Assessment):
+        spec = parse_assessment(spec)
+    plan = resolve(spec)
+    return build_result(plan, evaluate(plan))
+
+
+def plan_file(path: str | Path) -> Plan:
+    """Load and resolve an assessment file into a :class:`Plan` (for sampling)."""
+    spec = load_assessment(path)
+    try:
+        return resolve(spec)
+    except SpecError as exc:
+        line = None
+        p = Path(path)
+        if p.suffix.lower() in (".yaml", ".yml"):
+            line = _yaml_line(p.read_text(encoding="utf-8"), exc.path)
+        raise exc.located(file=str(path), line=line) from None
+
+
+def assess_file(path: str | Path) -> Result:
+    """Load, validate and assess an assessment file (YAML or TOML)."""
+    plan = plan_file(path)
+    return build_result(plan, evaluate(plan))

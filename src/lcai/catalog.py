@@ -1,0 +1,302 @@
+"""The packaged, cited data catalog: tables of factors and their bibliography.
+
+Tables are tidy CSVs (``key,label,quantity,value,unit,year,source_id,note``)
+under ``lcai/data/tables`` with a YAML description beside each; the
+bibliography is the union of ``lcai/data/sources/*.yaml``. Nothing is read at
+import: the first lookup loads a table and caches it.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from lcai.errors import DataError, UnknownKeyError
+from lcai.units import convert
+
+__all__ = [
+    "Factor",
+    "Row",
+    "Source",
+    "Table",
+    "bibliography",
+    "format_citation",
+    "source",
+    "table",
+    "table_names",
+]
+
+_COLUMNS = ("key", "label", "quantity", "value", "unit", "year", "source_id", "note")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a catalog table, as written in the CSV."""
+
+    key: str
+    label: str
+    quantity: str
+    value: float
+    unit: str
+    year: int
+    source_id: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A catalog value converted to the unit the caller asked for, with provenance."""
+
+    value: float
+    unit: str
+    table: str
+    key: str
+    quantity: str
+    year: int
+    source_id: str
+    note: str = ""
+
+    @property
+    def ref(self) -> str:
+        """Short provenance string: ``table:key.quantity (source_id, year)``."""
+        return f"{self.table}:{self.key}.{self.quantity} ({self.source_id}, {self.year})"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One bibliography entry."""
+
+    id: str
+    title: str
+    authors: str = ""
+    year: int | None = None
+    venue: str = ""
+    url: str = ""
+    note: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[\s_\-./()]+", "", name.lower())
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    """A loaded catalog table."""
+
+    name: str
+    description: str
+    version: str
+    licence: str
+    quantities: Mapping[str, Mapping[str, str]]
+    rows: tuple[Row, ...]
+    aliases: Mapping[str, str]
+
+    def keys(self) -> list[str]:
+        """The table's keys, in file order, without repeats."""
+        return list(dict.fromkeys(r.key for r in self.rows))
+
+    def label(self, key: str) -> str:
+        """Human-readable label of ``key``."""
+        k = self.resolve(key)
+        return next(r.label for r in self.rows if r.key == k)
+
+    def _index(self) -> dict[str, str]:
+        idx: dict[str, str] = {}
+        for r in self.rows:
+            idx.setdefault(_normalise(r.key), r.key)
+        for r in self.rows:
+            if r.label:
+                idx.setdefault(_normalise(r.label), r.key)
+        for alias, key in self.aliases.items():
+            idx.setdefault(_normalise(alias), key)
+        return idx
+
+    def resolve(self, name: str, kind: str | None = None) -> str:
+        """The key ``name`` stands for (exact key, label or alias, ignoring case and
+        separators), or :class:`UnknownKeyError` with the closest matches."""
+        keys = self.keys()
+        if name in keys:
+            return name
+        idx = _index_cache(self)
+        norm = _normalise(name)
+        if norm in idx:
+            return idx[norm]
+        candidates = keys + [a for a in self.aliases if self.aliases[a] in keys]
+        close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
+        if not close:
+            close = [
+                keys[i]
+                for i, k in enumerate(_normalise(k) for k in keys)
+                if norm and (norm in k or k in norm)
+            ][:3]
+        raise UnknownKeyError(name, kind or f"{self.name} key", close)
+
+    def has(self, key: str, quantity: str) -> bool:
+        """Whether ``key`` (resolved) has a row for ``quantity``."""
+        try:
+            k = self.resolve(key)
+        except UnknownKeyError:
+            return False
+        return any(r.key == k and r.quantity == quantity for r in self.rows)
+
+    def row(self, key: str, quantity: str, *, kind: str | None = None) -> Row:
+        """The row for ``key`` and ``quantity``."""
+        k = self.resolve(key, kind)
+        for r in self.rows:
+            if r.key == k and r.quantity == quantity:
+                return r
+        have = sorted({r.quantity for r in self.rows if r.key == k})
+        raise UnknownKeyError(f"{k}.{quantity}", f"{self.name} quantity", have)
+
+    def factor(self, key: str, quantity: str, unit: str, *, kind: str | None = None) -> Factor:
+        """The value of ``key``'s ``quantity`` converted to ``unit``, with its provenance."""
+        r = self.row(key, quantity, kind=kind)
+        return Factor(
+            value=convert(r.value, r.unit, unit),
+            unit=unit,
+            table=self.name,
+            key=r.key,
+            quantity=r.quantity,
+            year=r.year,
+            source_id=r.source_id,
+            note=r.note,
+        )
+
+    def filter(self, **criteria: str) -> Iterator[Row]:
+        """Rows whose columns equal (case-insensitively) the given values."""
+        for r in self.rows:
+            if all(str(getattr(r, c)).lower() == v.lower() for c, v in criteria.items()):
+                yield r
+
+
+@cache
+def _index_cache(t: Table) -> dict[str, str]:
+    return t._index()
+
+
+def _data_dir() -> Any:
+    return resources.files("lcai") / "data"
+
+
+@cache
+def table_names() -> tuple[str, ...]:
+    """Names of the packaged tables."""
+    d = _data_dir() / "tables"
+    return tuple(sorted(p.name[:-4] for p in d.iterdir() if p.name.endswith(".csv")))
+
+
+def _parse_rows(name: str, text: str) -> tuple[Row, ...]:
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != _COLUMNS:
+        raise DataError(
+            f"table {name}: header must be {','.join(_COLUMNS)}, got {reader.fieldnames}"
+        )
+    rows = []
+    for line_no, rec in enumerate(reader, start=2):
+        try:
+            rows.append(
+                Row(
+                    key=rec["key"].strip(),
+                    label=(rec["label"] or "").strip(),
+                    quantity=rec["quantity"].strip(),
+                    value=float(rec["value"]),
+                    unit=rec["unit"].strip(),
+                    year=int(rec["year"]),
+                    source_id=rec["source_id"].strip(),
+                    note=(rec["note"] or "").strip(),
+                )
+            )
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise DataError(f"table {name}, line {line_no}: {exc}") from None
+    return tuple(rows)
+
+
+@cache
+def table(name: str) -> Table:
+    """Load (once) and return the packaged table ``name``."""
+    import yaml  # local: keeps `import lcai` free of file reads and heavy imports
+
+    if name not in table_names():
+        close = difflib.get_close_matches(name, table_names(), n=3)
+        raise UnknownKeyError(name, "table", close)
+    d = _data_dir() / "tables"
+    rows = _parse_rows(name, (d / f"{name}.csv").read_text(encoding="utf-8"))
+    meta_path = d / f"{name}.yaml"
+    meta: dict[str, Any] = {}
+    if meta_path.is_file():
+        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
+    return Table(
+        name=name,
+        description=str(meta.get("description", "")).strip(),
+        version=str(meta.get("version", "")),
+        licence=str(meta.get("licence", "")),
+        quantities=meta.get("quantities") or {},
+        rows=rows,
+        aliases={str(k): str(v) for k, v in (meta.get("aliases") or {}).items()},
+    )
+
+
+@cache
+def bibliography() -> Mapping[str, Source]:
+    """Every source of the packaged data, keyed by ``source_id``."""
+    import yaml
+
+    out: dict[str, Source] = {}
+    d = _data_dir() / "sources"
+    for p in sorted(d.iterdir(), key=lambda p: p.name):
+        if not p.name.endswith(".yaml"):
+            continue
+        entries = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        for sid, e in entries.items():
+            if sid in out:
+                raise DataError(f"source id {sid!r} is defined twice (second in {p.name})")
+            e = dict(e or {})
+            year = e.pop("year", None)
+            out[sid] = Source(
+                id=sid,
+                title=str(e.pop("title", "")),
+                authors=str(e.pop("authors", "")),
+                year=int(year) if year is not None else None,
+                venue=str(e.pop("venue", "")),
+                url=str(e.pop("url", "")),
+                note=str(e.pop("note", "")),
+                extra=e,
+            )
+    return out
+
+
+def source(source_id: str) -> Source:
+    """The bibliography entry ``source_id`` (with suggestions when unknown)."""
+    bib = bibliography()
+    if source_id in bib:
+        return bib[source_id]
+    raise UnknownKeyError(
+        source_id, "source", difflib.get_close_matches(source_id, list(bib), n=3, cutoff=0.4)
+    )
+
+
+def format_citation(s: Source) -> str:
+    """One-line citation: ``Authors (year). Title. Venue. URL``."""
+    parts = []
+    head = s.authors or ""
+    if s.year:
+        head = f"{head} ({s.year})" if head else f"({s.year})"
+    if head:
+        parts.append(head)
+    parts.append(s.title)
+    if s.venue:
+        parts.append(s.venue)
+    if s.url:
+        parts.append(s.url)
+    text = ". ".join(p.rstrip(".") for p in parts if p) + "."
+    if s.note:
+        text += f" [{s.note}]"
+    return text

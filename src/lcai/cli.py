@@ -1,0 +1,365 @@
+"""The `lcai` command line: a thin shell over the library.
+
+Every error the library raises on bad input is printed as one line and exits
+with status 2; the CLI never shows a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from lcai.result import Result
+
+app = typer.Typer(
+    name="lcai",
+    help="Life-cycle assessment of AI: energy, carbon and water, from manufacturing to usage.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="See the packaged, cited data.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+PHASE_NAMES = ("manufacturing", "training", "annotation", "usage")
+
+
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename: never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        write_atomic(output, text if text.endswith("\n") else text + "\n")
+
+
+def _fmt(value: float, unit: str) -> str:
+    """Readable magnitude: 433196 kWh -> '433,196 kWh'; 24690 kg -> '24.69 t'."""
+    v = abs(value)
+    if unit == "kg" and v >= 1000:
+        return f"{value / 1000:,.2f} t"
+    if unit == "L" and v >= 1e6:
+        return f"{value / 1e6:,.3f} million L"
+    if unit == "kWh" and v >= 1e6:
+        return f"{value / 1000:,.0f} MWh"
+    if v == 0:
+        return f"0 {unit}"
+    if v >= 100:
+        return f"{value:,.0f} {unit}"
+    if v >= 1:
+        return f"{value:,.2f} {unit}"
+    return f"{value:.3g} {unit}"
+
+
+def _share(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def render_result(res: Result, console: Console, *, verbose: bool = False) -> None:
+    """Print a result as tables: phases x impacts, equivalences, assumptions."""
+    from rich.table import Table
+
+    from lcai.equivalences import equivalences
+
+    market = res.total.co2e_market_kg is not None
+    t = Table(title=f"{res.name} — {res.functional_unit}", title_justify="left")
+    t.add_column("phase")
+    for col in ("energy", "share", "carbon (location)", "share"):
+        t.add_column(col, justify="right")
+    if market:
+        t.add_column("carbon (market)", justify="right")
+    t.add_column("water", justify="right")
+    t.add_column("share", justify="right")
+    rows = [(ph, res.phases[ph]) for ph in PHASE_NAMES]
+    if res.unallocated is not None:
+        rows.append(("unallocated", res.unallocated))
+    for name, ph in rows:
+        imp = ph.impact
+        if not ph.items:
+            continue
+        cells = [
+            name,
+            _fmt(imp.energy_kwh, "kWh"),
+            _share(imp.energy_kwh, res.total.energy_kwh),
+            _fmt(imp.co2e_kg, "kg"),
+            _share(imp.co2e_kg, res.total.co2e_kg),
+        ]
+        if market:
+            cells.append(_fmt(imp.co2e_market_kg or 0.0, "kg"))
+        cells += [_fmt(imp.water_l, "L"), _share(imp.water_l, res.total.water_l)]
+        t.add_row(*cells)
+    tot = res.total
+    cells = ["total", _fmt(tot.energy_kwh, "kWh"), "", _fmt(tot.co2e_kg, "kg"), ""]
+    if market:
+        cells.append(_fmt(tot.co2e_market_kg or 0.0, "kg"))
+    cells += [_fmt(tot.water_l, "L"), ""]
+    t.add_row(*cells, style="bold")
+    console.print(t)
+    if res.functional_unit != "the whole life cycle":
+        lc = res.life_cycle
+        console.print(
+            f"Life cycle: {_fmt(lc.energy_kwh, 'kWh')}, {_fmt(lc.co2e_kg, 'kg')} CO2e, "
+            f"{_fmt(lc.water_l, 'L')} water over {res.divisor:,.6g} functional units."
+        )
+    eq = equivalences(res.life_cycle)
+    if eq:
+        console.print("Equivalent to (life cycle):")
+        for e in eq:
+            console.print(f"  = {e.value:,.3g} {e.what} [{e.source_id}, {e.year}]")
+    items = Table(title="Line items", title_justify="left", show_lines=False)
+    for col, just in (("phase", "left"), ("item", "left"), ("method", "left")):
+        items.add_column(col, justify=just)  # type: ignore[arg-type]
+    for col in ("energy", "carbon", "water"):
+        items.add_column(col, justify="right")
+    for it in res.items:
+        items.add_row(
+            it.phase,
+            it.name,
+            it.method,
+            _fmt(it.energy_kwh, "kWh"),
+            _fmt(it.co2e_kg, "kg"),
+            _fmt(it.water_l, "L"),
+        )
+    console.print(items)
+    if res.warnings:
+        for w in res.warnings:
+            console.print(f"[yellow]warning:[/yellow] {w}")
+    shown = res.assumptions if verbose else res.assumptions[:12]
+    if shown:
+        console.print(f"Assumptions ({len(res.assumptions)}; every value the file did not state):")
+        for a in shown:
+            console.print(f"  - {a}", soft_wrap=True)
+        if len(shown) < len(res.assumptions):
+            console.print(f"  ... {len(res.assumptions) - len(shown)} more (--verbose)")
+
+
+@app.command()
+def assess(
+    file: Annotated[Path, typer.Argument(help="Assessment file (.yaml or .toml).")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the JSON result.")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print the line items as CSV.")] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead.")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="All assumptions.")] = False,
+) -> None:
+    """Assess FILE: energy, carbon and water per phase and in total."""
+    from lcai.assess import assess_file
+
+    if json_out and csv_out:
+        raise typer.BadParameter("choose one of --json and --csv")
+    res = assess_file(file)
+    if json_out:
+        _emit(res.to_json(), output)
+    elif csv_out:
+        _emit(res.items_csv(), output)
+    elif output is not None:
+        import io
+
+        from rich.console import Console
+
+        console = Console(record=True, width=120, file=io.StringIO())
+        render_result(res, console, verbose=verbose)
+        _emit(console.export_text(), output)
+    else:
+        render_result(res, _console(), verbose=verbose)
+
+
+@app.command()
+def compare(
+    files: Annotated[list[Path], typer.Argument(help="Two or more assessment files.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """Compare assessments side by side (phases and totals)."""
+    import json
+
+    from rich.table import Table
+
+    from lcai.assess import assess_file
+
+    results = [assess_file(f) for f in files]
+    if json_out:
+        _emit(json.dumps([r.to_dict() for r in results], indent=2), None)
+        return
+    t = Table(title="Comparison", title_justify="left")
+    t.add_column("")
+    for r in results:
+        t.add_column(f"{r.name}\n({r.functional_unit})", justify="right")
+    for q, unit, label in (
+        ("energy_kwh", "kWh", "energy"),
+        ("co2e_kg", "kg", "carbon"),
+        ("water_l", "L", "water"),
+    ):
+        for ph in PHASE_NAMES:
+            t.add_row(
+                f"{label}: {ph}", *[_fmt(getattr(r.phases[ph].impact, q), unit) for r in results]
+            )
+        t.add_row(f"{label}: total", *[_fmt(getattr(r.total, q), unit) for r in results],
+                  style="bold")  # fmt: skip
+    base = results[0].total.co2e_kg
+    if base:
+        t.add_row(
+            "carbon vs first", *[f"{r.total.co2e_kg / base:.3g}x" for r in results], style="dim"
+        )
+    _console().print(t)
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
+) -> None:
+    """Print the JSON Schema of the assessment file."""
+    import json
+
+    from lcai.spec import Assessment
+
+    _emit(json.dumps(Assessment.model_json_schema(), indent=2), output)
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """List the packaged tables."""
+    from rich.table import Table
+
+    from lcai import catalog
+
+    t = Table(title="lcai data tables", title_justify="left")
+    for col in ("table", "rows", "keys", "version", "description"):
+        t.add_column(col, overflow="fold")
+    for name in catalog.table_names():
+        tab = catalog.table(name)
+        t.add_row(
+            name, str(len(tab.rows)), str(len(tab.keys())), tab.version,
+            tab.description.split(". ")[0][:90],
+        )  # fmt: skip
+    _console().print(t)
+
+
+@data_app.command("show")
+def data_show(
+    table: Annotated[str, typer.Argument(help="Table name (see `lcai data list`).")],
+    filter_: Annotated[
+        list[str] | None,
+        typer.Option("--filter", "-f", help="COLUMN=VALUE, e.g. key=FR or quantity=tdp."),
+    ] = None,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV.")] = False,
+) -> None:
+    """Show a table's rows (optionally filtered), with units, years and sources."""
+    from lcai import catalog
+    from lcai.errors import SpecError
+
+    tab = catalog.table(table)
+    criteria: dict[str, str] = {}
+    for f in filter_ or []:
+        if "=" not in f:
+            raise SpecError(f"--filter expects COLUMN=VALUE, got {f!r}")
+        col, val = f.split("=", 1)
+        if col not in ("key", "label", "quantity", "unit", "year", "source_id"):
+            raise SpecError(f"--filter: unknown column {col!r} (key, label, quantity, year, ...)")
+        if col == "key":
+            val = tab.resolve(val)
+        criteria[col] = val
+    rows = list(tab.filter(**criteria))
+    if csv_out:
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["key", "label", "quantity", "value", "unit", "year", "source_id", "note"])
+        for r in rows:
+            w.writerow([r.key, r.label, r.quantity, r.value, r.unit, r.year, r.source_id, r.note])
+        _emit(buf.getvalue(), None)
+        return
+    from rich.table import Table
+
+    t = Table(title=f"{table}: {len(rows)} rows", title_justify="left", caption=tab.description)
+    for col in ("key", "label", "quantity", "value", "unit", "year", "source"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r.key, r.label, r.quantity, f"{r.value:g}", r.unit, str(r.year), r.source_id)
+    _console().print(t)
+
+
+@data_app.command("cite")
+def data_cite(
+    source_id: Annotated[str, typer.Argument(help="A source id (see the 'source' column).")],
+) -> None:
+    """Print the full reference of a source, and which rows use it."""
+    from lcai import catalog
+
+    s = catalog.source(source_id)
+    console = _console()
+    console.print(catalog.format_citation(s), soft_wrap=True)
+    n = 0
+    for name in catalog.table_names():
+        used = [r for r in catalog.table(name).rows if r.source_id == s.id]
+        if used:
+            n += len(used)
+            console.print(f"  used by {len(used)} row(s) of {name}")
+    if not n:
+        console.print("  (not used by any packaged row)")
+
+
+@app.command()
+def version() -> None:
+    """Print lcai's version."""
+    from lcai import __version__
+
+    _emit(__version__, None)
+
+
+def main() -> None:
+    """Entry point: run the app, turning lcai errors into one message and exit 2."""
+    from lcai.errors import LcaiError
+
+    try:
+        rc = app(standalone_mode=False)
+    except LcaiError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(1)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    if isinstance(rc, int) and rc:
+        sys.exit(rc)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Read an assessment file (YAML or TOML) into a validated :class:`Assessment`.
+
+Every problem becomes one :class:`SpecError` naming the file, the line where
+known and the field path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from lcai.errors import SpecError
+from lcai.spec import Assessment
+
+__all__ = ["load_assessment", "parse_assessment"]
+
+
+def _yaml_line(text: str, path: Sequence[str | int]) -> int | None:
+    """1-based line of the node at ``path`` in a YAML document (closest existing parent)."""
+    import yaml
+
+    try:
+        node: Any = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            found = None
+            for k, v in node.value:
+                if k.value == part:
+                    found = (k, v)
+                    break
+            if found is None:
+                break
+            line = found[0].start_mark.line + 1
+            node = found[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _clean_message(msg: str) -> str:
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+    return msg
+
+
+def _friendly(err: Mapping[str, Any]) -> str:
+    kind = err.get("type", "")
+    msg = _clean_message(str(err.get("msg", "")))
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling; `lcai schema` lists every field)"
+    if kind == "missing":
+        return "required field is missing"
+    if kind in ("float_parsing", "float_type"):
+        return f"expected a number, got {err.get('input')!r}"
+    if kind in ("less_than_equal", "greater_than_equal", "greater_than", "less_than"):
+        return f"{msg}, got {err.get('input')!r}"
+    if kind == "literal_error":
+        return f"{msg}, got {err.get('input')!r}"
+    if kind == "model_type" or kind == "dict_type":
+        return f"expected a mapping of fields, got {err.get('input')!r}"
+    return msg
+
+
+def parse_assessment(
+    data: Any, *, file: str | None = None, text: str | None = None
+) -> Assessment:
+    """Validate already-parsed data (a dict) into an :class:`Assessment`."""
+    from pydantic import ValidationError
+
+    if not isinstance(data, dict):
+        raise SpecError(
+            "expected a mapping of fields at the top level (name, training, ...)", file=file
+        )
+    try:
+        return Assessment.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        # Prefer the deepest, most specific error; tagged-union noise is skipped.
+        first = max(errors, key=lambda e: len(e.get("loc", ())))
+        path = tuple(p for p in first.get("loc", ()) if not str(p).startswith("function-"))
+        line = _yaml_line(text, path) if text is not None else None
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise SpecError(_friendly(first) + more, file=file, path=path, line=line) from None
+
+
+def load_assessment(path: str | Path) -> Assessment:
+    """Read and validate an assessment file (``.yaml``/``.yml`` or ``.toml``)."""
+    p = Path(path)
+    name = str(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("file does not exist", file=name) from None
+    except IsADirectoryError:
+        raise SpecError("is a directory, expected an assessment file", file=name) from None
+    except UnicodeDecodeError:
+        raise SpecError("is not a UTF-8 text file", file=name) from None
+    except OSError as exc:
+        raise SpecError(f"cannot be read: {exc.strerror}", file=name) from None
+    if p.suffix.lower() == ".toml":
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SpecError(f"malformed TOML: {exc}", file=name) from None
+        return parse_assessment(data, file=name)
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = mark.line + 1 if mark is not None else None
+        raise SpecError(f"malformed YAML: {problem}", file=name, line=line) from None
+    if data is None:
+        raise SpecError("the file is empty", file=name)
+    return parse_assessment(data, file=name, text=text)

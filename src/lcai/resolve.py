@@ -1,0 +1,1015 @@
+"""Turn a validated :class:`Assessment` into a :class:`Plan`.
+
+This is where the file's silences are filled in from the catalog: every value
+not in the file becomes a parameter with status ``table``, ``default`` or
+``derived`` and a source, and so appears in the result's assumptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from lcai import catalog
+from lcai import model as m
+from lcai.errors import SpecError, UnknownKeyError
+from lcai.model._types import Num
+from lcai.plan import ItemPlan, Param, Params, Plan, Status
+from lcai.spec import (
+    Accelerators,
+    Annotation,
+    Assessment,
+    Component,
+    Facility,
+    Grid,
+    Manufacturing,
+    Network,
+    PowerDraw,
+    Reported,
+    Training,
+    Usage,
+)
+
+__all__ = ["resolve"]
+
+Fn = Callable[[Params], Num]
+_H_PER_YEAR = 8760.0
+
+
+@dataclass(frozen=True)
+class _Supply:
+    """Parameter keys of a phase's electricity supply and facility."""
+
+    grid: str
+    ewif: str
+    market: Fn
+    pue: str | None
+    wue: str | None
+    sources: tuple[str, ...]
+
+
+def _merge(a: Grid | Facility | None, b: Grid | Facility | None) -> dict[str, object]:
+    """Field-wise merge: phase values (a) over the assessment's defaults (b)."""
+    out: dict[str, object] = {}
+    for obj in (b, a):
+        if obj is not None:
+            out.update({k: v for k, v in obj.model_dump().items() if v is not None})
+    return out
+
+
+class _Resolver:
+    def __init__(self, spec: Assessment) -> None:
+        self.spec = spec
+        self.params: dict[str, Param] = {}
+        self.items: list[ItemPlan] = []
+        self.warnings: list[str] = []
+        self.has_market = False
+        self.accel_hours: Fn | None = None
+        self.accel_count: str | None = None
+        self.training_duration: Fn | None = None
+
+    # --- parameters -------------------------------------------------------
+    def add(
+        self,
+        name: str,
+        value: float,
+        unit: str,
+        status: Status,
+        source: str | None = None,
+        note: str = "",
+    ) -> str:
+        self.params[name] = Param(name, float(value), unit, status, source, note)
+        return name
+
+    def user(self, name: str, value: float, unit: str, note: str = "") -> str:
+        return self.add(name, value, unit, "user", None, note)
+
+    def factor(
+        self,
+        name: str,
+        table: str,
+        key: str,
+        quantity: str,
+        unit: str,
+        *,
+        path: Sequence[str | int],
+        kind: str,
+        status: Status = "table",
+        note: str = "",
+    ) -> str:
+        f = self.lookup(table, key, quantity, unit, path=path, kind=kind)
+        text = f"{f.table}:{f.key}.{f.quantity}"
+        if note:
+            text = f"{note}; {text}"
+        return self.add(name, f.value, unit, status, f.source_id, text)
+
+    def lookup(
+        self,
+        table: str,
+        key: str,
+        quantity: str,
+        unit: str,
+        *,
+        path: Sequence[str | int],
+        kind: str,
+    ) -> catalog.Factor:
+        try:
+            return catalog.table(table).factor(key, quantity, unit, kind=kind)
+        except UnknownKeyError as exc:
+            raise SpecError(str(exc), path=path) from None
+
+    def resolve_key(self, table: str, name: str, *, path: Sequence[str | int], kind: str) -> str:
+        try:
+            return catalog.table(table).resolve(name, kind)
+        except UnknownKeyError as exc:
+            raise SpecError(str(exc), path=path) from None
+
+    def sources_of(self, keys: Sequence[str]) -> tuple[str, ...]:
+        out = [self.params[k].source for k in keys if k in self.params]
+        return tuple(dict.fromkeys(s for s in out if s))
+
+    # --- supply -----------------------------------------------------------
+    def supply(self, phase: str, grid: Grid | None, facility: Facility | None) -> _Supply:
+        g = _merge(grid, self.spec.grid)
+        region = g.get("region")
+        region_key: str | None = None
+        path: tuple[str | int, ...] = (phase, "grid", "region")
+        if grid is None or grid.region is None:
+            path = ("grid", "region")
+        if isinstance(region, str):
+            region_key = self.resolve_key("grid_intensity", region, path=path, kind="grid region")
+        pre = f"{phase}.grid"
+        if "co2e_intensity" in g:
+            grid_key = self.user(f"{pre}.co2e_intensity", float(g["co2e_intensity"]), "kg/kWh")  # type: ignore[arg-type]
+        elif region_key is not None:
+            grid_key = self.factor(
+                f"{pre}.co2e_intensity",
+                "grid_intensity",
+                region_key,
+                "co2e_intensity",
+                "kg/kWh",
+                path=path,
+                kind="grid region",
+            )
+        else:
+            grid_key = self.factor(
+                f"{pre}.co2e_intensity",
+                "grid_intensity",
+                "WORLD",
+                "co2e_intensity",
+                "kg/kWh",
+                path=path,
+                kind="grid region",
+                status="default",
+                note="no grid region given: world average",
+            )
+            self.warnings.append(
+                f"{phase}: no grid region or carbon intensity given; using the world average "
+                "(set grid.region)"
+            )
+        if "water_intensity" in g:
+            ewif_key = self.user(f"{pre}.water_intensity", float(g["water_intensity"]), "L/kWh")  # type: ignore[arg-type]
+        else:
+            ewif_key = self._ewif(pre, region_key, path)
+        market = self._market(pre, g, grid_key)
+        pue_key = wue_key = None
+        if facility is not None or phase in ("training", "usage"):
+            pue_key, wue_key = self._facility(phase, facility)
+        keys = [grid_key, ewif_key] + [k for k in (pue_key, wue_key) if k]
+        return _Supply(grid_key, ewif_key, market, pue_key, wue_key, self.sources_of(keys))
+
+    def _ewif(self, pre: str, region_key: str | None, path: Sequence[str | int]) -> str:
+        water = catalog.table("electricity_water")
+        candidates = []
+        if region_key is not None:
+            candidates.append(region_key)
+            if "-" in region_key and ":" not in region_key:
+                candidates.append(region_key.split("-")[0])
+        for i, key in enumerate(candidates):
+            if water.has(key, "water_consumption"):
+                status: Status = "table" if i == 0 else "default"
+                note = "" if i == 0 else f"no figure for {region_key}: country average"
+                return self.factor(
+                    f"{pre}.water_intensity",
+                    "electricity_water",
+                    key,
+                    "water_consumption",
+                    "L/kWh",
+                    path=path,
+                    kind="region",
+                    status=status,
+                    note=note,
+                )
+        return self.factor(
+            f"{pre}.water_intensity",
+            "electricity_water",
+            "WORLD",
+            "water_consumption",
+            "L/kWh",
+            path=path,
+            kind="region",
+            status="default",
+            note=f"no water figure for {region_key or 'an unstated region'}: world average",
+        )
+
+    def _market(self, pre: str, g: dict[str, object], grid_key: str) -> Fn:
+        if g.get("contract_intensity") is None and g.get("renewable_share") is None:
+            return lambda p: p[grid_key]
+        self.has_market = True
+        if g.get("renewable_share") is not None:
+            share = self.user(f"{pre}.contract_share", float(g["renewable_share"]), "1")  # type: ignore[arg-type]
+            contract = self.add(
+                f"{pre}.contract_intensity",
+                0.0,
+                "kg/kWh",
+                "derived",
+                None,
+                "renewable contracts count as 0 gCO2e/kWh (GHG Protocol Scope 2, market-based)",
+            )
+        else:
+            contract = self.user(
+                f"{pre}.contract_intensity",
+                float(g["contract_intensity"]),  # type: ignore[arg-type]
+                "kg/kWh",
+            )
+            cs = g.get("contract_share")
+            if cs is None:
+                share = self.add(
+                    f"{pre}.contract_share", 1.0, "1", "default", None, "contract covers all"
+                )
+            else:
+                share = self.user(f"{pre}.contract_share", float(cs), "1")  # type: ignore[arg-type]
+        if g.get("residual_intensity") is not None:
+            residual = self.user(
+                f"{pre}.residual_intensity",
+                float(g["residual_intensity"]),  # type: ignore[arg-type]
+                "kg/kWh",
+            )
+        else:
+            residual = grid_key
+            self.warnings.append(
+                f"{pre}: no residual-mix factor given; the uncovered share uses the "
+                "location-based factor"
+            )
+        return lambda p: m.market_intensity_kg_per_kwh(p[residual], p[contract], p[share])
+
+    def _facility(self, phase: str, facility: Facility | None) -> tuple[str, str]:
+        f = _merge(facility, self.spec.facility)
+        pre = f"{phase}.facility"
+        path: tuple[str | int, ...] = (phase, "facility")
+        keys: list[tuple[str, str]] = []
+        if isinstance(f.get("operator"), str):
+            op = str(f["operator"])
+            k = op if op.startswith("operator:") else f"operator:{op}"
+            keys.append((self.resolve_key("facility", k, path=(*path, "operator"), kind="operator"), "operator"))
+        if isinstance(f.get("cooling"), str):
+            keys.append((f"cooling:{f['cooling']}", "cooling"))
+        keys.append(("industry_average", "default"))
+        out: list[str] = []
+        for q, unit in (("pue", "1"), ("wue", "L/kWh")):
+            if q in f:
+                out.append(self.user(f"{pre}.{q}", float(f[q]), unit))  # type: ignore[arg-type]
+                continue
+            fac = catalog.table("facility")
+            for key, why in keys:
+                if fac.has(key, q):
+                    status: Status = "default" if why == "default" else "table"
+                    note = f"no {q.upper()} given: industry average" if why == "default" else ""
+                    out.append(
+                        self.factor(
+                            f"{pre}.{q}", "facility", key, q, unit,
+                            path=path, kind="facility", status=status, note=note,
+                        )
+                    )
+                    break
+            else:  # pragma: no cover - the packaged table has industry averages
+                raise SpecError(f"no {q} for this facility in the catalog", path=path)
+        return out[0], out[1]
+
+    # --- item builders ------------------------------------------------------
+    def dc_item(
+        self,
+        name: str,
+        phase: str,
+        method: str,
+        it_energy: Fn,
+        s: _Supply,
+        inputs: Sequence[str],
+        note: str = "",
+    ) -> ItemPlan:
+        """An IT load inside a data center: on-site and off-site water, grid carbon."""
+        wue = s.wue
+        assert wue is not None
+
+        def water_on(p: Params) -> Num:
+            return m.onsite_water_l(it_energy(p), p[wue])
+
+        def water(p: Params) -> Num:
+            e = it_energy(p)
+            return m.onsite_water_l(e, p[wue]) + m.offsite_water_l(e, p[s.ewif])
+
+        return ItemPlan(
+            name=name,
+            phase=phase,
+            method=method,  # type: ignore[arg-type]
+            energy=it_energy,
+            co2e=lambda p: m.co2e_kg(it_energy(p), p[s.grid]),
+            co2e_market=lambda p: m.co2e_kg(it_energy(p), s.market(p)),
+            water=water,
+            water_onsite=water_on,
+            inputs=tuple(inputs) + (s.grid, s.ewif, wue),
+            sources=self.sources_of(list(inputs)) + s.sources,
+            note=note,
+        )
+
+    def grid_item(
+        self, name: str, phase: str, method: str, energy: Fn, s: _Supply, inputs: Sequence[str],
+        note: str = "",
+    ) -> ItemPlan:
+        """Electricity used outside a data center (network, offices): no PUE, no cooling water."""
+        return ItemPlan(
+            name=name,
+            phase=phase,
+            method=method,  # type: ignore[arg-type]
+            energy=energy,
+            co2e=lambda p: m.co2e_kg(energy(p), p[s.grid]),
+            co2e_market=lambda p: m.co2e_kg(energy(p), s.market(p)),
+            water=lambda p: m.offsite_water_l(energy(p), p[s.ewif]),
+            inputs=tuple(inputs) + (s.grid, s.ewif),
+            sources=self.sources_of(list(inputs)) + (s.sources[:2]),
+            note=note,
+        )
+
+    def overhead_item(self, phase: str, it_fns: Sequence[Fn], s: _Supply) -> ItemPlan:
+        pue = s.pue
+        assert pue is not None
+
+        def energy(p: Params) -> Num:
+            total: Num = 0.0
+            for fn in it_fns:
+                total = total + fn(p)
+            return m.facility_overhead_kwh(total, p[pue])
+
+        return ItemPlan(
+            name=f"facility overhead (PUE {self.params[pue].value:g})",
+            phase=phase,
+            method="estimated" if self.params[pue].status != "user" else "given",
+            energy=energy,
+            co2e=lambda p: m.co2e_kg(energy(p), p[s.grid]),
+            co2e_market=lambda p: m.co2e_kg(energy(p), s.market(p)),
+            water=lambda p: m.offsite_water_l(energy(p), p[s.ewif]),
+            inputs=(pue, s.grid, s.ewif),
+            sources=self.sources_of([pue]) + s.sources,
+            note="IT energy x (PUE - 1)",
+        )
+
+    def reported_item(
+        self, phase: str, r: Reported, s: _Supply | None, path: Sequence[str | int]
+    ) -> ItemPlan:
+        pre = f"{phase}.reported"
+        e_key = self.user(f"{pre}.energy", r.energy, "kWh") if r.energy is not None else None
+        if r.co2e is None and (s is None or e_key is None):
+            raise SpecError("a reported result here needs 'co2e'", path=(*path, "co2e"))
+        c_key = self.user(f"{pre}.co2e", r.co2e, "kg") if r.co2e is not None else None
+        cm_key = (
+            self.user(f"{pre}.co2e_market", r.co2e_market, "kg")
+            if r.co2e_market is not None
+            else None
+        )
+        if cm_key is not None:
+            self.has_market = True
+        w_key = self.user(f"{pre}.water", r.water, "L") if r.water is not None else None
+        notes = [f"reported by: {r.source}"]
+        if r.note:
+            notes.append(r.note)
+
+        def energy(p: Params) -> Num:
+            return p[e_key] if e_key else 0.0
+
+        def co2e(p: Params) -> Num:
+            if c_key:
+                return p[c_key]
+            assert s is not None
+            return m.co2e_kg(energy(p), p[s.grid])
+
+        def co2e_market(p: Params) -> Num:
+            if cm_key:
+                return p[cm_key]
+            if c_key or s is None:
+                return co2e(p)
+            return m.co2e_kg(energy(p), s.market(p))
+
+        def water(p: Params) -> Num:
+            if w_key:
+                return p[w_key]
+            if e_key and s is not None:
+                return m.offsite_water_l(energy(p), p[s.ewif])
+            return 0.0
+
+        if e_key is None:
+            notes.append("energy not stated by the source: counted as 0 kWh")
+        if w_key is None and (e_key is None or s is None):
+            notes.append("water not stated by the source: counted as 0 L")
+        elif w_key is None:
+            notes.append("water: off-site only, from the reported energy")
+        inputs = [k for k in (e_key, c_key, cm_key, w_key) if k]
+        return ItemPlan(
+            name=f"reported {phase}" if phase != "unallocated" else "reported total",
+            phase=phase,
+            method="given",
+            energy=energy,
+            co2e=co2e,
+            co2e_market=co2e_market,
+            water=water,
+            inputs=tuple(inputs),
+            sources=(r.source,) + ((s.sources) if (s and c_key is None) else ()),
+            note="; ".join(notes),
+        )
+
+    # --- phases -------------------------------------------------------------
+    def training(self, t: Training) -> None:
+        s = self.supply("training", t.grid, t.facility)
+        if t.reported is not None:
+            self.items.append(self.reported_item("training", t.reported, s, ("training", "reported")))
+            return
+        assert t.accelerators is not None
+        it_fns: list[Fn] = []
+        acc_item, acc_fn = self.accelerators(t.accelerators, s)
+        self.items.append(acc_item)
+        it_fns.append(acc_fn)
+        for label, draw in (("host CPUs", t.cpu), ("storage", t.storage), ("idle", t.idle)):
+            if draw is not None:
+                fld = {"host CPUs": "cpu"}.get(label, label)
+                item, fn = self.power_draw(draw, "training", fld, label, s, self.training_duration)
+                self.items.append(item)
+                it_fns.append(fn)
+        if t.memory is not None:
+            item, fn = self.memory(t, s)
+            self.items.append(item)
+            it_fns.append(fn)
+        self.items.append(self.overhead_item("training", it_fns, s))
+        if t.network is not None:
+            self.items.append(self.network(t.network, "training", s, None))
+
+    def accelerator_key(self, name: str, path: Sequence[str | int]) -> str:
+        return self.resolve_key("accelerators", name, path=path, kind="accelerator")
+
+    def peak(self, key: str, pre: str, path: Sequence[str | int]) -> str:
+        acc = catalog.table("accelerators")
+        q = "peak_dense_bf16" if acc.has(key, "peak_dense_bf16") else "peak_dense_fp16"
+        return self.factor(f"{pre}.peak", "accelerators", key, q, "FLOP/s", path=path, kind="accelerator")
+
+    def mfu(self, key: str | None, pre: str, phase: str, path: Sequence[str | int]) -> str:
+        util = catalog.table("utilisation")
+        family = key.split("-")[0] if key else None
+        candidates = [f"{phase}:{key}", f"{phase}:{family}", phase] if key else [phase]
+        for c in candidates:
+            if util.has(c, "mfu"):
+                return self.factor(
+                    f"{pre}.mfu", "utilisation", c, "mfu", "1", path=path, kind="utilisation",
+                    status="default", note="no utilisation given",
+                )
+        raise SpecError("no default utilisation in the catalog; give 'mfu'", path=path)
+
+    def accelerators(self, a: Accelerators, s: _Supply) -> tuple[ItemPlan, Fn]:
+        pre = "training.accelerators"
+        path: tuple[str | int, ...] = ("training", "accelerators")
+        key = self.accelerator_key(a.type, (*path, "type")) if a.type else None
+        inputs: list[str] = []
+        if a.count is not None:
+            self.accel_count = self.user(f"{pre}.count", a.count, "1")
+            inputs.append(self.accel_count)
+        # accelerator-hours
+        hours: Fn | None = None
+        if a.gpu_hours is not None:
+            hk = self.user(f"{pre}.gpu_hours", a.gpu_hours, "h")
+            hours = lambda p: p[hk]  # noqa: E731
+            inputs.append(hk)
+        elif a.count is not None and a.duration is not None:
+            ck = self.accel_count
+            dk = self.user(f"{pre}.duration", a.duration, "h")
+            assert ck is not None
+            hours = lambda p: p[ck] * p[dk]  # noqa: E731
+            inputs.append(dk)
+        elif a.method == "estimated" or (a.flops is not None or a.model is not None):
+            if a.flops is not None:
+                fk = self.user(f"{pre}.flops", a.flops, "FLOP")
+                flops: Fn = lambda p: p[fk]  # noqa: E731
+                inputs.append(fk)
+            elif a.model is not None and a.tokens is not None:
+                nk = self.user(f"{pre}.active_parameters", a.model.active, "1")
+                tk = self.user(f"{pre}.tokens", a.tokens, "1")
+                flops = lambda p: m.training_flops(p[nk], p[tk])  # noqa: E731
+                inputs += [nk, tk]
+            if a.method == "estimated" or a.energy is None:
+                if a.peak is not None:
+                    pk = self.user(f"{pre}.peak", a.peak, "FLOP/s")
+                elif key is not None:
+                    pk = self.peak(key, pre, (*path, "type"))
+                else:
+                    raise SpecError(
+                        "estimating from compute needs the accelerator 'type' or its 'peak'",
+                        path=(*path, "type"),
+                    )
+                uk = (
+                    self.user(f"{pre}.mfu", a.mfu, "1")
+                    if a.mfu is not None
+                    else self.mfu(key, pre, "training", (*path, "mfu"))
+                )
+                hours = lambda p: m.accelerator_hours_from_flops(flops(p), p[pk], p[uk])  # noqa: E731
+                inputs += [pk, uk]
+        self.accel_hours = hours
+        if a.duration is not None:
+            dk2 = f"{pre}.duration"
+            if dk2 not in self.params:
+                self.user(dk2, a.duration, "h")
+            self.training_duration = lambda p: p[dk2]
+        elif hours is not None and self.accel_count is not None:
+            ck2, h2 = self.accel_count, hours
+            self.training_duration = lambda p: h2(p) / p[ck2]
+        label = catalog.table("accelerators").label(key) if key else "accelerators"
+        if a.energy is not None:
+            ek = self.user(f"{pre}.energy", a.energy, "kWh")
+            inputs.insert(0, ek)
+            energy: Fn = lambda p: p[ek]  # noqa: E731
+            note = f"measured: {a.energy_source}" if a.energy_source else "measured energy"
+        else:
+            if a.power is not None:
+                pw = self.user(f"{pre}.power", a.power, "W")
+            elif key is not None:
+                pw = self.factor(
+                    f"{pre}.power", "accelerators", key, "tdp", "W", path=(*path, "power"),
+                    kind="accelerator", status="default",
+                    note="no average power given: the accelerator's TDP",
+                )
+            else:
+                raise SpecError("give the accelerator 'type' or its average 'power'", path=(*path, "power"))
+            assert hours is not None
+            h3 = hours
+            energy = lambda p: m.energy_from_power_kwh(p[pw], h3(p))  # noqa: E731
+            inputs.insert(0, pw)
+            note = "accelerator-hours x average power"
+            if a.method == "estimated":
+                note = "6 x active parameters x tokens FLOP / (peak x MFU) x average power"
+        item = self.dc_item(label, "training", a.method, energy, s, inputs, note)
+        return item, energy
+
+    def power_draw(
+        self,
+        d: PowerDraw,
+        phase: str,
+        fld: str,
+        label: str,
+        s: _Supply,
+        default_duration: Fn | None,
+    ) -> tuple[ItemPlan, Fn]:
+        pre = f"{phase}.{fld}"
+        name = d.name or label
+        if d.energy is not None:
+            ek = self.user(f"{pre}.energy", d.energy, "kWh")
+            fn: Fn = lambda p: p[ek]  # noqa: E731
+            return self.dc_item(name, phase, "measured", fn, s, [ek]), fn
+        assert d.power is not None
+        pk = self.user(f"{pre}.power", d.power, "W")
+        ck = self.user(f"{pre}.count", d.count, "1")
+        if d.duration is not None:
+            dk = self.user(f"{pre}.duration", d.duration, "h")
+            dur: Fn = lambda p: p[dk]  # noqa: E731
+        elif default_duration is not None:
+            dur = default_duration
+        else:
+            raise SpecError(
+                f"give 'duration' (the {phase} duration is not known)", path=(phase, fld, "duration")
+            )
+        fn = lambda p: m.energy_from_power_kwh(p[pk], dur(p), p[ck])  # noqa: E731
+        return self.dc_item(name, phase, "given", fn, s, [pk, ck], "count x power x duration"), fn
+
+    def memory(self, t: Training, s: _Supply) -> tuple[ItemPlan, Fn]:
+        mem = t.memory
+        assert mem is not None
+        pre = "training.memory"
+        cap = self.user(f"{pre}.capacity", mem.capacity, "GB")
+        if mem.power_per_gb is not None:
+            ppg = self.user(f"{pre}.power_per_gb", mem.power_per_gb, "W/GB")
+        else:
+            ppg = self.factor(
+                f"{pre}.power_per_gb", "servers", "dram", "power_per_gb", "W/GB",
+                path=("training", "memory"), kind="server part", status="default",
+                note="no memory power given",
+            )
+        if mem.duration is not None:
+            dk = self.user(f"{pre}.duration", mem.duration, "h")
+            dur: Fn = lambda p: p[dk]  # noqa: E731
+        elif self.training_duration is not None:
+            dur = self.training_duration
+        else:
+            raise SpecError("give 'duration'", path=("training", "memory", "duration"))
+        fn: Fn = lambda p: m.energy_from_power_kwh(p[ppg] * p[cap], dur(p))  # noqa: E731
+        return self.dc_item("host memory", "training", "estimated", fn, s, [cap, ppg]), fn
+
+    def network(self, n: Network, phase: str, s: _Supply, requests: str | None) -> ItemPlan:
+        pre = f"{phase}.network"
+        path = (phase, "network")
+        if n.intensity is not None:
+            ik = self.user(f"{pre}.intensity", n.intensity, "kWh/GB")
+        else:
+            mk = self.resolve_key("network", n.medium, path=(*path, "medium"), kind="network medium")
+            ik = self.factor(f"{pre}.intensity", "network", mk, "energy_intensity", "kWh/GB", path=(*path, "medium"), kind="network medium")
+        if n.data is not None:
+            dk = self.user(f"{pre}.data", n.data, "GB")
+            data: Fn = lambda p: p[dk]  # noqa: E731
+            inputs = [dk, ik]
+        else:
+            if requests is None:
+                raise SpecError("'data_per_request' needs requests; give 'data'", path=(*path, "data"))
+            assert n.data_per_request is not None
+            dk = self.user(f"{pre}.data_per_request", n.data_per_request, "GB")
+            data = lambda p: p[dk] * p[requests]  # noqa: E731
+            inputs = [dk, requests, ik]
+        fn: Fn = lambda p: m.network_energy_kwh(data(p), p[ik])  # noqa: E731
+        return self.grid_item(
+            f"network ({n.medium})", phase, "estimated", fn, s, inputs,
+            "data x network energy intensity; carbon at the phase's grid",
+        )
+
+    def usage(self, u: Usage) -> tuple[str | None, Fn | None]:
+        s = self.supply("usage", u.grid, u.facility)
+        if u.reported is not None:
+            self.items.append(self.reported_item("usage", u.reported, s, ("usage", "reported")))
+            return None, None
+        pre = "usage"
+        req: str | None = None
+        if u.requests is not None:
+            req = self.user(f"{pre}.requests", u.requests, "1")
+        elif u.total_requests is not None:
+            req = self.add(
+                f"{pre}.requests", u.total_requests, "1", "derived", None,
+                "requests_per_day x deployment",
+            )
+        deployment: Fn | None = None
+        if u.deployment is not None:
+            dep = self.user(f"{pre}.deployment", u.deployment, "h")
+            deployment = lambda p: p[dep]  # noqa: E731
+        tokens_per_request: Fn | None = None
+        if u.energy is not None:
+            ek = self.user(f"{pre}.energy", u.energy, "kWh")
+            energy: Fn = lambda p: p[ek]  # noqa: E731
+            method, inputs, note = "measured", [ek], u.energy_source or "measured energy"
+        elif u.energy_per_request is not None:
+            assert req is not None
+            rk = req
+            epr = self.user(f"{pre}.energy_per_request", u.energy_per_request, "kWh")
+            energy = lambda p: p[rk] * p[epr]  # noqa: E731
+            method, inputs, note = "given", [epr, req], "requests x energy per request"
+        else:
+            inf = u.inference
+            assert inf is not None and req is not None
+            ipath: tuple[str | int, ...] = ("usage", "inference")
+            key = self.accelerator_key(inf.accelerator, (*ipath, "accelerator"))
+            ip = f"{pre}.inference"
+            nk = self.user(f"{ip}.active_parameters", inf.model.active, "1")
+            ik = self.user(f"{ip}.input_tokens", inf.input_tokens, "1")
+            ok = self.user(f"{ip}.output_tokens", inf.output_tokens, "1")
+            pk = self.user(f"{ip}.peak", inf.peak, "FLOP/s") if inf.peak else self.peak(key, ip, ipath)
+            util = catalog.table("utilisation")
+            ks = {}
+            for stage, given in (("prefill", inf.prefill_utilisation), ("decode", inf.decode_utilisation)):
+                if given is not None:
+                    ks[stage] = self.user(f"{ip}.{stage}_utilisation", given, "1")
+                else:
+                    ukey = f"inference:{stage}"
+                    q = "utilisation" if util.has(ukey, "utilisation") else "mfu"
+                    ks[stage] = self.factor(
+                        f"{ip}.{stage}_utilisation", "utilisation", ukey, q, "1",
+                        path=(*ipath, f"{stage}_utilisation"), kind="utilisation",
+                        status="default", note=f"no {stage} utilisation given",
+                    )
+            if inf.power is not None:
+                pw = self.user(f"{ip}.power", inf.power, "W")
+            else:
+                pw = self.factor(
+                    f"{ip}.power", "accelerators", key, "tdp", "W", path=(*ipath, "power"),
+                    kind="accelerator", status="default", note="no serving power given: TDP",
+                )
+            kp, kd, rk2 = ks["prefill"], ks["decode"], req
+
+            def per_request(p: Params) -> Num:
+                return m.inference_energy_per_request_kwh(
+                    p[nk], p[ik], p[ok], p[pk], p[kp], p[kd], p[pw]
+                )
+
+            energy = lambda p: p[rk2] * per_request(p)  # noqa: E731
+            tokens_per_request = lambda p: p[ik] + p[ok]  # noqa: E731
+            method = "estimated"
+            inputs = [nk, ik, ok, pk, kp, kd, pw, req]
+            note = "requests x (2 N n_in / (peak u_prefill) + 2 N n_out / (peak u_decode)) x power"
+        it_fns = [energy]
+        self.items.append(self.dc_item("serving", "usage", method, energy, s, inputs, note))
+        if u.idle is not None:
+            item, fn = self.power_draw(u.idle, "usage", "idle", "idle capacity", s, deployment)
+            self.items.append(item)
+            it_fns.append(fn)
+        self.items.append(self.overhead_item("usage", it_fns, s))
+        if u.network is not None:
+            self.items.append(self.network(u.network, "usage", s, req))
+        return req, tokens_per_request
+
+    def annotation(self, a: Annotation) -> None:
+        s = self.supply("annotation", a.grid, None)
+        if a.reported is not None:
+            self.items.append(self.reported_item("annotation", a.reported, s, ("annotation", "reported")))
+            return
+        pre = "annotation"
+        if a.person_hours is not None:
+            hk = self.user(f"{pre}.person_hours", a.person_hours, "h")
+        else:
+            hk = self.add(
+                f"{pre}.person_hours", a.total_hours, "h", "derived", None, "annotators x hours"
+            )
+        path: tuple[str | int, ...] = ("annotation",)
+        if a.annual_use is not None:
+            au = self.user(f"{pre}.annual_use", a.annual_use, "h")
+        else:
+            au = self.factor(
+                f"{pre}.annual_use", "devices", "working_year", "annual_use", "h",
+                path=(*path, "annual_use"), kind="device", status="default",
+                note="hours a work device is used per year",
+            )
+        devices = catalog.table("devices")
+        for i, d in enumerate(a.devices):
+            dpath = (*path, "devices", i)
+            dp = f"{pre}.devices[{i}]"
+            known = devices.has(d.device, "power") or devices.has(d.device, "embodied")
+            key = self.resolve_key("devices", d.device, path=(*dpath, "device"), kind="device") if known or (d.power is None) else None
+            label = devices.label(key) if key else d.device
+            vals = {}
+            for q, given, unit in (
+                ("power", d.power, "W"),
+                ("embodied", d.embodied, "kg"),
+                ("lifetime", d.lifetime, "h"),
+            ):
+                if given is not None:
+                    vals[q] = self.user(f"{dp}.{q}", given, unit)
+                elif key is not None:
+                    vals[q] = self.factor(
+                        f"{dp}.{q}", "devices", key, q, unit, path=(*dpath, q), kind="device",
+                        status="table",
+                    )
+                elif q != "power":
+                    vals[q] = ""
+            ck = self.user(f"{dp}.count", d.count, "1")
+            pw = vals["power"]
+            use: Fn = lambda p, pw=pw, ck=ck: m.energy_from_power_kwh(p[pw], p[hk], p[ck])  # type: ignore[misc]  # noqa: E731
+            self.items.append(
+                self.grid_item(
+                    f"{label} use", "annotation", "estimated", use, s, [pw, ck, hk],
+                    "person-hours x devices x power",
+                )
+            )
+            if vals.get("embodied") and vals.get("lifetime"):
+                ek, lk = vals["embodied"], vals["lifetime"]
+
+                def emb(p: Params, ek: str = ek, lk: str = lk, ck: str = ck) -> Num:
+                    life_use_h = p[lk] / _H_PER_YEAR * p[au]
+                    return m.allocated_embodied(p[ek], p[hk] * p[ck], life_use_h, 1.0)
+
+                self.items.append(
+                    ItemPlan(
+                        name=f"{label} embodied",
+                        phase="annotation",
+                        method="estimated",
+                        co2e=emb,
+                        co2e_market=emb,
+                        inputs=(ek, lk, au, hk, ck),
+                        sources=self.sources_of([ek, lk, au]),
+                        note="embodied x hours used / (lifetime years x hours used per year)",
+                    )
+                )
+
+    def manufacturing(self, mf: Manufacturing) -> None:
+        if mf.reported is not None:
+            self.items.append(
+                self.reported_item("manufacturing", mf.reported, None, ("manufacturing", "reported"))
+            )
+            return
+        for i, c in enumerate(mf.components):
+            self.component(i, c)
+
+    def component(self, i: int, c: Component) -> None:
+        path: tuple[str | int, ...] = ("manufacturing", "components", i)
+        pre = f"manufacturing.components[{i}]"
+        acc = catalog.table("accelerators")
+        key = self.accelerator_key(c.hardware, (*path, "hardware")) if c.hardware else None
+        name = c.name or (acc.label(key) if key else f"component {i + 1}")
+        # embodied carbon per unit
+        emb, emb_note = self._embodied_per_unit(c, key, pre, path)
+        # fabrication water per unit
+        water_k = self._fab_water(c, key, pre, path)
+        # unit-hours
+        if c.unit_hours is not None:
+            uh = self.user(f"{pre}.unit_hours", c.unit_hours, "h")
+            unit_hours: Fn = lambda p: p[uh]  # noqa: E731
+        elif c.count is not None and c.duration is not None:
+            ck = self.user(f"{pre}.count", c.count, "1")
+            dk = self.user(f"{pre}.duration", c.duration, "h")
+            unit_hours = lambda p: p[ck] * p[dk]  # noqa: E731
+        elif self.accel_hours is not None and (c.accelerators_per_unit is not None or key is not None):
+            h = self.accel_hours
+            per = c.accelerators_per_unit or 1.0
+            pk = self.add(
+                f"{pre}.accelerators_per_unit", per,
+                "1", "user" if c.accelerators_per_unit else "default", None,
+                "unit-hours follow the training accelerator-hours",
+            )
+            unit_hours = lambda p: h(p) / p[pk]  # noqa: E731
+        else:
+            raise SpecError(
+                "give 'count' and 'duration' or 'unit_hours' (training accelerator-hours are "
+                "not known to derive them)",
+                path=(*path, "unit_hours"),
+            )
+        lt = (
+            self.user(f"{pre}.lifetime", c.lifetime, "h")
+            if c.lifetime is not None
+            else self.factor(
+                f"{pre}.lifetime", "servers", "default", "lifetime", "h", path=(*path, "lifetime"),
+                kind="server default", status="default", note="no lifetime given",
+            )
+        )
+        ut = (
+            self.user(f"{pre}.utilization", c.utilization, "1")
+            if c.utilization is not None
+            else self.factor(
+                f"{pre}.utilization", "servers", "default", "utilization", "1",
+                path=(*path, "utilization"), kind="server default", status="default",
+                note="no utilisation given",
+            )
+        )
+
+        def co2e(p: Params) -> Num:
+            return m.allocated_embodied(emb(p), unit_hours(p), p[lt], p[ut])
+
+        def water(p: Params) -> Num:
+            if not water_k:
+                return 0.0
+            return m.allocated_embodied(p[water_k], unit_hours(p), p[lt], p[ut])
+
+        inputs = [k for k in self.params if k.startswith(pre + ".")]
+        self.items.append(
+            ItemPlan(
+                name=name,
+                phase="manufacturing",
+                method="estimated" if c.embodied is None else "given",
+                co2e=co2e,
+                co2e_market=co2e,
+                water=water,
+                inputs=tuple(inputs),
+                sources=self.sources_of(inputs),
+                note=emb_note + "; allocated: unit-hours / (lifetime x utilisation)",
+            )
+        )
+
+    def _embodied_per_unit(
+        self, c: Component, key: str | None, pre: str, path: Sequence[str | int]
+    ) -> tuple[Fn, str]:
+        acc = catalog.table("accelerators")
+        if c.embodied is not None:
+            ek = self.user(f"{pre}.embodied", c.embodied, "kg")
+            return (lambda p: p[ek]), "embodied per unit as given"
+        published = {
+            meth: f"embodied_{meth}"
+            for meth in ("manufacturer", "lca", "luccioni", "bottom_up")
+            if key is not None and acc.has(key, f"embodied_{meth}")
+        }
+        method = c.embodied_method
+        if method is None:
+            method = next(iter(published), "die_area")
+        if method != "die_area":
+            if method not in published:
+                have = ", ".join(published) or "none"
+                raise SpecError(
+                    f"no '{method}' embodied figure for {key}; published: {have}, or 'die_area'",
+                    path=(*path, "embodied_method"),
+                )
+            assert key is not None
+            others = []
+            for meth, q in published.items():
+                if meth != method:
+                    f = acc.factor(key, q, "kg")
+                    others.append(f"{meth} {f.value:.4g} kg ({f.source_id})")
+            note = f"method '{method}'" + (
+                f"; other published figures: {', '.join(others)}" if others else ""
+            )
+            ek = self.factor(
+                f"{pre}.embodied", "accelerators", key, published[method], "kg",
+                path=(*path, "embodied_method"), kind="accelerator",
+                status="table" if c.embodied_method else "default", note=note,
+            )
+            return (lambda p: p[ek]), f"embodied per unit: {note}"
+        # die-area method
+        parts: list[Fn] = []
+        if c.die_area is not None:
+            ak = self.user(f"{pre}.die_area", c.die_area, "mm2")
+        elif key is not None and acc.has(key, "die_area"):
+            ak = self.factor(f"{pre}.die_area", "accelerators", key, "die_area", "mm2", path=path, kind="accelerator")
+        else:
+            ak = ""
+        if ak:
+            if c.process_node is not None:
+                node = c.process_node.replace(" ", "")
+            elif key is not None and acc.has(key, "process_node"):
+                node = f"{acc.row(key, 'process_node').value:g}nm"
+            else:
+                raise SpecError("the die-area method needs 'process_node'", path=(*path, "process_node"))
+            node_key = node if node.startswith("logic:") else f"logic:{node}"
+            cpa = self.factor(
+                f"{pre}.carbon_per_area", "embodied_factors",
+                self.resolve_key("embodied_factors", node_key, path=(*path, "process_node"), kind="process node"),
+                "carbon_per_area", "kg/mm2", path=(*path, "process_node"), kind="process node",
+            )
+            parts.append(lambda p: m.die_embodied_kg(p[ak], p[cpa]))
+        if c.memory is not None:
+            mk = self.user(f"{pre}.memory", c.memory, "GB")
+        elif key is not None and acc.has(key, "memory"):
+            mk = self.factor(f"{pre}.memory", "accelerators", key, "memory", "GB", path=path, kind="accelerator")
+        else:
+            mk = ""
+        if mk:
+            cpg = self.factor(
+                f"{pre}.carbon_per_gb", "embodied_factors", c.memory_type, "carbon_per_gb",
+                "kg/GB", path=(*path, "memory_type"), kind="memory type",
+            )
+            parts.append(lambda p: m.memory_embodied_kg(p[mk], p[cpg]))
+        if not parts:
+            raise SpecError("give 'embodied', or 'die_area' and/or 'memory'", path=(*path, "embodied"))
+
+        def total(p: Params) -> Num:
+            out: Num = 0.0
+            for fn in parts:
+                out = out + fn(p)
+            return out
+
+        return total, "embodied per unit: die area x carbon per area + memory x carbon per GB"
+
+    def _fab_water(
+        self, c: Component, key: str | None, pre: str, path: Sequence[str | int]
+    ) -> str:
+        if c.fab_water is not None:
+            return self.user(f"{pre}.fab_water", c.fab_water, "L")
+        acc = catalog.table("accelerators")
+        area = c.die_area
+        if area is None and key is not None and acc.has(key, "die_area"):
+            area = acc.factor(key, "die_area", "mm2").value
+        if area is None:
+            return ""
+        wpa = self.lookup("embodied_factors", "wafer_fab", "water_per_area", "L/mm2", path=path, kind="factor")
+        return self.add(
+            f"{pre}.fab_water", area * wpa.value, "L", "derived", wpa.source_id,
+            f"die area {area:g} mm2 x fabrication water {wpa.value:.4g} L/mm2 (wafer average)",
+        )
+
+
+def resolve(spec: Assessment) -> Plan:
+    """Resolve an assessment into a :class:`Plan` (parameters + line items)."""
+    r = _Resolver(spec)
+    # Training first: manufacturing may follow its accelerator-hours.
+    if spec.training is not None:
+        r.training(spec.training)
+    req: str | None = None
+    tokens: Fn | None = None
+    if spec.usage is not None:
+        req, tokens = r.usage(spec.usage)
+    if spec.annotation is not None:
+        r.annotation(spec.annotation)
+    if spec.manufacturing is not None:
+        r.manufacturing(spec.manufacturing)
+    if spec.reported is not None:
+        r.items.append(r.reported_item("unallocated", spec.reported, None, ("reported",)))
+    divisor: Fn | None = None
+    fu = spec.functional_unit
+    if fu.per != "life_cycle":
+        amount = r.user("functional_unit.amount", fu.amount, "1")
+        if req is None:
+            raise SpecError(
+                "the functional unit needs the number of requests served", path=("usage", "requests")
+            )
+        rq = req
+        if fu.per == "requests":
+            divisor = lambda p: p[rq] / p[amount]  # noqa: E731
+        else:
+            assert tokens is not None
+            tk = tokens
+            divisor = lambda p: p[rq] * tk(p) / p[amount]  # noqa: E731
+    order = {ph: i for i, ph in enumerate(("manufacturing", "training", "annotation", "usage", "unallocated"))}
+    items = sorted(r.items, key=lambda it: order[it.phase])
+    used = [p.source for p in r.params.values() if p.source]
+    return Plan(
+        name=spec.name,
+        functional_unit=fu.describe(),
+        params=r.params,
+        items=items,
+        divisor=divisor,
+        has_market=r.has_market,
+        warnings=r.warnings,
+        sources=list(dict.fromkeys(used)),
+    )

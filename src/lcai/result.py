@@ -1,0 +1,247 @@
+"""The result of an assessment and its serialisations (JSON contract, CSV items)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from lcai.plan import PHASES, Evaluation, Param, Plan
+
+__all__ = ["Assumption", "Impact", "LineItem", "PhaseResult", "Result", "build_result"]
+
+
+@dataclass(frozen=True)
+class Impact:
+    """Energy [kWh], carbon [kgCO2e] (location-based, and market-based where stated), water [L]."""
+
+    energy_kwh: float
+    co2e_kg: float
+    water_l: float
+    co2e_market_kg: float | None = None
+
+    def to_dict(self) -> dict[str, float]:
+        d = {"energy_kwh": self.energy_kwh, "co2e_kg": self.co2e_kg, "water_l": self.water_l}
+        if self.co2e_market_kg is not None:
+            d["co2e_market_kg"] = self.co2e_market_kg
+        return d
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """One line of the inventory, with its method, inputs and sources."""
+
+    name: str
+    phase: str
+    method: str
+    energy_kwh: float
+    co2e_kg: float
+    water_l: float
+    water_onsite_l: float
+    co2e_market_kg: float | None
+    inputs: dict[str, dict[str, Any]]
+    sources: tuple[str, ...]
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "name": self.name,
+            "phase": self.phase,
+            "method": self.method,
+            "energy_kwh": self.energy_kwh,
+            "co2e_kg": self.co2e_kg,
+            "water_l": self.water_l,
+            "water_onsite_l": self.water_onsite_l,
+        }
+        if self.co2e_market_kg is not None:
+            d["co2e_market_kg"] = self.co2e_market_kg
+        d.update({"inputs": self.inputs, "sources": list(self.sources), "note": self.note})
+        return d
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    """A phase's impact and its line items."""
+
+    impact: Impact
+    items: tuple[LineItem, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = self.impact.to_dict()
+        d["items"] = [it.to_dict() for it in self.items]
+        return d
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A value the file did not state, or a value derived from others."""
+
+    name: str
+    value: float
+    unit: str
+    status: str
+    source: str | None
+    note: str
+
+    @classmethod
+    def of(cls, p: Param) -> Assumption:
+        return cls(p.name, p.value, p.unit, p.status, p.source, p.note)
+
+    def __str__(self) -> str:
+        unit = "" if self.unit == "1" else f" {self.unit}"
+        text = f"{self.name} = {self.value:.6g}{unit} [{self.status}]"
+        extra = [x for x in (self.note, self.source and f"source: {self.source}") if x]
+        return text + (f" ({'; '.join(extra)})" if extra else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "status": self.status,
+            "source": self.source,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    """An assessment's result, expressed per its functional unit.
+
+    ``total`` and ``phases`` are per functional unit; ``life_cycle`` holds the
+    absolute totals (the same numbers when the unit is the whole life cycle).
+    """
+
+    name: str
+    functional_unit: str
+    divisor: float
+    total: Impact
+    life_cycle: Impact
+    phases: dict[str, PhaseResult]
+    unallocated: PhaseResult | None
+    assumptions: tuple[Assumption, ...]
+    warnings: tuple[str, ...]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def items(self) -> list[LineItem]:
+        """Every line item, phase by phase."""
+        out = [it for ph in self.phases.values() for it in ph.items]
+        if self.unallocated is not None:
+            out += list(self.unallocated.items)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The machine-readable result (the public contract in DESIGN.md)."""
+        d: dict[str, Any] = {
+            "name": self.name,
+            "functional_unit": self.functional_unit,
+            "total": self.total.to_dict(),
+            "phases": {k: v.to_dict() for k, v in self.phases.items()},
+        }
+        if self.unallocated is not None:
+            d["unallocated"] = self.unallocated.to_dict()
+        d["assumptions"] = [str(a) for a in self.assumptions]
+        d["assumption_details"] = [a.to_dict() for a in self.assumptions]
+        if self.functional_unit != "the whole life cycle":
+            d["life_cycle"] = self.life_cycle.to_dict()
+            d["functional_units"] = self.divisor
+        d["warnings"] = list(self.warnings)
+        d["sources"] = self.sources
+        return d
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def items_csv(self) -> str:
+        """The line items as CSV, units in the column names."""
+        buf = io.StringIO()
+        cols = [
+            "phase", "name", "method", "energy_kwh", "co2e_kg", "co2e_market_kg",
+            "water_l", "water_onsite_l", "sources", "note",
+        ]  # fmt: skip
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["functional_unit", *cols])
+        for it in self.items:
+            w.writerow(
+                [
+                    self.functional_unit, it.phase, it.name, it.method,
+                    f"{it.energy_kwh:.6g}", f"{it.co2e_kg:.6g}",
+                    "" if it.co2e_market_kg is None else f"{it.co2e_market_kg:.6g}",
+                    f"{it.water_l:.6g}", f"{it.water_onsite_l:.6g}",
+                    "; ".join(it.sources), it.note,
+                ]
+            )  # fmt: skip
+        return buf.getvalue()
+
+
+def build_result(plan: Plan, ev: Evaluation, sample: int = 0) -> Result:
+    """Assemble a :class:`Result` from one sample of an evaluation."""
+    from lcai import catalog
+
+    div = float(ev.divisor[sample])
+    market = plan.has_market
+    items: list[LineItem] = []
+    for i, ip in enumerate(ev.items):
+        inputs = {
+            k: {
+                "value": plan.params[k].value,
+                "unit": plan.params[k].unit,
+                "status": plan.params[k].status,
+            }
+            for k in ip.inputs
+            if k in plan.params
+        }
+        items.append(
+            LineItem(
+                name=ip.name,
+                phase=ip.phase,
+                method=ip.method,
+                energy_kwh=float(ev.energy_kwh[i, sample]) / div,
+                co2e_kg=float(ev.co2e_kg[i, sample]) / div,
+                water_l=float(ev.water_l[i, sample]) / div,
+                water_onsite_l=float(ev.water_onsite_l[i, sample]) / div,
+                co2e_market_kg=float(ev.co2e_market_kg[i, sample]) / div if market else None,
+                inputs=inputs,
+                sources=ip.sources,
+                note=ip.note,
+            )
+        )
+
+    def impact(its: list[LineItem], scale: float = 1.0) -> Impact:
+        return Impact(
+            energy_kwh=sum(it.energy_kwh for it in its) * scale,
+            co2e_kg=sum(it.co2e_kg for it in its) * scale,
+            water_l=sum(it.water_l for it in its) * scale,
+            co2e_market_kg=(sum(it.co2e_market_kg or 0.0 for it in its) * scale)
+            if market
+            else None,
+        )
+
+    phases = {
+        ph: PhaseResult(impact([it for it in items if it.phase == ph]), tuple(
+            it for it in items if it.phase == ph
+        ))
+        for ph in PHASES
+    }
+    un = [it for it in items if it.phase == "unallocated"]
+    unallocated = PhaseResult(impact(un), tuple(un)) if un else None
+    bib = catalog.bibliography()
+    used = list(plan.sources)
+    for it in items:
+        used += [s for s in it.sources if s in bib]
+    sources = {s: catalog.format_citation(bib[s]) for s in dict.fromkeys(used) if s in bib}
+    return Result(
+        name=plan.name,
+        functional_unit=plan.functional_unit,
+        divisor=div,
+        total=impact(items),
+        life_cycle=impact(items, div),
+        phases=phases,
+        unallocated=unallocated,
+        assumptions=tuple(Assumption.of(p) for p in plan.params.values() if p.status != "user"),
+        warnings=tuple(plan.warnings),
+        sources=sources,
+    )

@@ -1,0 +1,708 @@
+"""The assessment file: pydantic models of what a user describes.
+
+Quantities are written with units (``"700 W"``, ``"1.08e6 h"``, ``"6 years"``)
+and stored in the canonical unit of their dimension (W, h, kWh, kg, L, GB).
+Each field's description says what it is, its unit and an example; the same
+text is in the JSON Schema (``lcai schema``) and in ``docs/assessment-file.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+
+from lcai.units import DIMENSIONS, parse_quantity
+
+__all__ = [
+    "Accelerators",
+    "Annotation",
+    "Assessment",
+    "Component",
+    "Device",
+    "Facility",
+    "FunctionalUnit",
+    "Grid",
+    "Manufacturing",
+    "MemoryPower",
+    "Network",
+    "PowerDraw",
+    "Reported",
+    "Training",
+    "Usage",
+]
+
+
+def _quantity(dimension: str, *, inverse: bool = False) -> Any:
+    dim = DIMENSIONS[dimension]
+
+    def parse(v: Any) -> float:
+        return parse_quantity(v, dimension, allow_inverse=inverse).value
+
+    schema: dict[str, Any] = {
+        "anyOf": [
+            {"type": "string", "pattern": r"^\s*[-+]?[\d.,_]+([eE][-+]?\d+)?[kKMBGT]?\s*\S.*$"},
+        ],
+        "x-dimension": dimension,
+        "x-canonical-unit": dim.canonical,
+        "examples": [dim.example],
+    }
+    return Annotated[float, BeforeValidator(parse), WithJsonSchema(schema)]
+
+
+def _number(v: Any) -> float:
+    return parse_quantity(v, "dimensionless").value
+
+
+_NumberSchema = WithJsonSchema(
+    {"anyOf": [{"type": "number"}, {"type": "string"}], "examples": [0.85, "85%", "176B"]}
+)
+
+Energy = _quantity("energy")
+Power = _quantity("power")
+Duration = _quantity("time")
+Mass = _quantity("mass")
+Volume = _quantity("volume")
+Data = _quantity("data")
+Area = _quantity("area")
+Compute = _quantity("compute")
+ComputeRate = _quantity("compute rate")
+CarbonIntensity = _quantity("carbon intensity")
+WaterIntensity = _quantity("water intensity")
+NetworkIntensity = _quantity("network energy intensity", inverse=True)
+PowerPerData = _quantity("power per data")
+Count = Annotated[float, BeforeValidator(_number), Field(ge=0), _NumberSchema]
+PositiveCount = Annotated[float, BeforeValidator(_number), Field(gt=0), _NumberSchema]
+Fraction = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1), _NumberSchema]
+PositiveFraction = Annotated[float, BeforeValidator(_number), Field(gt=0, le=1), _NumberSchema]
+Pue = Annotated[float, BeforeValidator(_number), Field(ge=1, le=5), _NumberSchema]
+
+Method = Literal["measured", "given", "estimated"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _nonneg(v: float | None, name: str) -> None:
+    if v is not None and v < 0:
+        raise ValueError(f"{name} must not be negative")
+
+
+class Reported(_Model):
+    """A published result used as given instead of being computed.
+
+    At least one of ``energy`` or ``co2e`` is needed, and the ``source``.
+    Missing water is counted as zero and said so; energy without carbon is
+    turned into carbon and water with the phase's grid.
+    """
+
+    energy: Energy | None = Field(None, description="Reported energy, e.g. '433196 kWh'.")
+    co2e: Mass | None = Field(
+        None, description="Reported location-based emissions, e.g. '24.69 tCO2e'."
+    )
+    co2e_market: Mass | None = Field(
+        None, description="Reported market-based emissions, e.g. '0 tCO2e'."
+    )
+    water: Volume | None = Field(None, description="Reported water consumption, e.g. '5.4 ML'.")
+    source: str = Field(
+        ..., min_length=3, description="Where the figure is published (citation or URL)."
+    )
+    note: str | None = Field(None, description="What the figure covers.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Reported:
+        if self.energy is None and self.co2e is None:
+            raise ValueError("a reported result needs 'energy' or 'co2e' (or both)")
+        for name in ("energy", "co2e", "co2e_market", "water"):
+            _nonneg(getattr(self, name), name)
+        return self
+
+
+class Grid(_Model):
+    """The electricity supply: where the energy is drawn and how clean it is."""
+
+    region: str | None = Field(
+        None,
+        description=(
+            "Grid region: ISO country code ('FR'), US state ('US-VA'), Chinese province "
+            "('CN-GZ'), cloud region ('gcp:europe-west1'), or a name ('France'). "
+            "See `lcai data show grid_intensity`."
+        ),
+    )
+    co2e_intensity: CarbonIntensity | None = Field(
+        None,
+        description=(
+            "Location-based carbon intensity overriding the region's catalog figure, "
+            "e.g. '57 gCO2e/kWh'."
+        ),
+    )
+    water_intensity: WaterIntensity | None = Field(
+        None,
+        description=(
+            "Off-site water consumed per kWh generated (EWIF), overriding the region's "
+            "figure, e.g. '3.142 L/kWh'."
+        ),
+    )
+    contract_intensity: CarbonIntensity | None = Field(
+        None,
+        description=(
+            "Market-based: emission factor of contractual instruments (PPA, certificates), "
+            "e.g. '0 gCO2e/kWh'. Applies to `contract_share` of the energy."
+        ),
+    )
+    contract_share: Fraction | None = Field(
+        None,
+        description=(
+            "Market-based: share of the energy covered by contracts (0-1, or '60%'). "
+            "Default 1 when `contract_intensity` is given."
+        ),
+    )
+    renewable_share: Fraction | None = Field(
+        None,
+        description=(
+            "Market-based shorthand: share covered by renewable contracts at 0 gCO2e/kWh."
+        ),
+    )
+    residual_intensity: CarbonIntensity | None = Field(
+        None,
+        description=(
+            "Market-based: residual-mix factor for the uncovered share; default the "
+            "location-based factor (recorded as an assumption)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Grid:
+        _nonneg(self.co2e_intensity, "co2e_intensity")
+        _nonneg(self.water_intensity, "water_intensity")
+        _nonneg(self.contract_intensity, "contract_intensity")
+        if self.renewable_share is not None and self.contract_intensity is not None:
+            raise ValueError("give either 'renewable_share' or 'contract_intensity', not both")
+        return self
+
+    @property
+    def has_market(self) -> bool:
+        """Whether a market-based instrument is stated."""
+        return self.contract_intensity is not None or self.renewable_share is not None
+
+
+class Facility(_Model):
+    """The data center: overhead (PUE) and on-site water (WUE)."""
+
+    pue: Pue | None = Field(
+        None, description="Power usage effectiveness, facility energy / IT energy (>= 1)."
+    )
+    cooling: Literal["air", "liquid", "immersion"] | None = Field(
+        None, description="Cooling technology; gives PUE and WUE when they are not stated."
+    )
+    operator: str | None = Field(
+        None,
+        description=(
+            "Operator whose published fleet PUE/WUE apply ('google', 'aws', 'microsoft', "
+            "'meta'); see `lcai data show facility`."
+        ),
+    )
+    wue: WaterIntensity | None = Field(
+        None, description="On-site water per kWh of IT energy, e.g. '0.55 L/kWh'."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Facility:
+        _nonneg(self.wue, "wue")
+        return self
+
+
+class PowerDraw(_Model):
+    """Equipment drawing a power for a time, or a measured energy."""
+
+    name: str | None = Field(None, description="Label of the line item.")
+    power: Power | None = Field(None, description="Average power per unit, e.g. '280 W'.")
+    count: Count = Field(1.0, description="Number of units.")
+    duration: Duration | None = Field(
+        None, description="Time drawn; default the phase's duration."
+    )
+    energy: Energy | None = Field(None, description="Energy, if known directly, e.g. '1200 kWh'.")
+
+    @model_validator(mode="after")
+    def _check(self) -> PowerDraw:
+        if self.energy is None and self.power is None:
+            raise ValueError("give 'power' (with 'count' and 'duration') or 'energy'")
+        if self.energy is not None and self.power is not None:
+            raise ValueError("give either 'power' or 'energy', not both")
+        for name in ("power", "duration", "energy"):
+            _nonneg(getattr(self, name), name)
+        return self
+
+
+class MemoryPower(_Model):
+    """Host memory (DRAM) drawing power in proportion to its capacity."""
+
+    capacity: Data = Field(..., description="Total DRAM capacity, e.g. '24 TB' (all nodes).")
+    power_per_gb: PowerPerData | None = Field(
+        None, description="Power per GB, default from the catalog (servers table)."
+    )
+    duration: Duration | None = Field(None, description="Default the phase's duration.")
+
+    @model_validator(mode="after")
+    def _check(self) -> MemoryPower:
+        _nonneg(self.capacity, "capacity")
+        _nonneg(self.power_per_gb, "power_per_gb")
+        _nonneg(self.duration, "duration")
+        return self
+
+
+class Network(_Model):
+    """Data moved over a network, and the energy that costs."""
+
+    data: Data | None = Field(None, description="Total data moved, e.g. '40 TB'.")
+    data_per_request: Data | None = Field(
+        None, description="Usage phase only: data delivered per request, e.g. '50 kB'."
+    )
+    medium: str = Field(
+        "fixed",
+        description="Network medium: '4g', '5g', 'fixed', 'dc_link' (see `lcai data show network`).",
+    )
+    intensity: NetworkIntensity | None = Field(
+        None,
+        description="Energy per GB overriding the medium's figure: '0.0016 kWh/GB' or '620 GB/kWh'.",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Network:
+        if self.data is None and self.data_per_request is None:
+            raise ValueError("give 'data' or 'data_per_request'")
+        _nonneg(self.data, "data")
+        _nonneg(self.data_per_request, "data_per_request")
+        _nonneg(self.intensity, "intensity")
+        return self
+
+
+class ModelSize(_Model):
+    """Size of the AI model, for estimates from compute."""
+
+    parameters: PositiveCount = Field(..., description="Total parameters, e.g. '70B' or 7e10.")
+    active_parameters: PositiveCount | None = Field(
+        None, description="Parameters active per token (mixture of experts); default all."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> ModelSize:
+        if self.active_parameters is not None and self.active_parameters > self.parameters:
+            raise ValueError("active_parameters cannot exceed parameters")
+        return self
+
+    @property
+    def active(self) -> float:
+        """Parameters active per token."""
+        return self.active_parameters if self.active_parameters is not None else self.parameters
+
+
+class Accelerators(_Model):
+    """The accelerators (GPUs, TPUs) of a training run.
+
+    The energy is obtained one of three ways, the first that applies:
+    ``energy`` (measured), ``gpu_hours`` or ``count`` x ``duration`` (given),
+    or ``flops`` / ``model`` + ``tokens`` (estimated from compute).
+    """
+
+    type: str | None = Field(
+        None,
+        description="Accelerator model from the catalog, e.g. 'A100-SXM4-80GB', 'H100', 'TPU-v4'.",
+    )
+    count: PositiveCount | None = Field(None, description="Number of accelerators.")
+    duration: Duration | None = Field(None, description="Wall-clock time, e.g. '118 days'.")
+    gpu_hours: Duration | None = Field(
+        None, description="Accelerator-hours in total, e.g. '1082990 h' or '1.3M h'."
+    )
+    power: Power | None = Field(
+        None,
+        description="Average power per accelerator, e.g. '400 W'; default the catalog TDP.",
+    )
+    energy: Energy | None = Field(
+        None, description="Measured accelerator energy (then method is 'measured')."
+    )
+    energy_source: str | None = Field(
+        None, description="Where the measured energy comes from (a tracker run, a paper)."
+    )
+    model: ModelSize | None = Field(None, description="Model size, to estimate compute.")
+    tokens: PositiveCount | None = Field(
+        None, description="Training tokens, to estimate compute: '2T' or 2e12."
+    )
+    flops: Compute | None = Field(
+        None, description="Training compute, e.g. '3.14e23 FLOP' (instead of model + tokens)."
+    )
+    mfu: PositiveFraction | None = Field(
+        None,
+        description="Model FLOPs utilisation of the accelerator's peak; default from the catalog.",
+    )
+    peak: ComputeRate | None = Field(
+        None, description="Peak dense throughput per accelerator; default from the catalog."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Accelerators:
+        for name in ("duration", "gpu_hours", "power", "energy", "flops", "peak"):
+            _nonneg(getattr(self, name), name)
+        if self.gpu_hours is not None and self.count is not None and self.duration is not None:
+            raise ValueError("give 'gpu_hours' or 'count' and 'duration', not all three")
+        has_hours = self.gpu_hours is not None or (
+            self.count is not None and self.duration is not None
+        )
+        has_compute = self.flops is not None or (
+            self.model is not None and self.tokens is not None
+        )
+        if self.energy is None and not has_hours and not has_compute:
+            raise ValueError(
+                "say how to get the energy: 'energy' (measured), 'gpu_hours' or "
+                "'count' + 'duration' (given), or 'flops' / 'model' + 'tokens' (estimated)"
+            )
+        if self.model is not None and self.tokens is None and self.flops is None and not has_hours:
+            raise ValueError("'model' needs 'tokens' to estimate the training compute")
+        return self
+
+    @property
+    def method(self) -> Method:
+        """How the energy is obtained."""
+        if self.energy is not None:
+            return "measured"
+        if self.gpu_hours is not None or (self.count is not None and self.duration is not None):
+            return "given"
+        return "estimated"
+
+
+class _Phase(_Model):
+    grid: Grid | None = Field(None, description="Electricity supply of this phase.")
+    reported: Reported | None = Field(
+        None, description="A published result for the phase, used instead of computing it."
+    )
+
+
+class _DataCenterPhase(_Phase):
+    facility: Facility | None = Field(None, description="Data center of this phase.")
+
+
+class Training(_DataCenterPhase):
+    """Training: accelerators plus host CPU, memory, storage, idle and network."""
+
+    accelerators: Accelerators | None = Field(None, description="The accelerators.")
+    cpu: PowerDraw | None = Field(None, description="Host CPUs (power per CPU and count).")
+    memory: MemoryPower | None = Field(None, description="Host DRAM.")
+    storage: PowerDraw | None = Field(None, description="Storage systems.")
+    idle: PowerDraw | None = Field(
+        None, description="Idle and always-on equipment not counted above."
+    )
+    network: Network | None = Field(None, description="Data transferred to the training site.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Training:
+        if self.reported is None and self.accelerators is None:
+            raise ValueError("training needs 'accelerators' or a 'reported' result")
+        return self
+
+
+class Inference(_Model):
+    """Estimate energy per request from the model and hardware."""
+
+    model: ModelSize = Field(..., description="Model size.")
+    accelerator: str = Field(..., description="Accelerator type from the catalog, e.g. 'H100'.")
+    input_tokens: Count = Field(..., description="Input (prompt) tokens per request.")
+    output_tokens: Count = Field(..., description="Output (generated) tokens per request.")
+    power: Power | None = Field(
+        None, description="Average power per accelerator while serving; default TDP."
+    )
+    prefill_utilisation: PositiveFraction | None = Field(
+        None, description="Fraction of peak FLOP/s reached in prefill; default from catalog."
+    )
+    decode_utilisation: PositiveFraction | None = Field(
+        None, description="Fraction of peak FLOP/s reached in decode; default from catalog."
+    )
+    peak: ComputeRate | None = Field(None, description="Peak dense FLOP/s per accelerator.")
+
+
+class Usage(_DataCenterPhase):
+    """Serving the model over its deployment."""
+
+    deployment: Duration | None = Field(
+        None, description="Deployment period, e.g. '1 year' (with `requests_per_day`)."
+    )
+    requests: Count | None = Field(None, description="Requests served in total.")
+    requests_per_day: Count | None = Field(
+        None, description="Requests per day (with `deployment`)."
+    )
+    energy_per_request: Energy | None = Field(
+        None, description="IT energy per request, e.g. '4 Wh' (given)."
+    )
+    energy: Energy | None = Field(None, description="Measured IT energy of serving in total.")
+    energy_source: str | None = Field(None, description="Where the measured energy comes from.")
+    inference: Inference | None = Field(
+        None, description="Estimate energy per request from model size and hardware."
+    )
+    network: Network | None = Field(None, description="Delivery of responses to users.")
+    idle: PowerDraw | None = Field(None, description="Provisioned idle capacity.")
+
+    @model_validator(mode="after")
+    def _check(self) -> Usage:
+        if self.reported is not None:
+            return self
+        if self.requests is not None and self.requests_per_day is not None:
+            raise ValueError("give 'requests' or 'requests_per_day' (with 'deployment'), not both")
+        if self.requests_per_day is not None and self.deployment is None:
+            raise ValueError("'requests_per_day' needs 'deployment'")
+        ways = [
+            self.energy is not None,
+            self.energy_per_request is not None,
+            self.inference is not None,
+        ]
+        if sum(ways) != 1:
+            raise ValueError(
+                "give exactly one of 'energy' (measured), 'energy_per_request' (given) "
+                "or 'inference' (estimated)"
+            )
+        if self.energy is None and self.total_requests is None:
+            raise ValueError("give 'requests', or 'requests_per_day' and 'deployment'")
+        return self
+
+    @property
+    def total_requests(self) -> float | None:
+        """Requests over the whole deployment, where known."""
+        if self.requests is not None:
+            return self.requests
+        if self.requests_per_day is not None and self.deployment is not None:
+            return self.requests_per_day * self.deployment / 24.0
+        return None
+
+
+class Component(_Model):
+    """A piece of hardware whose manufacturing is allocated to the model."""
+
+    name: str | None = Field(None, description="Label of the line item.")
+    hardware: str | None = Field(
+        None, description="Accelerator from the catalog, e.g. 'H100' (gives embodied figures)."
+    )
+    embodied: Mass | None = Field(
+        None, description="Embodied carbon per unit, e.g. '150 kgCO2e' (overrides the catalog)."
+    )
+    embodied_method: (
+        Literal["manufacturer", "lca", "bottom_up", "luccioni", "die_area"] | None
+    ) = Field(
+        None,
+        description=(
+            "Which published embodied figure to use for `hardware`: 'manufacturer' "
+            "(product carbon footprint), 'lca', 'bottom_up', 'luccioni', or 'die_area' "
+            "(die area x carbon per area + memory x carbon per GB)."
+        ),
+    )
+    die_area: Area | None = Field(None, description="Die area for the die-area method, '814 mm2'.")
+    process_node: str | None = Field(
+        None, description="Process node for the die-area method, e.g. '5nm'."
+    )
+    memory: Data | None = Field(None, description="Memory per unit for the die-area method.")
+    memory_type: Literal["hbm", "dram", "ssd"] = Field(
+        "hbm", description="Memory type for its carbon-per-GB factor."
+    )
+    fab_water: Volume | None = Field(
+        None, description="Fabrication water per unit, e.g. '100 L' (overrides the estimate)."
+    )
+    count: PositiveCount | None = Field(None, description="Number of units.")
+    duration: Duration | None = Field(None, description="Time each unit serves this model.")
+    unit_hours: Duration | None = Field(
+        None, description="Unit-hours in total (instead of count x duration)."
+    )
+    accelerators_per_unit: PositiveCount | None = Field(
+        None,
+        description=(
+            "For shared parts (servers): one unit per this many training accelerators; "
+            "unit-hours follow the training accelerator-hours."
+        ),
+    )
+    lifetime: Duration | None = Field(None, description="Service life, e.g. '6 years'.")
+    utilization: PositiveFraction | None = Field(
+        None, description="Average utilisation over the life (0-1)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Component:
+        if self.embodied is None and self.hardware is None and self.die_area is None:
+            if self.memory is None:
+                raise ValueError("give 'embodied', 'hardware', or 'die_area'/'memory'")
+        for name in ("embodied", "die_area", "memory", "fab_water", "duration", "unit_hours"):
+            _nonneg(getattr(self, name), name)
+        if self.lifetime is not None and self.lifetime <= 0:
+            raise ValueError("lifetime must be positive")
+        if self.unit_hours is not None and (self.count is not None or self.duration is not None):
+            raise ValueError("give 'unit_hours' or 'count' and 'duration', not both")
+        if (self.count is None) != (self.duration is None) and self.unit_hours is None:
+            if self.accelerators_per_unit is None:
+                raise ValueError("'count' and 'duration' go together")
+        return self
+
+
+class Manufacturing(_Phase):
+    """Embodied impact of the hardware, allocated to the model."""
+
+    components: list[Component] = Field(
+        default_factory=list, description="The hardware components."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Manufacturing:
+        if self.reported is None and not self.components:
+            raise ValueError("manufacturing needs 'components' or a 'reported' result")
+        return self
+
+
+class Device(_Model):
+    """A device an annotator uses: a catalog device or one described here."""
+
+    device: str = Field(..., description="'laptop', 'desktop', 'monitor', or a label.")
+    count: PositiveCount = Field(1.0, description="Devices per annotator.")
+    power: Power | None = Field(None, description="Average in-use power; default catalog.")
+    embodied: Mass | None = Field(None, description="Embodied carbon per device; default catalog.")
+    lifetime: Duration | None = Field(None, description="Service life; default catalog.")
+
+
+def _device(v: Any) -> Any:
+    return {"device": v} if isinstance(v, str) else v
+
+
+class Annotation(_Phase):
+    """Data annotation: the annotators' computers, their use and their embodied share."""
+
+    annotators: PositiveCount | None = Field(None, description="Number of annotators.")
+    hours: Duration | None = Field(
+        None, description="Working time per annotator, e.g. '400 h'."
+    )
+    person_hours: Duration | None = Field(
+        None, description="Total annotation time (instead of annotators x hours)."
+    )
+    devices: list[Annotated[Device, BeforeValidator(_device)]] = Field(
+        default_factory=lambda: [Device(device="laptop")],
+        description="Devices per annotator, e.g. ['laptop', 'monitor']; default a laptop.",
+    )
+    annual_use: Duration | None = Field(
+        None,
+        description=(
+            "Hours a device is used per year, to spread its embodied carbon; default the "
+            "catalog's working hours per year."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Annotation:
+        if self.reported is not None:
+            return self
+        if self.person_hours is None and (self.annotators is None or self.hours is None):
+            raise ValueError("give 'annotators' and 'hours', or 'person_hours'")
+        if self.person_hours is not None and self.hours is not None:
+            raise ValueError("give 'hours' (with 'annotators') or 'person_hours', not both")
+        return self
+
+    @property
+    def total_hours(self) -> float:
+        """Person-hours of annotation."""
+        if self.person_hours is not None:
+            return self.person_hours
+        assert self.annotators is not None and self.hours is not None
+        return self.annotators * self.hours
+
+
+_FU_TEXT = re.compile(
+    r"^\s*per\s+(?P<amount>[\d.,_]+(?:[eE][-+]?\d+)?\s*[kKMBT]?)?\s*(?P<what>requests?|tokens?|"
+    r"queries|query|prompts?)\s*$"
+)
+
+
+def _functional_unit(v: Any) -> Any:
+    if isinstance(v, str):
+        text = v.strip().lower().replace("-", " ")
+        if text in ("life cycle", "lifecycle", "whole life cycle", "the whole life cycle"):
+            return {"per": "life_cycle"}
+        m = _FU_TEXT.match(v.strip())
+        if not m:
+            raise ValueError(
+                "expected 'life cycle', 'per N requests' or 'per N tokens' "
+                f"(e.g. 'per 1000 requests', 'per 1M tokens'), got {v!r}"
+            )
+        what = "tokens" if m["what"].startswith("token") else "requests"
+        amount = m["amount"] or "1"
+        return {"per": what, "amount": amount.replace(" ", "")}
+    return v
+
+
+class FunctionalUnit(_Model):
+    """What the results are expressed per."""
+
+    per: Literal["life_cycle", "requests", "tokens"] = Field(
+        "life_cycle", description="'life_cycle', 'requests' or 'tokens'."
+    )
+    amount: PositiveCount = Field(1.0, description="How many requests or tokens, e.g. 1000.")
+
+    def describe(self) -> str:
+        """Human text: 'the whole life cycle', 'per 1,000 requests'."""
+        if self.per == "life_cycle":
+            return "the whole life cycle"
+        amount = self.amount
+        if amount >= 1e6 and amount % 1e6 == 0:
+            text = f"{amount / 1e6:g} million"
+        else:
+            text = f"{amount:,.0f}" if amount == int(amount) else f"{amount:g}"
+        return f"per {text} {self.per}"
+
+
+class Assessment(_Model):
+    """One AI model (or workload) over its life cycle."""
+
+    name: str = Field(..., min_length=1, description="Name of the model or workload.")
+    description: str | None = Field(None, description="Free text.")
+    functional_unit: Annotated[FunctionalUnit, BeforeValidator(_functional_unit)] = Field(
+        default_factory=FunctionalUnit,
+        description="'life cycle' (default), 'per 1000 requests', 'per 1M tokens'.",
+    )
+    grid: Grid | None = Field(None, description="Default electricity supply for every phase.")
+    facility: Facility | None = Field(None, description="Default data center for every phase.")
+    manufacturing: Manufacturing | None = None
+    training: Training | None = None
+    annotation: Annotation | None = None
+    usage: Usage | None = None
+    reported: Reported | None = Field(
+        None,
+        description=(
+            "A published result covering several phases that cannot be split; it is "
+            "counted under 'unallocated'."
+        ),
+    )
+    sources: list[str] = Field(
+        default_factory=list, description="References for the inputs of this file."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Assessment:
+        phases = (self.manufacturing, self.training, self.annotation, self.usage)
+        if all(p is None for p in phases) and self.reported is None:
+            raise ValueError(
+                "an assessment needs at least one phase (manufacturing, training, "
+                "annotation, usage) or a 'reported' result"
+            )
+        if self.functional_unit.per != "life_cycle" and (
+            self.usage is None or self.usage.reported is not None
+        ):
+            raise ValueError(
+                f"functional unit '{self.functional_unit.describe()}' needs a computed "
+                "usage phase (requests served)"
+            )
+        if self.functional_unit.per == "tokens" and (
+            self.usage is None or self.usage.inference is None
+        ):
+            raise ValueError(
+                "a functional unit per tokens needs usage.inference (tokens per request)"
+            )
+        return self

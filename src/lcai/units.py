@@ -1,0 +1,365 @@
+"""Quantities with units: parse ``"700 W"``, check the dimension, convert once.
+
+lcai keeps one canonical unit per dimension inside the engine (kWh, W, h, kg,
+L, GB, mm2, FLOP, FLOP/s, km) and converts at the boundary. This module is a
+deliberately small, dependency-free parser (a few microseconds per value, no
+import cost): the assessment file's quantities and the catalog's unit column
+go through it.
+
+Conventions
+-----------
+- ``year`` is 365 days (8,760 h), as used by Luccioni et al. (2023) for BLOOM's
+  embodied-carbon amortisation; ``month`` is a twelfth of that.
+- CO2e mass is a mass: ``kgCO2e``, ``tCO2eq`` and ``kg`` are the same unit.
+- ``GB`` is 10^9 bytes; ``GiB`` is 2^30.
+- Counts (tokens, requests, parameters) are dimensionless; a number may carry
+  a magnitude suffix: ``176B`` parameters, ``1.3M h``, ``15T`` tokens.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from lcai.errors import UnitError
+
+__all__ = [
+    "DIMENSIONS",
+    "Dimension",
+    "Quantity",
+    "convert",
+    "format_quantity",
+    "parse_quantity",
+    "parse_unit",
+]
+
+# Base dimensions: energy [J], time [s], mass [kg], length [m], data [B], compute [FLOP]
+_BASES: Final = ("energy", "time", "mass", "length", "data", "flop")
+Dims = tuple[int, int, int, int, int, int]
+
+
+def _d(
+    energy: int = 0, time: int = 0, mass: int = 0, length: int = 0, data: int = 0, flop: int = 0
+) -> Dims:
+    return (energy, time, mass, length, data, flop)
+
+
+def _mul(a: Dims, b: Dims, sign: int = 1) -> Dims:
+    return (
+        a[0] + sign * b[0],
+        a[1] + sign * b[1],
+        a[2] + sign * b[2],
+        a[3] + sign * b[3],
+        a[4] + sign * b[4],
+        a[5] + sign * b[5],
+    )
+
+
+ENERGY = _d(energy=1)
+TIME = _d(time=1)
+POWER = _d(energy=1, time=-1)
+MASS = _d(mass=1)
+LENGTH = _d(length=1)
+AREA = _d(length=2)
+VOLUME = _d(length=3)
+DATA = _d(data=1)
+FLOP = _d(flop=1)
+NONE = _d()
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A physical dimension with the canonical unit lcai stores it in."""
+
+    name: str
+    dims: Dims
+    canonical: str
+    example: str
+
+
+DIMENSIONS: Final[dict[str, Dimension]] = {
+    d.name: d
+    for d in (
+        Dimension("energy", ENERGY, "kWh", "433196 kWh"),
+        Dimension("power", POWER, "W", "700 W"),
+        Dimension("time", TIME, "h", "118 days"),
+        Dimension("mass", MASS, "kg", "150 kgCO2e"),
+        Dimension("length", LENGTH, "km", "12 km"),
+        Dimension("area", AREA, "mm2", "814 mm2"),
+        Dimension("volume", VOLUME, "L", "500 mL"),
+        Dimension("data", DATA, "GB", "80 GB"),
+        Dimension("compute", FLOP, "FLOP", "3.14e23 FLOP"),
+        Dimension("compute rate", _mul(FLOP, TIME, -1), "FLOP/s", "989 TFLOP/s"),
+        Dimension("carbon intensity", _mul(MASS, ENERGY, -1), "kgCO2e/kWh", "57 gCO2e/kWh"),
+        Dimension("water intensity", _mul(VOLUME, ENERGY, -1), "L/kWh", "0.55 L/kWh"),
+        Dimension("network energy intensity", _mul(ENERGY, DATA, -1), "kWh/GB", "0.0016 kWh/GB"),
+        Dimension("carbon per area", _mul(MASS, AREA, -1), "kg/mm2", "1.8 kgCO2e/cm2"),
+        Dimension("carbon per data", _mul(MASS, DATA, -1), "kg/GB", "0.4 kgCO2e/GB"),
+        Dimension("water per area", _mul(VOLUME, AREA, -1), "L/mm2", "0.04 L/cm2"),
+        Dimension("power per data", _mul(POWER, DATA, -1), "W/GB", "0.375 W/GB"),
+        Dimension("carbon per distance", _mul(MASS, LENGTH, -1), "kg/km", "170 gCO2e/km"),
+        Dimension("node", LENGTH, "nm", "5 nm"),
+        Dimension("dimensionless", NONE, "1", "0.85"),
+    )
+}
+
+_J_PER_KWH: Final = 3.6e6
+_S_PER_H: Final = 3600.0
+_H_PER_YEAR: Final = 8760.0
+
+# symbol -> (factor to base units, dims)
+_UNITS: Final[dict[str, tuple[float, Dims]]] = {}
+
+
+def _add(symbols: str, factor: float, dims: Dims) -> None:
+    for s in symbols.split():
+        _UNITS[s] = (factor, dims)
+
+
+# energy
+_add("J joule joules", 1.0, ENERGY)
+_add("kJ", 1e3, ENERGY)
+_add("MJ", 1e6, ENERGY)
+_add("GJ", 1e9, ENERGY)
+_add("TJ", 1e12, ENERGY)
+_add("PJ", 1e15, ENERGY)
+_add("mWh", 3.6, ENERGY)
+_add("Wh", 3600.0, ENERGY)
+_add("kWh", _J_PER_KWH, ENERGY)
+_add("MWh", 1e3 * _J_PER_KWH, ENERGY)
+_add("GWh", 1e6 * _J_PER_KWH, ENERGY)
+_add("TWh", 1e9 * _J_PER_KWH, ENERGY)
+# power
+_add("mW", 1e-3, POWER)
+_add("W watt watts", 1.0, POWER)
+_add("kW", 1e3, POWER)
+_add("MW", 1e6, POWER)
+_add("GW", 1e9, POWER)
+# time
+_add("s sec second seconds", 1.0, TIME)
+_add("min minute minutes", 60.0, TIME)
+_add(
+    "h hr hrs hour hours GPU-h GPU-hours GPUh gpu-h gpu-hours device-h device-hours",
+    _S_PER_H,
+    TIME,
+)
+_add("d day days", 24 * _S_PER_H, TIME)
+_add("week weeks", 7 * 24 * _S_PER_H, TIME)
+_add("month months", _H_PER_YEAR / 12 * _S_PER_H, TIME)
+_add("y yr yrs year years", _H_PER_YEAR * _S_PER_H, TIME)
+# mass (CO2e is a mass; the suffix is stripped before lookup)
+_add("mg", 1e-6, MASS)
+_add("g", 1e-3, MASS)
+_add("kg", 1.0, MASS)
+_add("t tonne tonnes", 1e3, MASS)
+_add("kt", 1e6, MASS)
+_add("Mt", 1e9, MASS)
+_add("lb lbs", 0.45359237, MASS)
+# length, area, volume
+_add("nm", 1e-9, LENGTH)
+_add("um", 1e-6, LENGTH)
+_add("mm", 1e-3, LENGTH)
+_add("cm", 1e-2, LENGTH)
+_add("m", 1.0, LENGTH)
+_add("km", 1e3, LENGTH)
+_add("mi mile miles", 1609.344, LENGTH)
+_add("mm2 mm^2 mm²", 1e-6, AREA)
+_add("cm2 cm^2 cm²", 1e-4, AREA)
+_add("m2 m^2 m²", 1.0, AREA)
+_add("mL ml", 1e-6, VOLUME)
+_add("L l litre litres liter liters", 1e-3, VOLUME)
+_add("kL", 1.0, VOLUME)
+_add("m3 m^3 m³", 1.0, VOLUME)
+_add("ML", 1e3, VOLUME)
+_add("GL", 1e6, VOLUME)
+_add("gal gallon gallons", 3.785411784e-3, VOLUME)
+# data
+_add("B byte bytes", 1.0, DATA)
+_add("kB KB", 1e3, DATA)
+_add("MB", 1e6, DATA)
+_add("GB", 1e9, DATA)
+_add("TB", 1e12, DATA)
+_add("PB", 1e15, DATA)
+_add("EB", 1e18, DATA)
+_add("KiB", 2.0**10, DATA)
+_add("MiB", 2.0**20, DATA)
+_add("GiB", 2.0**30, DATA)
+_add("TiB", 2.0**40, DATA)
+# compute
+_add("FLOP FLOPs flop flops", 1.0, FLOP)
+_add("GFLOP", 1e9, FLOP)
+_add("TFLOP", 1e12, FLOP)
+_add("PFLOP", 1e15, FLOP)
+_add("EFLOP", 1e18, FLOP)
+_add("ZFLOP", 1e21, FLOP)
+_FLOPS = _mul(FLOP, TIME, -1)
+_add("FLOPS", 1.0, _FLOPS)
+_add("GFLOPS", 1e9, _FLOPS)
+_add("TFLOPS", 1e12, _FLOPS)
+_add("PFLOPS", 1e15, _FLOPS)
+_add("EFLOPS", 1e18, _FLOPS)
+# dimensionless counts
+_add(
+    "1 x count counts token tokens request requests query queries prompt prompts "
+    "param params parameter parameters people person GPU GPUs unit units",
+    1.0,
+    NONE,
+)
+_add("% percent", 0.01, NONE)
+
+_CO2_SUFFIX: Final = re.compile(r"(?<=[a-zA-Z])(CO2e|CO2eq|CO2-eq|CO2-e|CO2)$")
+_MAGNITUDE: Final = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
+_NUMBER: Final = re.compile(
+    r"^\s*(?P<num>[-+]?(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
+    r"(?P<mag>[kKMBGT](?![a-zA-Z]))?\s*(?P<unit>.*?)\s*$"
+)
+
+
+def _lookup_symbol(symbol: str) -> tuple[float, Dims]:
+    if symbol in _UNITS:
+        return _UNITS[symbol]
+    stripped = _CO2_SUFFIX.sub("", symbol)
+    if stripped in _UNITS and _UNITS[stripped][1] == MASS:
+        return _UNITS[stripped]
+    raise UnitError(f"unknown unit {symbol!r}")
+
+
+def _parse_product(text: str) -> tuple[float, Dims]:
+    factor, dims = 1.0, NONE
+    for raw in re.split(r"\s*[*·]\s*|\s+", text.strip()):
+        if not raw:
+            continue
+        f, d = _lookup_symbol(raw)
+        factor *= f
+        dims = _mul(dims, d)
+    return factor, dims
+
+
+def parse_unit(unit: str) -> tuple[float, Dims]:
+    """Factor to base units and dimension vector of a unit string.
+
+    Accepts ``"W"``, ``"gCO2e/kWh"``, ``"kWh per GB"``, ``"TFLOP/s"``, ``"1"``.
+    """
+    text = unit.strip()
+    if not text:
+        return 1.0, NONE
+    text = re.sub(r"\s+per\s+", "/", text)
+    parts = text.split("/")
+    if len(parts) > 2:
+        raise UnitError(f"unit {unit!r} has more than one '/'")
+    factor, dims = _parse_product(parts[0]) if parts[0].strip() else (1.0, NONE)
+    if len(parts) == 2:
+        f2, d2 = _parse_product(parts[1])
+        if f2 == 0:
+            raise UnitError(f"unit {unit!r} divides by zero")
+        factor /= f2
+        dims = _mul(dims, d2, -1)
+    return factor, dims
+
+
+def _dimension_named(dims: Dims) -> str:
+    for d in DIMENSIONS.values():
+        if d.dims == dims and d.name != "node":
+            return d.name
+    parts = [f"{b}^{p}" if p != 1 else b for b, p in zip(_BASES, dims, strict=True) if p]
+    return " ".join(parts) or "dimensionless"
+
+
+def convert(value: float, from_unit: str, to_unit: str) -> float:
+    """Convert ``value`` from one unit to another of the same dimension.
+
+    >>> convert(1, "kWh", "J")
+    3600000.0
+    """
+    f1, d1 = parse_unit(from_unit)
+    f2, d2 = parse_unit(to_unit)
+    if d1 != d2:
+        raise UnitError(
+            f"cannot convert {from_unit!r} ({_dimension_named(d1)}) "
+            f"to {to_unit!r} ({_dimension_named(d2)})"
+        )
+    return value * f1 / f2
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A parsed quantity: its value in the canonical unit of its dimension."""
+
+    value: float
+    unit: str
+    dimension: str
+
+    def __str__(self) -> str:
+        return format_quantity(self.value, self.unit)
+
+
+def parse_quantity(
+    text: str | float | int, dimension: str, *, allow_inverse: bool = False
+) -> Quantity:
+    """Parse ``"700 W"`` into a :class:`Quantity` in the canonical unit of ``dimension``.
+
+    Parameters
+    ----------
+    text : a string with a number and a unit, or a bare number for dimensionless
+        quantities (``0.85``, ``"85%"``)
+    dimension : a key of :data:`DIMENSIONS` (``"power"``, ``"energy"``, ...)
+    allow_inverse : accept the reciprocal dimension and invert the value
+        (``"620 GB/kWh"`` for a network energy intensity in kWh/GB)
+
+    Raises
+    ------
+    UnitError : no number, no unit where one is needed, unknown unit, wrong dimension
+    """
+    dim = DIMENSIONS[dimension]
+    if isinstance(text, bool):
+        raise UnitError(f"expected a {dimension}, got a boolean")
+    if isinstance(text, int | float):
+        if dim.dims != NONE:
+            raise UnitError(
+                f"{text!r} has no unit: expected a {dimension} with a unit, e.g. {dim.example!r}"
+            )
+        value = float(text)
+        if not math.isfinite(value):
+            raise UnitError(f"expected a finite number, got {text!r}")
+        return Quantity(value, dim.canonical, dimension)
+    if not isinstance(text, str):
+        raise UnitError(f"expected a {dimension} such as {dim.example!r}, got {text!r}")
+    m = _NUMBER.match(text)
+    if not m:
+        raise UnitError(f"{text!r} is not a number with a unit: expected e.g. {dim.example!r}")
+    number = float(m["num"].replace("_", "").replace(",", ""))
+    if m["mag"]:
+        number *= _MAGNITUDE[m["mag"]]
+    unit = m["unit"]
+    if not unit and dim.dims != NONE:
+        raise UnitError(
+            f"{text!r} has no unit: expected a {dimension} with a unit, e.g. {dim.example!r}"
+        )
+    try:
+        factor, dims = parse_unit(unit)
+    except UnitError as exc:
+        raise UnitError(f"{exc.message} in {text!r}: expected e.g. {dim.example!r}") from None
+    to_factor, _ = parse_unit(dim.canonical)
+    if dims == dim.dims:
+        value = number * factor / to_factor
+    elif allow_inverse and dims == tuple(-x for x in dim.dims) and number != 0:
+        value = 1.0 / (number * factor) / to_factor
+    else:
+        raise UnitError(
+            f"{text!r} is a {_dimension_named(dims)}, expected a {dimension} "
+            f"such as {dim.example!r}"
+        )
+    if not math.isfinite(value):
+        raise UnitError(f"{text!r} is not a finite {dimension}")
+    return Quantity(value, dim.canonical, dimension)
+
+
+def format_quantity(value: float, unit: str, digits: int = 6) -> str:
+    """Format a value with its unit so that :func:`parse_quantity` reads it back.
+
+    >>> format_quantity(400.0, "W")
+    '400 W'
+    """
+    return f"{value:.{digits}g} {unit}" if unit != "1" else f"{value:.{digits}g}"
