@@ -336,6 +336,8 @@ def version() -> None:
 
 def main() -> None:
     """Entry point: run the app, turning lcai errors into one message and exit 2."""
+    from typer.exceptions import TyperException
+
     from lcai.errors import LcaiError
 
     try:
@@ -348,13 +350,13 @@ def main() -> None:
     except typer.Abort:
         sys.stderr.write("aborted\n")
         sys.exit(1)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except TyperException as exc:  # usage errors: bad option, missing argument
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            sys.stderr.write(f"error: {exc.format_message()}\n")
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     if isinstance(rc, int) and rc:

@@ -45,7 +45,10 @@ def _quantity(dimension: str, *, inverse: bool = False) -> Any:
     dim = DIMENSIONS[dimension]
 
     def parse(v: Any) -> float:
-        return parse_quantity(v, dimension, allow_inverse=inverse).value
+        value = parse_quantity(v, dimension, allow_inverse=inverse).value
+        if value < 0:
+            raise ValueError(f"must not be negative, got {v!r}")
+        return value
 
     schema: dict[str, Any] = {
         "anyOf": [

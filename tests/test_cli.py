@@ -1,0 +1,104 @@
+"""The command line on the fixture catalog: tables, JSON contract, CSV, compare, schema, data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.test_bad_input import GOOD, run_cli
+
+pytestmark = pytest.mark.usefixtures("fixture_catalog")
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    f = tmp_path / "good.yaml"
+    f.write_text(GOOD)
+    return f
+
+
+def test_assess_table(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["assess", str(good)], capsys)
+    assert code == 0
+    assert "the whole life cycle" in out
+    assert "training" in out and "750 kWh" in out and "375 kg" in out
+    assert "people's yearly emissions" in out  # equivalences
+    assert "Assumptions" in out and "training.facility.pue" in out
+
+
+def test_assess_json_contract(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["assess", str(good), "--json"], capsys)
+    assert code == 0
+    d = json.loads(out)
+    assert set(d) >= {"name", "functional_unit", "total", "phases", "assumptions"}
+    assert set(d["total"]) >= {"energy_kwh", "co2e_kg", "water_l"}
+    assert set(d["phases"]) == {"manufacturing", "training", "annotation", "usage"}
+    for ph in d["phases"].values():
+        assert set(ph) >= {"energy_kwh", "co2e_kg", "water_l", "items"}
+        for it in ph["items"]:
+            assert set(it) >= {"name", "energy_kwh", "co2e_kg", "water_l", "method", "sources"}
+            assert it["method"] in ("measured", "given", "estimated")
+    assert all(isinstance(a, str) for a in d["assumptions"])
+    assert d["total"]["co2e_kg"] == pytest.approx(375)
+    assert "fixture" in d["sources"]
+
+
+def test_assess_csv(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["assess", str(good), "--csv"], capsys)
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["name"] for r in rows] == ["Test GPU X", "facility overhead (PUE 1.5)"]
+    assert float(rows[0]["energy_kwh"]) == 500
+
+
+def test_assess_output_file(good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "sub" / "r.json"
+    code, _, _ = run_cli(["assess", str(good), "--json", "-o", str(out)], capsys)
+    assert code == 0
+    assert json.loads(out.read_text())["total"]["energy_kwh"] == pytest.approx(750)
+    txt = tmp_path / "r.txt"
+    assert run_cli(["assess", str(good), "-o", str(txt)], capsys)[0] == 0
+    assert "Line items" in txt.read_text()
+
+
+def test_compare(good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text(GOOD.replace("region: AA", "region: BB").replace("name: test", "name: b"))
+    code, out, _ = run_cli(["compare", str(good), str(other)], capsys)
+    assert code == 0
+    assert "0.2x" in out  # 100 g vs 500 g per kWh
+    code, out, _ = run_cli(["compare", str(good), str(other), "--json"], capsys)
+    assert [d["name"] for d in json.loads(out)] == ["test", "b"]
+
+
+def test_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["schema"], capsys)
+    assert code == 0
+    s = json.loads(out)
+    assert s["title"] == "Assessment"
+    assert "training" in s["properties"]
+    acc = s["$defs"]["Accelerators"]["properties"]
+    assert acc["power"]["anyOf"][0]["x-dimension"] == "power"
+
+
+def test_data_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(["data", "list"], capsys)
+    assert code == 0 and "grid_intensity" in out
+    code, out, _ = run_cli(["data", "show", "grid_intensity", "--filter", "key=AA"], capsys)
+    assert code == 0 and "Country A" in out and "Country B" not in out
+    code, out, _ = run_cli(["data", "show", "accelerators", "-f", "quantity=tdp", "--csv"], capsys)
+    assert code == 0 and out.splitlines()[1].startswith("GPU-X,Test GPU X,tdp,500")
+    code, out, _ = run_cli(["data", "cite", "fixture"], capsys)
+    assert code == 0 and "Round numbers" in out and "used by" in out
+    code, _, err = run_cli(["data", "show", "grid_intensity", "-f", "colour=red"], capsys)
+    assert code == 2 and "unknown column" in err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import lcai
+
+    assert run_cli(["version"], capsys)[1].strip() == lcai.__version__
