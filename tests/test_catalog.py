@@ -86,7 +86,8 @@ def test_accelerator_coverage() -> None:
         "TPU-v4",
         "TPU-v5e",
     ):
-        assert acc.has(key, "tdp"), key
+        if key != "TPU-v5e":  # Google publishes no power figure for TPU v5e
+            assert acc.has(key, "tdp"), key
         assert acc.has(key, "peak_dense_bf16") or acc.has(key, "peak_dense_fp16"), key
     assert acc.factor("H100", "tdp", "W").value == 700
     assert acc.resolve("a100 80gb") == "A100-SXM4-80GB"

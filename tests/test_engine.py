@@ -190,6 +190,7 @@ def test_die_area_method() -> None:
                 {
                     "hardware": "GPU-X",
                     "embodied_method": "die_area",
+                    "memory_type": "hbm",
                     "count": 10,
                     "duration": "1 year",
                 }
@@ -349,9 +350,7 @@ def _with(path: tuple[str, ...], value: Any) -> dict[str, Any]:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    d1=st.floats(min_value=1, max_value=1e5), d2=st.floats(min_value=1, max_value=1e5)
-)
+@given(d1=st.floats(min_value=1, max_value=1e5), d2=st.floats(min_value=1, max_value=1e5))
 def test_more_gpu_hours_never_lowers_any_total(d1: float, d2: float) -> None:
     lo, hi = sorted((d1, d2))
     path = ("training", "accelerators", "duration")

@@ -39,9 +39,9 @@ _LAZY = {
     "Plan": "lcai.plan",
     "evaluate": "lcai.plan",
     "Result": "lcai.result",
-    "assess": "lcai.assess",
-    "assess_file": "lcai.assess",
-    "plan_file": "lcai.assess",
+    "assess": "lcai.api",
+    "assess_file": "lcai.api",
+    "plan_file": "lcai.api",
     "load_assessment": "lcai.loader",
     "resolve": "lcai.resolve",
     "parse_quantity": "lcai.units",
@@ -53,7 +53,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from lcai.assess import assess, assess_file, plan_file
+    from lcai.api import assess, assess_file, plan_file
     from lcai.errors import DataError, LcaiError, SpecError, UnitError, UnknownKeyError
     from lcai.loader import load_assessment
     from lcai.plan import Plan, evaluate

@@ -76,19 +76,29 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.3g} {unit}"
 
 
+def _count(value: float) -> str:
+    """Readable count: 49.15 -> '49.2'; 203456 -> '203,000'; 6.2e6 -> '6.2 million'."""
+    if value >= 1e6:
+        return f"{value / 1e6:,.3g} million"
+    if value >= 1000:
+        return f"{float(f'{value:.3g}'):,.0f}"
+    return f"{value:.3g}"
+
+
 def _share(part: float, whole: float) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "-"
 
 
 def render_result(res: Result, console: Console, *, verbose: bool = False) -> None:
     """Print a result as tables: phases x impacts, equivalences, assumptions."""
+    from rich.markup import escape
     from rich.table import Table
 
     from lcai.equivalences import equivalences
 
     market = res.total.co2e_market_kg is not None
     t = Table(title=f"{res.name} — {res.functional_unit}", title_justify="left")
-    t.add_column("phase")
+    t.add_column("phase", no_wrap=True)
     for col in ("energy", "share", "carbon (location)", "share"):
         t.add_column(col, justify="right")
     if market:
@@ -130,10 +140,11 @@ def render_result(res: Result, console: Console, *, verbose: bool = False) -> No
     if eq:
         console.print("Equivalent to (life cycle):")
         for e in eq:
-            console.print(f"  = {e.value:,.3g} {e.what} [{e.source_id}, {e.year}]")
+            console.print(f"  = {_count(e.value)} {e.what} " + escape(f"[{e.source_id}, {e.year}]"))
     items = Table(title="Line items", title_justify="left", show_lines=False)
-    for col, just in (("phase", "left"), ("item", "left"), ("method", "left")):
-        items.add_column(col, justify=just)  # type: ignore[arg-type]
+    items.add_column("phase", no_wrap=True)
+    items.add_column("item")
+    items.add_column("method")
     for col in ("energy", "carbon", "water"):
         items.add_column(col, justify="right")
     for it in res.items:
@@ -153,7 +164,7 @@ def render_result(res: Result, console: Console, *, verbose: bool = False) -> No
     if shown:
         console.print(f"Assumptions ({len(res.assumptions)}; every value the file did not state):")
         for a in shown:
-            console.print(f"  - {a}", soft_wrap=True)
+            console.print(f"  - {escape(str(a))}", soft_wrap=True)
         if len(shown) < len(res.assumptions):
             console.print(f"  ... {len(res.assumptions) - len(shown)} more (--verbose)")
 
@@ -169,7 +180,7 @@ def assess(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="All assumptions.")] = False,
 ) -> None:
     """Assess FILE: energy, carbon and water per phase and in total."""
-    from lcai.assess import assess_file
+    from lcai.api import assess_file
 
     if json_out and csv_out:
         raise typer.BadParameter("choose one of --json and --csv")
@@ -200,7 +211,7 @@ def compare(
 
     from rich.table import Table
 
-    from lcai.assess import assess_file
+    from lcai.api import assess_file
 
     results = [assess_file(f) for f in files]
     if json_out:

@@ -29,7 +29,8 @@ def equivalences(impact: Impact) -> list[Equivalence]:
     """People's yearly emissions, car distance and bottles of water equal to ``impact``."""
     out: list[Equivalence] = []
     t = catalog.table("equivalences")
-    for key in t.keys():
+    keys = t.keys()
+    for key in keys:
         if key.startswith("per_capita:"):
             f = _row(key, "co2e_per_capita_year", "kg")
             if f is not None and f.value > 0:
@@ -47,7 +48,7 @@ def equivalences(impact: Impact) -> list[Equivalence]:
             Equivalence(impact.co2e_kg / car.value, "km by average car", car.source_id, car.year)
         )
     bottle = _row("water_bottle", "volume", "L")
-    if bottle is not None:
+    if bottle is not None and impact.water_l > 0:
         out.append(
             Equivalence(
                 impact.water_l / bottle.value,

@@ -71,9 +71,7 @@ def _friendly(err: Mapping[str, Any]) -> str:
     return msg
 
 
-def parse_assessment(
-    data: Any, *, file: str | None = None, text: str | None = None
-) -> Assessment:
+def parse_assessment(data: Any, *, file: str | None = None, text: str | None = None) -> Assessment:
     """Validate already-parsed data (a dict) into an :class:`Assessment`."""
     from pydantic import ValidationError
 

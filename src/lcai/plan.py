@@ -117,7 +117,8 @@ class Evaluation:
     def total(self, quantity: str) -> Array:
         """Life-cycle total of ``quantity`` per sample."""
         arr: Array = getattr(self, quantity)
-        return arr.sum(axis=0)
+        out: Array = arr.sum(axis=0)
+        return out
 
 
 def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:

@@ -261,7 +261,12 @@ class _Resolver:
         if isinstance(f.get("operator"), str):
             op = str(f["operator"])
             k = op if op.startswith("operator:") else f"operator:{op}"
-            keys.append((self.resolve_key("facility", k, path=(*path, "operator"), kind="operator"), "operator"))
+            keys.append(
+                (
+                    self.resolve_key("facility", k, path=(*path, "operator"), kind="operator"),
+                    "operator",
+                )
+            )
         if isinstance(f.get("cooling"), str):
             keys.append((f"cooling:{f['cooling']}", "cooling"))
         keys.append(("industry_average", "default"))
@@ -277,8 +282,15 @@ class _Resolver:
                     note = f"no {q.upper()} given: industry average" if why == "default" else ""
                     out.append(
                         self.factor(
-                            f"{pre}.{q}", "facility", key, q, unit,
-                            path=path, kind="facility", status=status, note=note,
+                            f"{pre}.{q}",
+                            "facility",
+                            key,
+                            q,
+                            unit,
+                            path=path,
+                            kind="facility",
+                            status=status,
+                            note=note,
                         )
                     )
                     break
@@ -317,13 +329,19 @@ class _Resolver:
             co2e_market=lambda p: m.co2e_kg(it_energy(p), s.market(p)),
             water=water,
             water_onsite=water_on,
-            inputs=tuple(inputs) + (s.grid, s.ewif, wue),
+            inputs=(*inputs, s.grid, s.ewif, wue),
             sources=self.sources_of(list(inputs)) + s.sources,
             note=note,
         )
 
     def grid_item(
-        self, name: str, phase: str, method: str, energy: Fn, s: _Supply, inputs: Sequence[str],
+        self,
+        name: str,
+        phase: str,
+        method: str,
+        energy: Fn,
+        s: _Supply,
+        inputs: Sequence[str],
         note: str = "",
     ) -> ItemPlan:
         """Electricity used outside a data center (network, offices): no PUE, no cooling water."""
@@ -335,7 +353,7 @@ class _Resolver:
             co2e=lambda p: m.co2e_kg(energy(p), p[s.grid]),
             co2e_market=lambda p: m.co2e_kg(energy(p), s.market(p)),
             water=lambda p: m.offsite_water_l(energy(p), p[s.ewif]),
-            inputs=tuple(inputs) + (s.grid, s.ewif),
+            inputs=(*inputs, s.grid, s.ewif),
             sources=self.sources_of(list(inputs)) + (s.sources[:2]),
             note=note,
         )
@@ -408,8 +426,10 @@ class _Resolver:
 
         if e_key is None:
             notes.append("energy not stated by the source: counted as 0 kWh")
+            self.warnings.append(f"{phase}: reported figure states no energy; counted as 0 kWh")
         if w_key is None and (e_key is None or s is None):
             notes.append("water not stated by the source: counted as 0 L")
+            self.warnings.append(f"{phase}: reported figure states no water; counted as 0 L")
         elif w_key is None:
             notes.append("water: off-site only, from the reported energy")
         inputs = [k for k in (e_key, c_key, cm_key, w_key) if k]
@@ -430,7 +450,9 @@ class _Resolver:
     def training(self, t: Training) -> None:
         s = self.supply("training", t.grid, t.facility)
         if t.reported is not None:
-            self.items.append(self.reported_item("training", t.reported, s, ("training", "reported")))
+            self.items.append(
+                self.reported_item("training", t.reported, s, ("training", "reported"))
+            )
             return
         assert t.accelerators is not None
         it_fns: list[Fn] = []
@@ -457,7 +479,9 @@ class _Resolver:
     def peak(self, key: str, pre: str, path: Sequence[str | int]) -> str:
         acc = catalog.table("accelerators")
         q = "peak_dense_bf16" if acc.has(key, "peak_dense_bf16") else "peak_dense_fp16"
-        return self.factor(f"{pre}.peak", "accelerators", key, q, "FLOP/s", path=path, kind="accelerator")
+        return self.factor(
+            f"{pre}.peak", "accelerators", key, q, "FLOP/s", path=path, kind="accelerator"
+        )
 
     def mfu(self, key: str | None, pre: str, phase: str, path: Sequence[str | int]) -> str:
         util = catalog.table("utilisation")
@@ -466,8 +490,15 @@ class _Resolver:
         for c in candidates:
             if util.has(c, "mfu"):
                 return self.factor(
-                    f"{pre}.mfu", "utilisation", c, "mfu", "1", path=path, kind="utilisation",
-                    status="default", note="no utilisation given",
+                    f"{pre}.mfu",
+                    "utilisation",
+                    c,
+                    "mfu",
+                    "1",
+                    path=path,
+                    kind="utilisation",
+                    status="default",
+                    note="no utilisation given",
                 )
         raise SpecError("no default utilisation in the catalog; give 'mfu'", path=path)
 
@@ -538,12 +569,20 @@ class _Resolver:
                 pw = self.user(f"{pre}.power", a.power, "W")
             elif key is not None:
                 pw = self.factor(
-                    f"{pre}.power", "accelerators", key, "tdp", "W", path=(*path, "power"),
-                    kind="accelerator", status="default",
+                    f"{pre}.power",
+                    "accelerators",
+                    key,
+                    "tdp",
+                    "W",
+                    path=(*path, "power"),
+                    kind="accelerator",
+                    status="default",
                     note="no average power given: the accelerator's TDP",
                 )
             else:
-                raise SpecError("give the accelerator 'type' or its average 'power'", path=(*path, "power"))
+                raise SpecError(
+                    "give the accelerator 'type' or its average 'power'", path=(*path, "power")
+                )
             assert hours is not None
             h3 = hours
             energy = lambda p: m.energy_from_power_kwh(p[pw], h3(p))  # noqa: E731
@@ -579,7 +618,8 @@ class _Resolver:
             dur = default_duration
         else:
             raise SpecError(
-                f"give 'duration' (the {phase} duration is not known)", path=(phase, fld, "duration")
+                f"give 'duration' (the {phase} duration is not known)",
+                path=(phase, fld, "duration"),
             )
         fn = lambda p: m.energy_from_power_kwh(p[pk], dur(p), p[ck])  # noqa: E731
         return self.dc_item(name, phase, "given", fn, s, [pk, ck], "count x power x duration"), fn
@@ -593,8 +633,14 @@ class _Resolver:
             ppg = self.user(f"{pre}.power_per_gb", mem.power_per_gb, "W/GB")
         else:
             ppg = self.factor(
-                f"{pre}.power_per_gb", "servers", "dram", "power_per_gb", "W/GB",
-                path=("training", "memory"), kind="server part", status="default",
+                f"{pre}.power_per_gb",
+                "servers",
+                "default",
+                "memory_power_per_gb",
+                "W/GB",
+                path=("training", "memory"),
+                kind="server part",
+                status="default",
                 note="no memory power given",
             )
         if mem.duration is not None:
@@ -613,22 +659,39 @@ class _Resolver:
         if n.intensity is not None:
             ik = self.user(f"{pre}.intensity", n.intensity, "kWh/GB")
         else:
-            mk = self.resolve_key("network", n.medium, path=(*path, "medium"), kind="network medium")
-            ik = self.factor(f"{pre}.intensity", "network", mk, "energy_intensity", "kWh/GB", path=(*path, "medium"), kind="network medium")
+            mk = self.resolve_key(
+                "network", n.medium, path=(*path, "medium"), kind="network medium"
+            )
+            ik = self.factor(
+                f"{pre}.intensity",
+                "network",
+                mk,
+                "energy_intensity",
+                "kWh/GB",
+                path=(*path, "medium"),
+                kind="network medium",
+            )
         if n.data is not None:
             dk = self.user(f"{pre}.data", n.data, "GB")
             data: Fn = lambda p: p[dk]  # noqa: E731
             inputs = [dk, ik]
         else:
             if requests is None:
-                raise SpecError("'data_per_request' needs requests; give 'data'", path=(*path, "data"))
+                raise SpecError(
+                    "'data_per_request' needs requests; give 'data'", path=(*path, "data")
+                )
             assert n.data_per_request is not None
             dk = self.user(f"{pre}.data_per_request", n.data_per_request, "GB")
             data = lambda p: p[dk] * p[requests]  # noqa: E731
             inputs = [dk, requests, ik]
         fn: Fn = lambda p: m.network_energy_kwh(data(p), p[ik])  # noqa: E731
         return self.grid_item(
-            f"network ({n.medium})", phase, "estimated", fn, s, inputs,
+            f"network ({n.medium})",
+            phase,
+            "estimated",
+            fn,
+            s,
+            inputs,
             "data x network energy intensity; carbon at the phase's grid",
         )
 
@@ -643,7 +706,11 @@ class _Resolver:
             req = self.user(f"{pre}.requests", u.requests, "1")
         elif u.total_requests is not None:
             req = self.add(
-                f"{pre}.requests", u.total_requests, "1", "derived", None,
+                f"{pre}.requests",
+                u.total_requests,
+                "1",
+                "derived",
+                None,
                 "requests_per_day x deployment",
             )
         deployment: Fn | None = None
@@ -670,26 +737,46 @@ class _Resolver:
             nk = self.user(f"{ip}.active_parameters", inf.model.active, "1")
             ik = self.user(f"{ip}.input_tokens", inf.input_tokens, "1")
             ok = self.user(f"{ip}.output_tokens", inf.output_tokens, "1")
-            pk = self.user(f"{ip}.peak", inf.peak, "FLOP/s") if inf.peak else self.peak(key, ip, ipath)
+            pk = (
+                self.user(f"{ip}.peak", inf.peak, "FLOP/s")
+                if inf.peak
+                else self.peak(key, ip, ipath)
+            )
             util = catalog.table("utilisation")
             ks = {}
-            for stage, given in (("prefill", inf.prefill_utilisation), ("decode", inf.decode_utilisation)):
+            for stage, given in (
+                ("prefill", inf.prefill_utilisation),
+                ("decode", inf.decode_utilisation),
+            ):
                 if given is not None:
                     ks[stage] = self.user(f"{ip}.{stage}_utilisation", given, "1")
                 else:
                     ukey = f"inference:{stage}"
                     q = "utilisation" if util.has(ukey, "utilisation") else "mfu"
                     ks[stage] = self.factor(
-                        f"{ip}.{stage}_utilisation", "utilisation", ukey, q, "1",
-                        path=(*ipath, f"{stage}_utilisation"), kind="utilisation",
-                        status="default", note=f"no {stage} utilisation given",
+                        f"{ip}.{stage}_utilisation",
+                        "utilisation",
+                        ukey,
+                        q,
+                        "1",
+                        path=(*ipath, f"{stage}_utilisation"),
+                        kind="utilisation",
+                        status="default",
+                        note=f"no {stage} utilisation given",
                     )
             if inf.power is not None:
                 pw = self.user(f"{ip}.power", inf.power, "W")
             else:
                 pw = self.factor(
-                    f"{ip}.power", "accelerators", key, "tdp", "W", path=(*ipath, "power"),
-                    kind="accelerator", status="default", note="no serving power given: TDP",
+                    f"{ip}.power",
+                    "accelerators",
+                    key,
+                    "tdp",
+                    "W",
+                    path=(*ipath, "power"),
+                    kind="accelerator",
+                    status="default",
+                    note="no serving power given: TDP",
                 )
             kp, kd, rk2 = ks["prefill"], ks["decode"], req
 
@@ -717,7 +804,9 @@ class _Resolver:
     def annotation(self, a: Annotation) -> None:
         s = self.supply("annotation", a.grid, None)
         if a.reported is not None:
-            self.items.append(self.reported_item("annotation", a.reported, s, ("annotation", "reported")))
+            self.items.append(
+                self.reported_item("annotation", a.reported, s, ("annotation", "reported"))
+            )
             return
         pre = "annotation"
         if a.person_hours is not None:
@@ -731,8 +820,14 @@ class _Resolver:
             au = self.user(f"{pre}.annual_use", a.annual_use, "h")
         else:
             au = self.factor(
-                f"{pre}.annual_use", "devices", "working_year", "annual_use", "h",
-                path=(*path, "annual_use"), kind="device", status="default",
+                f"{pre}.annual_use",
+                "devices",
+                "working_year",
+                "annual_use",
+                "h",
+                path=(*path, "annual_use"),
+                kind="device",
+                status="default",
                 note="hours a work device is used per year",
             )
         devices = catalog.table("devices")
@@ -740,7 +835,11 @@ class _Resolver:
             dpath = (*path, "devices", i)
             dp = f"{pre}.devices[{i}]"
             known = devices.has(d.device, "power") or devices.has(d.device, "embodied")
-            key = self.resolve_key("devices", d.device, path=(*dpath, "device"), kind="device") if known or (d.power is None) else None
+            key = (
+                self.resolve_key("devices", d.device, path=(*dpath, "device"), kind="device")
+                if known or (d.power is None)
+                else None
+            )
             label = devices.label(key) if key else d.device
             vals = {}
             for q, given, unit in (
@@ -752,7 +851,13 @@ class _Resolver:
                     vals[q] = self.user(f"{dp}.{q}", given, unit)
                 elif key is not None:
                     vals[q] = self.factor(
-                        f"{dp}.{q}", "devices", key, q, unit, path=(*dpath, q), kind="device",
+                        f"{dp}.{q}",
+                        "devices",
+                        key,
+                        q,
+                        unit,
+                        path=(*dpath, q),
+                        kind="device",
                         status="table",
                     )
                 elif q != "power":
@@ -762,7 +867,12 @@ class _Resolver:
             use: Fn = lambda p, pw=pw, ck=ck: m.energy_from_power_kwh(p[pw], p[hk], p[ck])  # type: ignore[misc]  # noqa: E731
             self.items.append(
                 self.grid_item(
-                    f"{label} use", "annotation", "estimated", use, s, [pw, ck, hk],
+                    f"{label} use",
+                    "annotation",
+                    "estimated",
+                    use,
+                    s,
+                    [pw, ck, hk],
                     "person-hours x devices x power",
                 )
             )
@@ -789,7 +899,9 @@ class _Resolver:
     def manufacturing(self, mf: Manufacturing) -> None:
         if mf.reported is not None:
             self.items.append(
-                self.reported_item("manufacturing", mf.reported, None, ("manufacturing", "reported"))
+                self.reported_item(
+                    "manufacturing", mf.reported, None, ("manufacturing", "reported")
+                )
             )
             return
         for i, c in enumerate(mf.components):
@@ -813,12 +925,17 @@ class _Resolver:
             ck = self.user(f"{pre}.count", c.count, "1")
             dk = self.user(f"{pre}.duration", c.duration, "h")
             unit_hours = lambda p: p[ck] * p[dk]  # noqa: E731
-        elif self.accel_hours is not None and (c.accelerators_per_unit is not None or key is not None):
+        elif self.accel_hours is not None and (
+            c.accelerators_per_unit is not None or key is not None
+        ):
             h = self.accel_hours
             per = c.accelerators_per_unit or 1.0
             pk = self.add(
-                f"{pre}.accelerators_per_unit", per,
-                "1", "user" if c.accelerators_per_unit else "default", None,
+                f"{pre}.accelerators_per_unit",
+                per,
+                "1",
+                "user" if c.accelerators_per_unit else "default",
+                None,
                 "unit-hours follow the training accelerator-hours",
             )
             unit_hours = lambda p: h(p) / p[pk]  # noqa: E731
@@ -832,16 +949,29 @@ class _Resolver:
             self.user(f"{pre}.lifetime", c.lifetime, "h")
             if c.lifetime is not None
             else self.factor(
-                f"{pre}.lifetime", "servers", "default", "lifetime", "h", path=(*path, "lifetime"),
-                kind="server default", status="default", note="no lifetime given",
+                f"{pre}.lifetime",
+                "servers",
+                "default",
+                "lifetime",
+                "h",
+                path=(*path, "lifetime"),
+                kind="server default",
+                status="default",
+                note="no lifetime given",
             )
         )
         ut = (
             self.user(f"{pre}.utilization", c.utilization, "1")
             if c.utilization is not None
             else self.factor(
-                f"{pre}.utilization", "servers", "default", "utilization", "1",
-                path=(*path, "utilization"), kind="server default", status="default",
+                f"{pre}.utilization",
+                "servers",
+                "default",
+                "utilization",
+                "1",
+                path=(*path, "utilization"),
+                kind="server default",
+                status="default",
                 note="no utilisation given",
             )
         )
@@ -876,19 +1006,16 @@ class _Resolver:
         if c.embodied is not None:
             ek = self.user(f"{pre}.embodied", c.embodied, "kg")
             return (lambda p: p[ek]), "embodied per unit as given"
-        published = {
-            meth: f"embodied_{meth}"
-            for meth in ("manufacturer", "lca", "luccioni", "bottom_up")
-            if key is not None and acc.has(key, f"embodied_{meth}")
-        }
+        published = _published_embodied(key)
         method = c.embodied_method
         if method is None:
             method = next(iter(published), "die_area")
         if method != "die_area":
             if method not in published:
-                have = ", ".join(published) or "none"
+                have = ", ".join([*published, "die_area"])
                 raise SpecError(
-                    f"no '{method}' embodied figure for {key}; published: {have}, or 'die_area'",
+                    f"no '{method}' embodied figure for {key or 'this component'}; "
+                    f"choose one of: {have}",
                     path=(*path, "embodied_method"),
                 )
             assert key is not None
@@ -901,9 +1028,15 @@ class _Resolver:
                 f"; other published figures: {', '.join(others)}" if others else ""
             )
             ek = self.factor(
-                f"{pre}.embodied", "accelerators", key, published[method], "kg",
-                path=(*path, "embodied_method"), kind="accelerator",
-                status="table" if c.embodied_method else "default", note=note,
+                f"{pre}.embodied",
+                "accelerators",
+                key,
+                published[method],
+                "kg",
+                path=(*path, "embodied_method"),
+                kind="accelerator",
+                status="table" if c.embodied_method else "default",
+                note=note,
             )
             return (lambda p: p[ek]), f"embodied per unit: {note}"
         # die-area method
@@ -911,7 +1044,15 @@ class _Resolver:
         if c.die_area is not None:
             ak = self.user(f"{pre}.die_area", c.die_area, "mm2")
         elif key is not None and acc.has(key, "die_area"):
-            ak = self.factor(f"{pre}.die_area", "accelerators", key, "die_area", "mm2", path=path, kind="accelerator")
+            ak = self.factor(
+                f"{pre}.die_area",
+                "accelerators",
+                key,
+                "die_area",
+                "mm2",
+                path=path,
+                kind="accelerator",
+            )
         else:
             ak = ""
         if ak:
@@ -920,28 +1061,51 @@ class _Resolver:
             elif key is not None and acc.has(key, "process_node"):
                 node = f"{acc.row(key, 'process_node').value:g}nm"
             else:
-                raise SpecError("the die-area method needs 'process_node'", path=(*path, "process_node"))
+                raise SpecError(
+                    "the die-area method needs 'process_node'", path=(*path, "process_node")
+                )
             node_key = node if node.startswith("logic:") else f"logic:{node}"
+            node_key = self.resolve_key(
+                "embodied_factors", node_key, path=(*path, "process_node"), kind="process node"
+            )
+            factors = catalog.table("embodied_factors")
+            q = next((q for q in _CPA_QUANTITIES if factors.has(node_key, q)), _CPA_QUANTITIES[0])
             cpa = self.factor(
-                f"{pre}.carbon_per_area", "embodied_factors",
-                self.resolve_key("embodied_factors", node_key, path=(*path, "process_node"), kind="process node"),
-                "carbon_per_area", "kg/mm2", path=(*path, "process_node"), kind="process node",
+                f"{pre}.carbon_per_area",
+                "embodied_factors",
+                node_key,
+                q,
+                "kg/mm2",
+                path=(*path, "process_node"),
+                kind="process node",
             )
             parts.append(lambda p: m.die_embodied_kg(p[ak], p[cpa]))
         if c.memory is not None:
             mk = self.user(f"{pre}.memory", c.memory, "GB")
         elif key is not None and acc.has(key, "memory"):
-            mk = self.factor(f"{pre}.memory", "accelerators", key, "memory", "GB", path=path, kind="accelerator")
+            mk = self.factor(
+                f"{pre}.memory", "accelerators", key, "memory", "GB", path=path, kind="accelerator"
+            )
         else:
             mk = ""
         if mk:
+            mem_key = c.memory_type or ("hbm" if key is not None else "dram")
+            if not catalog.table("embodied_factors").has(mem_key, "carbon_per_gb"):
+                mem_key = "dram"
             cpg = self.factor(
-                f"{pre}.carbon_per_gb", "embodied_factors", c.memory_type, "carbon_per_gb",
-                "kg/GB", path=(*path, "memory_type"), kind="memory type",
+                f"{pre}.carbon_per_gb",
+                "embodied_factors",
+                mem_key,
+                "carbon_per_gb",
+                "kg/GB",
+                path=(*path, "memory_type"),
+                kind="memory type",
             )
             parts.append(lambda p: m.memory_embodied_kg(p[mk], p[cpg]))
         if not parts:
-            raise SpecError("give 'embodied', or 'die_area' and/or 'memory'", path=(*path, "embodied"))
+            raise SpecError(
+                "give 'embodied', or 'die_area' and/or 'memory'", path=(*path, "embodied")
+            )
 
         def total(p: Params) -> Num:
             out: Num = 0.0
@@ -951,9 +1115,7 @@ class _Resolver:
 
         return total, "embodied per unit: die area x carbon per area + memory x carbon per GB"
 
-    def _fab_water(
-        self, c: Component, key: str | None, pre: str, path: Sequence[str | int]
-    ) -> str:
+    def _fab_water(self, c: Component, key: str | None, pre: str, path: Sequence[str | int]) -> str:
         if c.fab_water is not None:
             return self.user(f"{pre}.fab_water", c.fab_water, "L")
         acc = catalog.table("accelerators")
@@ -962,11 +1124,34 @@ class _Resolver:
             area = acc.factor(key, "die_area", "mm2").value
         if area is None:
             return ""
-        wpa = self.lookup("embodied_factors", "wafer_fab", "water_per_area", "L/mm2", path=path, kind="factor")
-        return self.add(
-            f"{pre}.fab_water", area * wpa.value, "L", "derived", wpa.source_id,
-            f"die area {area:g} mm2 x fabrication water {wpa.value:.4g} L/mm2 (wafer average)",
+        wpa = self.lookup(
+            "embodied_factors", "wafer_fab", "water_per_area", "L/mm2", path=path, kind="factor"
         )
+        return self.add(
+            f"{pre}.fab_water",
+            area * wpa.value,
+            "L",
+            "derived",
+            wpa.source_id,
+            f"die area {area:g} mm2 x fabrication water {wpa.value:.4g} L/mm2 "
+            "(embodied_factors:wafer_fab, one full-process figure for every node; yield and "
+            "packaging not counted)",
+        )
+
+
+_EMBODIED_METHODS = ("manufacturer", "lca", "parametric", "bottom_up", "luccioni", "die_only")
+_CPA_QUANTITIES = ("carbon_per_area", "carbon_per_area_imec", "carbon_per_area_act")
+
+
+def _published_embodied(key: str | None) -> dict[str, str]:
+    """Embodied-carbon methods the catalog has for accelerator ``key``, in preference order."""
+    if key is None:
+        return {}
+    acc = catalog.table("accelerators")
+    have = {r.quantity.removeprefix("embodied_") for r in acc.filter(key=key)}
+    have = {h for h in have if h and acc.has(key, f"embodied_{h}")}
+    order = [m for m in _EMBODIED_METHODS if m in have] + sorted(have - set(_EMBODIED_METHODS))
+    return {m: f"embodied_{m}" for m in order}
 
 
 def resolve(spec: Assessment) -> Plan:
@@ -991,7 +1176,8 @@ def resolve(spec: Assessment) -> Plan:
         amount = r.user("functional_unit.amount", fu.amount, "1")
         if req is None:
             raise SpecError(
-                "the functional unit needs the number of requests served", path=("usage", "requests")
+                "the functional unit needs the number of requests served",
+                path=("usage", "requests"),
             )
         rq = req
         if fu.per == "requests":
@@ -1000,7 +1186,10 @@ def resolve(spec: Assessment) -> Plan:
             assert tokens is not None
             tk = tokens
             divisor = lambda p: p[rq] * tk(p) / p[amount]  # noqa: E731
-    order = {ph: i for i, ph in enumerate(("manufacturing", "training", "annotation", "usage", "unallocated"))}
+    order = {
+        ph: i
+        for i, ph in enumerate(("manufacturing", "training", "annotation", "usage", "unallocated"))
+    }
     items = sorted(r.items, key=lambda it: order[it.phase])
     used = [p.source for p in r.params.values() if p.source]
     return Plan(

@@ -221,9 +221,10 @@ def build_result(plan: Plan, ev: Evaluation, sample: int = 0) -> Result:
         )
 
     phases = {
-        ph: PhaseResult(impact([it for it in items if it.phase == ph]), tuple(
-            it for it in items if it.phase == ph
-        ))
+        ph: PhaseResult(
+            impact([it for it in items if it.phase == ph]),
+            tuple(it for it in items if it.phase == ph),
+        )
         for ph in PHASES
     }
     un = [it for it in items if it.phase == "unallocated"]

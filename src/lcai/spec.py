@@ -9,6 +9,7 @@ text is in the JSON Schema (``lcai schema``) and in ``docs/assessment-file.md``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -41,24 +42,32 @@ __all__ = [
 ]
 
 
-def _quantity(dimension: str, *, inverse: bool = False) -> Any:
-    dim = DIMENSIONS[dimension]
-
+def _parser(dimension: str, *, inverse: bool = False) -> Callable[[Any], float]:
     def parse(v: Any) -> float:
         value = parse_quantity(v, dimension, allow_inverse=inverse).value
         if value < 0:
             raise ValueError(f"must not be negative, got {v!r}")
         return value
 
-    schema: dict[str, Any] = {
-        "anyOf": [
-            {"type": "string", "pattern": r"^\s*[-+]?[\d.,_]+([eE][-+]?\d+)?[kKMBGT]?\s*\S.*$"},
-        ],
-        "x-dimension": dimension,
-        "x-canonical-unit": dim.canonical,
-        "examples": [dim.example],
-    }
-    return Annotated[float, BeforeValidator(parse), WithJsonSchema(schema)]
+    return parse
+
+
+def _schema(dimension: str) -> WithJsonSchema:
+    dim = DIMENSIONS[dimension]
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": r"^\s*[-+]?[\d.,_]+([eE][-+]?\d+)?[kKMBGT]?\s*\S.*$",
+                    "x-dimension": dimension,
+                }
+            ],
+            "x-dimension": dimension,
+            "x-canonical-unit": dim.canonical,
+            "examples": [dim.example],
+        }
+    )
 
 
 def _number(v: Any) -> float:
@@ -69,19 +78,29 @@ _NumberSchema = WithJsonSchema(
     {"anyOf": [{"type": "number"}, {"type": "string"}], "examples": [0.85, "85%", "176B"]}
 )
 
-Energy = _quantity("energy")
-Power = _quantity("power")
-Duration = _quantity("time")
-Mass = _quantity("mass")
-Volume = _quantity("volume")
-Data = _quantity("data")
-Area = _quantity("area")
-Compute = _quantity("compute")
-ComputeRate = _quantity("compute rate")
-CarbonIntensity = _quantity("carbon intensity")
-WaterIntensity = _quantity("water intensity")
-NetworkIntensity = _quantity("network energy intensity", inverse=True)
-PowerPerData = _quantity("power per data")
+Energy = Annotated[float, BeforeValidator(_parser("energy")), _schema("energy")]
+Power = Annotated[float, BeforeValidator(_parser("power")), _schema("power")]
+Duration = Annotated[float, BeforeValidator(_parser("time")), _schema("time")]
+Mass = Annotated[float, BeforeValidator(_parser("mass")), _schema("mass")]
+Volume = Annotated[float, BeforeValidator(_parser("volume")), _schema("volume")]
+Data = Annotated[float, BeforeValidator(_parser("data")), _schema("data")]
+Area = Annotated[float, BeforeValidator(_parser("area")), _schema("area")]
+Compute = Annotated[float, BeforeValidator(_parser("compute")), _schema("compute")]
+ComputeRate = Annotated[float, BeforeValidator(_parser("compute rate")), _schema("compute rate")]
+CarbonIntensity = Annotated[
+    float, BeforeValidator(_parser("carbon intensity")), _schema("carbon intensity")
+]
+WaterIntensity = Annotated[
+    float, BeforeValidator(_parser("water intensity")), _schema("water intensity")
+]
+NetworkIntensity = Annotated[
+    float,
+    BeforeValidator(_parser("network energy intensity", inverse=True)),
+    _schema("network energy intensity"),
+]
+PowerPerData = Annotated[
+    float, BeforeValidator(_parser("power per data")), _schema("power per data")
+]
 Count = Annotated[float, BeforeValidator(_number), Field(ge=0), _NumberSchema]
 PositiveCount = Annotated[float, BeforeValidator(_number), Field(gt=0), _NumberSchema]
 Fraction = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1), _NumberSchema]
@@ -230,9 +249,7 @@ class PowerDraw(_Model):
     name: str | None = Field(None, description="Label of the line item.")
     power: Power | None = Field(None, description="Average power per unit, e.g. '280 W'.")
     count: Count = Field(1.0, description="Number of units.")
-    duration: Duration | None = Field(
-        None, description="Time drawn; default the phase's duration."
-    )
+    duration: Duration | None = Field(None, description="Time drawn; default the phase's duration.")
     energy: Energy | None = Field(None, description="Energy, if known directly, e.g. '1200 kWh'.")
 
     @model_validator(mode="after")
@@ -272,11 +289,15 @@ class Network(_Model):
     )
     medium: str = Field(
         "fixed",
-        description="Network medium: '4g', '5g', 'fixed', 'dc_link' (see `lcai data show network`).",
+        description=(
+            "Network medium: '4g', '5g', 'fixed', 'dc_link' (see `lcai data show network`)."
+        ),
     )
     intensity: NetworkIntensity | None = Field(
         None,
-        description="Energy per GB overriding the medium's figure: '0.0016 kWh/GB' or '620 GB/kWh'.",
+        description=(
+            "Energy per GB overriding the medium's figure: '0.0016 kWh/GB' or '620 GB/kWh'."
+        ),
     )
 
     @model_validator(mode="after")
@@ -360,9 +381,7 @@ class Accelerators(_Model):
         has_hours = self.gpu_hours is not None or (
             self.count is not None and self.duration is not None
         )
-        has_compute = self.flops is not None or (
-            self.model is not None and self.tokens is not None
-        )
+        has_compute = self.flops is not None or (self.model is not None and self.tokens is not None)
         if self.energy is None and not has_hours and not has_compute:
             raise ValueError(
                 "say how to get the energy: 'energy' (measured), 'gpu_hours' or "
@@ -494,14 +513,13 @@ class Component(_Model):
     embodied: Mass | None = Field(
         None, description="Embodied carbon per unit, e.g. '150 kgCO2e' (overrides the catalog)."
     )
-    embodied_method: (
-        Literal["manufacturer", "lca", "bottom_up", "luccioni", "die_area"] | None
-    ) = Field(
+    embodied_method: str | None = Field(
         None,
         description=(
             "Which published embodied figure to use for `hardware`: 'manufacturer' "
-            "(product carbon footprint), 'lca', 'bottom_up', 'luccioni', or 'die_area' "
-            "(die area x carbon per area + memory x carbon per GB)."
+            "(product carbon footprint), 'lca' (peer-reviewed LCA), 'parametric', "
+            "'bottom_up', 'luccioni', 'die_only', or 'die_area' (die area x carbon per "
+            "area + memory x carbon per GB). Default: the first the catalog has, in that order."
         ),
     )
     die_area: Area | None = Field(None, description="Die area for the die-area method, '814 mm2'.")
@@ -509,8 +527,12 @@ class Component(_Model):
         None, description="Process node for the die-area method, e.g. '5nm'."
     )
     memory: Data | None = Field(None, description="Memory per unit for the die-area method.")
-    memory_type: Literal["hbm", "dram", "ssd"] = Field(
-        "hbm", description="Memory type for its carbon-per-GB factor."
+    memory_type: Literal["dram", "hbm", "ssd"] | None = Field(
+        None,
+        description=(
+            "Memory type for its carbon-per-GB factor; default 'hbm' for a catalog "
+            "accelerator, else 'dram'."
+        ),
     )
     fab_water: Volume | None = Field(
         None, description="Fabrication water per unit, e.g. '100 L' (overrides the estimate)."
@@ -534,18 +556,17 @@ class Component(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Component:
-        if self.embodied is None and self.hardware is None and self.die_area is None:
-            if self.memory is None:
-                raise ValueError("give 'embodied', 'hardware', or 'die_area'/'memory'")
+        if all(v is None for v in (self.embodied, self.hardware, self.die_area, self.memory)):
+            raise ValueError("give 'embodied', 'hardware', or 'die_area'/'memory'")
         for name in ("embodied", "die_area", "memory", "fab_water", "duration", "unit_hours"):
             _nonneg(getattr(self, name), name)
         if self.lifetime is not None and self.lifetime <= 0:
             raise ValueError("lifetime must be positive")
         if self.unit_hours is not None and (self.count is not None or self.duration is not None):
             raise ValueError("give 'unit_hours' or 'count' and 'duration', not both")
-        if (self.count is None) != (self.duration is None) and self.unit_hours is None:
-            if self.accelerators_per_unit is None:
-                raise ValueError("'count' and 'duration' go together")
+        lone = (self.count is None) != (self.duration is None)
+        if lone and self.unit_hours is None and self.accelerators_per_unit is None:
+            raise ValueError("'count' and 'duration' go together")
         return self
 
 
@@ -581,9 +602,7 @@ class Annotation(_Phase):
     """Data annotation: the annotators' computers, their use and their embodied share."""
 
     annotators: PositiveCount | None = Field(None, description="Number of annotators.")
-    hours: Duration | None = Field(
-        None, description="Working time per annotator, e.g. '400 h'."
-    )
+    hours: Duration | None = Field(None, description="Working time per annotator, e.g. '400 h'.")
     person_hours: Duration | None = Field(
         None, description="Total annotation time (instead of annotators x hours)."
     )
@@ -672,10 +691,12 @@ class Assessment(_Model):
     )
     grid: Grid | None = Field(None, description="Default electricity supply for every phase.")
     facility: Facility | None = Field(None, description="Default data center for every phase.")
-    manufacturing: Manufacturing | None = None
-    training: Training | None = None
-    annotation: Annotation | None = None
-    usage: Usage | None = None
+    manufacturing: Manufacturing | None = Field(
+        None, description="Embodied impact of the hardware, allocated to the model."
+    )
+    training: Training | None = Field(None, description="Training runs in a data center.")
+    annotation: Annotation | None = Field(None, description="Data annotation by people.")
+    usage: Usage | None = Field(None, description="Serving the model over its deployment.")
     reported: Reported | None = Field(
         None,
         description=(
