@@ -17,7 +17,6 @@ def _clear() -> None:
     catalog.table.cache_clear()
     catalog.table_names.cache_clear()
     catalog.bibliography.cache_clear()
-    catalog._index_cache.cache_clear()
 
 
 @pytest.fixture

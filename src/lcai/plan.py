@@ -25,6 +25,7 @@ __all__ = [
     "Param",
     "Plan",
     "Status",
+    "Supply",
     "evaluate",
 ]
 
@@ -56,22 +57,43 @@ def _zero(_: Params) -> Num:
 
 
 @dataclass(frozen=True)
+class Supply:
+    """Parameter keys of the electricity an item uses, and of its facility.
+
+    ``grid``: location-based intensity [kg/kWh]; ``market``: market-based
+    intensity as a function of the parameters; ``ewif``: off-site water of
+    generation [L/kWh]; ``wue``: on-site water per kWh of IT energy, for IT
+    loads inside a data center (None outside one); ``pue``: the facility's PUE.
+    """
+
+    grid: str
+    market: Fn
+    ewif: str
+    wue: str | None = None
+    pue: str | None = None
+
+
+@dataclass(frozen=True)
 class ItemPlan:
     """A line item as functions of the parameters.
 
-    ``energy`` is the energy the item consumes [kWh], ``co2e`` location-based
-    [kgCO2e], ``co2e_market`` market-based [kgCO2e], ``water`` [L] with its
-    ``water_onsite`` part.
+    An electricity item has an ``energy`` function [kWh] and a ``supply``:
+    its carbon and water follow from them (carbon = energy x intensity;
+    water = energy x EWIF, plus energy x WUE for IT loads). A facility
+    overhead item (``overhead=True``) takes the energy of its phase's IT
+    loads x (PUE - 1). Other items (embodied, reported) give ``co2e``
+    [kgCO2e], ``co2e_market`` and ``water`` [L] directly.
     """
 
     name: str
     phase: str
     method: Literal["measured", "given", "estimated"]
     energy: Fn = _zero
-    co2e: Fn = _zero
-    co2e_market: Fn = _zero
-    water: Fn = _zero
-    water_onsite: Fn = _zero
+    supply: Supply | None = None
+    overhead: bool = False
+    co2e: Fn | None = None
+    co2e_market: Fn | None = None
+    water: Fn | None = None
     inputs: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     note: str = ""
@@ -125,7 +147,8 @@ def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:
     """Evaluate every line item on ``params`` (default: the plan's own values).
 
     Values may be floats or 1-D arrays of equal length N; the result's arrays
-    have shape (n_items, N) (N = 1 for scalars).
+    have shape (n_items, N) (N = 1 for scalars). Each item's energy is computed
+    once; carbon and water are one multiply-add each on top of it.
     """
     p: dict[str, Num] = dict(plan.values())
     if params:
@@ -134,26 +157,50 @@ def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:
     for v in p.values():
         if isinstance(v, np.ndarray) and v.ndim > 0:
             n = max(n, v.shape[0])
-
-    def col(fn: Fn) -> Array:
-        out = np.asarray(fn(p), dtype=np.float64)
-        return np.broadcast_to(out, (n,)) if out.ndim == 0 else out
-
     k = len(plan.items)
-    stacks = {q: np.empty((k, n)) for q in ("e", "c", "m", "w", "o")}
-    for i, it in enumerate(plan.items):
-        stacks["e"][i] = col(it.energy)
-        stacks["c"][i] = col(it.co2e)
-        stacks["m"][i] = col(it.co2e_market)
-        stacks["w"][i] = col(it.water)
-        stacks["o"][i] = col(it.water_onsite)
-    divisor = col(plan.divisor) if plan.divisor is not None else np.ones(n)
+    energy, co2e, market, water, onsite = (np.zeros((k, n)) for _ in range(5))
+    markets: dict[int, Num] = {}
+
+    def market_of(s: Supply) -> Num:
+        key = id(s.market)
+        if key not in markets:
+            markets[key] = s.market(p)
+        return markets[key]
+
+    it_energy: dict[str, Array] = {}
+    order = [i for i, it in enumerate(plan.items) if not it.overhead]
+    order += [i for i, it in enumerate(plan.items) if it.overhead]
+    for i in order:
+        it = plan.items[i]
+        s = it.supply
+        if it.overhead:
+            assert s is not None and s.pue is not None
+            base = it_energy.get(it.phase, np.zeros(n))
+            energy[i] = base * (np.asarray(p[s.pue]) - 1.0)
+        else:
+            energy[i] = it.energy(p)
+            if s is not None and s.wue is not None:
+                it_energy[it.phase] = it_energy.get(it.phase, np.zeros(n)) + energy[i]
+        if it.co2e is not None:
+            co2e[i] = it.co2e(p)
+            market[i] = it.co2e_market(p) if it.co2e_market is not None else co2e[i]
+        elif s is not None:
+            co2e[i] = energy[i] * p[s.grid]
+            market[i] = energy[i] * market_of(s)
+        if it.water is not None:
+            water[i] = it.water(p)
+        elif s is not None:
+            water[i] = energy[i] * p[s.ewif]
+            if s.wue is not None and not it.overhead:
+                onsite[i] = energy[i] * p[s.wue]
+                water[i] += onsite[i]
+    divisor = np.broadcast_to(np.asarray(plan.divisor(p) if plan.divisor else 1.0), (n,))
     return Evaluation(
         items=tuple(plan.items),
-        energy_kwh=stacks["e"],
-        co2e_kg=stacks["c"],
-        co2e_market_kg=stacks["m"],
-        water_l=stacks["w"],
-        water_onsite_l=stacks["o"],
-        divisor=divisor,
+        energy_kwh=energy,
+        co2e_kg=co2e,
+        co2e_market_kg=market,
+        water_l=water,
+        water_onsite_l=onsite,
+        divisor=np.asarray(divisor, dtype=np.float64),
     )

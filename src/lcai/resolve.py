@@ -14,7 +14,7 @@ from lcai import catalog
 from lcai import model as m
 from lcai.errors import SpecError, UnknownKeyError
 from lcai.model._types import Num
-from lcai.plan import ItemPlan, Param, Params, Plan, Status
+from lcai.plan import ItemPlan, Param, Params, Plan, Status, Supply
 from lcai.spec import (
     Accelerators,
     Annotation,
@@ -46,6 +46,10 @@ class _Supply:
     pue: str | None
     wue: str | None
     sources: tuple[str, ...]
+
+    def plan(self, *, it: bool) -> Supply:
+        """The supply as the plan sees it; on-site water only for IT loads."""
+        return Supply(self.grid, self.market, self.ewif, self.wue if it else None, self.pue)
 
 
 def _merge(a: Grid | Facility | None, b: Grid | Facility | None) -> dict[str, object]:
@@ -309,27 +313,15 @@ class _Resolver:
         inputs: Sequence[str],
         note: str = "",
     ) -> ItemPlan:
-        """An IT load inside a data center: on-site and off-site water, grid carbon."""
-        wue = s.wue
-        assert wue is not None
-
-        def water_on(p: Params) -> Num:
-            return m.onsite_water_l(it_energy(p), p[wue])
-
-        def water(p: Params) -> Num:
-            e = it_energy(p)
-            return m.onsite_water_l(e, p[wue]) + m.offsite_water_l(e, p[s.ewif])
-
+        """An IT load inside a data center: grid carbon, on-site and off-site water."""
+        assert s.wue is not None
         return ItemPlan(
             name=name,
             phase=phase,
             method=method,  # type: ignore[arg-type]
             energy=it_energy,
-            co2e=lambda p: m.co2e_kg(it_energy(p), p[s.grid]),
-            co2e_market=lambda p: m.co2e_kg(it_energy(p), s.market(p)),
-            water=water,
-            water_onsite=water_on,
-            inputs=(*inputs, s.grid, s.ewif, wue),
+            supply=s.plan(it=True),
+            inputs=(*inputs, s.grid, s.ewif, s.wue),
             sources=self.sources_of(list(inputs)) + s.sources,
             note=note,
         )
@@ -350,32 +342,22 @@ class _Resolver:
             phase=phase,
             method=method,  # type: ignore[arg-type]
             energy=energy,
-            co2e=lambda p: m.co2e_kg(energy(p), p[s.grid]),
-            co2e_market=lambda p: m.co2e_kg(energy(p), s.market(p)),
-            water=lambda p: m.offsite_water_l(energy(p), p[s.ewif]),
+            supply=s.plan(it=False),
             inputs=(*inputs, s.grid, s.ewif),
-            sources=self.sources_of(list(inputs)) + (s.sources[:2]),
+            sources=self.sources_of([*inputs, s.grid, s.ewif]),
             note=note,
         )
 
-    def overhead_item(self, phase: str, it_fns: Sequence[Fn], s: _Supply) -> ItemPlan:
+    def overhead_item(self, phase: str, s: _Supply) -> ItemPlan:
+        """Facility overhead of the phase: its IT loads' energy x (PUE - 1)."""
         pue = s.pue
         assert pue is not None
-
-        def energy(p: Params) -> Num:
-            total: Num = 0.0
-            for fn in it_fns:
-                total = total + fn(p)
-            return m.facility_overhead_kwh(total, p[pue])
-
         return ItemPlan(
             name=f"facility overhead (PUE {self.params[pue].value:g})",
             phase=phase,
             method="estimated" if self.params[pue].status != "user" else "given",
-            energy=energy,
-            co2e=lambda p: m.co2e_kg(energy(p), p[s.grid]),
-            co2e_market=lambda p: m.co2e_kg(energy(p), s.market(p)),
-            water=lambda p: m.offsite_water_l(energy(p), p[s.ewif]),
+            supply=s.plan(it=True),
+            overhead=True,
             inputs=(pue, s.grid, s.ewif),
             sources=self.sources_of([pue]) + s.sources,
             note="IT energy x (PUE - 1)",
@@ -404,25 +386,17 @@ class _Resolver:
         def energy(p: Params) -> Num:
             return p[e_key] if e_key else 0.0
 
-        def co2e(p: Params) -> Num:
-            if c_key:
-                return p[c_key]
-            assert s is not None
-            return m.co2e_kg(energy(p), p[s.grid])
+        def given(key: str | None) -> Fn | None:
+            return (lambda p: p[key]) if key else None
 
-        def co2e_market(p: Params) -> Num:
-            if cm_key:
-                return p[cm_key]
-            if c_key or s is None:
-                return co2e(p)
-            return m.co2e_kg(energy(p), s.market(p))
-
-        def water(p: Params) -> Num:
-            if w_key:
-                return p[w_key]
-            if e_key and s is not None:
-                return m.offsite_water_l(energy(p), p[s.ewif])
-            return 0.0
+        # Without a reported carbon (or water) figure, the phase's grid turns the
+        # reported energy into carbon (or off-site water).
+        supply = s.plan(it=False) if s is not None and (c_key is None or w_key is None) else None
+        co2e = given(c_key)
+        co2e_market = given(cm_key) or co2e
+        water = given(w_key)
+        if water is None and supply is None:
+            water = _zero_fn
 
         if e_key is None:
             notes.append("energy not stated by the source: counted as 0 kWh")
@@ -438,6 +412,7 @@ class _Resolver:
             phase=phase,
             method="given",
             energy=energy,
+            supply=supply,
             co2e=co2e,
             co2e_market=co2e_market,
             water=water,
@@ -455,21 +430,17 @@ class _Resolver:
             )
             return
         assert t.accelerators is not None
-        it_fns: list[Fn] = []
-        acc_item, acc_fn = self.accelerators(t.accelerators, s)
+        acc_item = self.accelerators(t.accelerators, s)
         self.items.append(acc_item)
-        it_fns.append(acc_fn)
         for label, draw in (("host CPUs", t.cpu), ("storage", t.storage), ("idle", t.idle)):
             if draw is not None:
                 fld = {"host CPUs": "cpu"}.get(label, label)
-                item, fn = self.power_draw(draw, "training", fld, label, s, self.training_duration)
+                item = self.power_draw(draw, "training", fld, label, s, self.training_duration)
                 self.items.append(item)
-                it_fns.append(fn)
         if t.memory is not None:
-            item, fn = self.memory(t, s)
+            item = self.memory(t, s)
             self.items.append(item)
-            it_fns.append(fn)
-        self.items.append(self.overhead_item("training", it_fns, s))
+        self.items.append(self.overhead_item("training", s))
         if t.network is not None:
             self.items.append(self.network(t.network, "training", s, None))
 
@@ -502,7 +473,7 @@ class _Resolver:
                 )
         raise SpecError("no default utilisation in the catalog; give 'mfu'", path=path)
 
-    def accelerators(self, a: Accelerators, s: _Supply) -> tuple[ItemPlan, Fn]:
+    def accelerators(self, a: Accelerators, s: _Supply) -> ItemPlan:
         pre = "training.accelerators"
         path: tuple[str | int, ...] = ("training", "accelerators")
         key = self.accelerator_key(a.type, (*path, "type")) if a.type else None
@@ -590,8 +561,7 @@ class _Resolver:
             note = "accelerator-hours x average power"
             if a.method == "estimated":
                 note = "6 x active parameters x tokens FLOP / (peak x MFU) x average power"
-        item = self.dc_item(label, "training", a.method, energy, s, inputs, note)
-        return item, energy
+        return self.dc_item(label, "training", a.method, energy, s, inputs, note)
 
     def power_draw(
         self,
@@ -601,13 +571,13 @@ class _Resolver:
         label: str,
         s: _Supply,
         default_duration: Fn | None,
-    ) -> tuple[ItemPlan, Fn]:
+    ) -> ItemPlan:
         pre = f"{phase}.{fld}"
         name = d.name or label
         if d.energy is not None:
             ek = self.user(f"{pre}.energy", d.energy, "kWh")
             fn: Fn = lambda p: p[ek]  # noqa: E731
-            return self.dc_item(name, phase, "measured", fn, s, [ek]), fn
+            return self.dc_item(name, phase, "measured", fn, s, [ek])
         assert d.power is not None
         pk = self.user(f"{pre}.power", d.power, "W")
         ck = self.user(f"{pre}.count", d.count, "1")
@@ -622,9 +592,9 @@ class _Resolver:
                 path=(phase, fld, "duration"),
             )
         fn = lambda p: m.energy_from_power_kwh(p[pk], dur(p), p[ck])  # noqa: E731
-        return self.dc_item(name, phase, "given", fn, s, [pk, ck], "count x power x duration"), fn
+        return self.dc_item(name, phase, "given", fn, s, [pk, ck], "count x power x duration")
 
-    def memory(self, t: Training, s: _Supply) -> tuple[ItemPlan, Fn]:
+    def memory(self, t: Training, s: _Supply) -> ItemPlan:
         mem = t.memory
         assert mem is not None
         pre = "training.memory"
@@ -651,7 +621,7 @@ class _Resolver:
         else:
             raise SpecError("give 'duration'", path=("training", "memory", "duration"))
         fn: Fn = lambda p: m.energy_from_power_kwh(p[ppg] * p[cap], dur(p))  # noqa: E731
-        return self.dc_item("host memory", "training", "estimated", fn, s, [cap, ppg]), fn
+        return self.dc_item("host memory", "training", "estimated", fn, s, [cap, ppg])
 
     def network(self, n: Network, phase: str, s: _Supply, requests: str | None) -> ItemPlan:
         pre = f"{phase}.network"
@@ -790,13 +760,11 @@ class _Resolver:
             method = "estimated"
             inputs = [nk, ik, ok, pk, kp, kd, pw, req]
             note = "requests x (2 N n_in / (peak u_prefill) + 2 N n_out / (peak u_decode)) x power"
-        it_fns = [energy]
         self.items.append(self.dc_item("serving", "usage", method, energy, s, inputs, note))
         if u.idle is not None:
-            item, fn = self.power_draw(u.idle, "usage", "idle", "idle capacity", s, deployment)
+            item = self.power_draw(u.idle, "usage", "idle", "idle capacity", s, deployment)
             self.items.append(item)
-            it_fns.append(fn)
-        self.items.append(self.overhead_item("usage", it_fns, s))
+        self.items.append(self.overhead_item("usage", s))
         if u.network is not None:
             self.items.append(self.network(u.network, "usage", s, req))
         return req, tokens_per_request
@@ -1137,6 +1105,10 @@ class _Resolver:
             "(embodied_factors:wafer_fab, one full-process figure for every node; yield and "
             "packaging not counted)",
         )
+
+
+def _zero_fn(_: Params) -> Num:
+    return 0.0
 
 
 _EMBODIED_METHODS = ("manufacturer", "lca", "parametric", "bottom_up", "luccioni", "die_only")
