@@ -107,6 +107,27 @@ class _Resolver:
             text = f"{note}; {text}"
         return self.add(name, f.value, unit, status, f.source_id, text)
 
+    def user_or_factor(
+        self,
+        name: str,
+        given: float | None,
+        unit: str,
+        table: str,
+        key: str,
+        quantity: str,
+        *,
+        path: Sequence[str | int],
+        kind: str,
+        note: str,
+        status: Status = "default",
+    ) -> str:
+        """The file's value if it gave one, else the catalog's (recorded as an assumption)."""
+        if given is not None:
+            return self.user(name, given, unit)
+        return self.factor(
+            name, table, key, quantity, unit, path=path, kind=kind, status=status, note=note
+        )
+
     def lookup(
         self,
         table: str,
@@ -913,36 +934,16 @@ class _Resolver:
                 "not known to derive them)",
                 path=(*path, "unit_hours"),
             )
-        lt = (
-            self.user(f"{pre}.lifetime", c.lifetime, "h")
-            if c.lifetime is not None
-            else self.factor(
-                f"{pre}.lifetime",
-                "servers",
-                "default",
-                "lifetime",
-                "h",
-                path=(*path, "lifetime"),
-                kind="server default",
-                status="default",
-                note="no lifetime given",
+        lt, ut = (
+            self.user_or_factor(
+                f"{pre}.{q}", given, unit, "servers", "default", q,
+                path=(*path, q), kind="server default", note=f"no {q} given",
             )
-        )
-        ut = (
-            self.user(f"{pre}.utilization", c.utilization, "1")
-            if c.utilization is not None
-            else self.factor(
-                f"{pre}.utilization",
-                "servers",
-                "default",
-                "utilization",
-                "1",
-                path=(*path, "utilization"),
-                kind="server default",
-                status="default",
-                note="no utilisation given",
+            for q, given, unit in (
+                ("lifetime", c.lifetime, "h"),
+                ("utilization", c.utilization, "1"),
             )
-        )
+        )  # fmt: skip
 
         def co2e(p: Params) -> Num:
             return m.allocated_embodied(emb(p), unit_hours(p), p[lt], p[ut])
