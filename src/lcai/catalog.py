@@ -155,7 +155,8 @@ class Table:
             if r.label:
                 idx.setdefault(_normalise(r.label), r.key)
         for alias, key in self.aliases.items():
-            idx.setdefault(_normalise(alias), key)
+            if key in self._by_key:  # a stale alias never resolves (tests flag it)
+                idx.setdefault(_normalise(alias), key)
         return idx
 
     def resolve(self, name: str, kind: str | None = None) -> str:

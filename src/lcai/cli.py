@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from lcai.result import Result
+    from lcai.validation import Check, SuiteSummary
 
 app = typer.Typer(
     name="lcai",
@@ -335,6 +336,75 @@ def data_cite(
             console.print(f"  used by {len(used)} row(s) of {name}")
     if not n:
         console.print("  (not used by any packaged row)")
+
+
+@app.command()
+def validate(
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list of checks.")] = False,
+    mode: Annotated[
+        str | None, typer.Option("--mode", help="Only 'reproduction' or 'prediction' cases.")
+    ] = None,
+    suite: Annotated[
+        Path | None, typer.Option("--suite", help="Another suite manifest (suite.yaml).")
+    ] = None,
+) -> None:
+    """Run the validation suite: lcai against published footprints.
+
+    Exit status 0 when every reproduction check is within its tolerance, 1 otherwise.
+    """
+    import json
+
+    from lcai.errors import SpecError
+    from lcai.validation import run_suite, summarise
+
+    if mode not in (None, "reproduction", "prediction"):
+        raise SpecError(f"--mode: expected 'reproduction' or 'prediction', got {mode!r}")
+    checks = run_suite(suite, mode)  # type: ignore[arg-type]
+    summary = summarise(checks, suite)
+    if json_out:
+        _emit(json.dumps([c.to_dict() for c in checks], indent=2), None)
+    else:
+        render_validation(checks, summary, _console())
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+def render_validation(checks: list[Check], summary: SuiteSummary, console: Console) -> None:
+    """Print the validation table and the summary lines."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    for mode in ("reproduction", "prediction"):
+        rows = [c for c in checks if c.mode == mode]
+        if not rows:
+            continue
+        t = Table(title=f"Validation: {mode}", title_justify="left")
+        for col in ("case", "quantity", "published", "lcai", "error", ""):
+            t.add_column(col, justify="right" if col in ("published", "lcai", "error") else "left")
+        for c in rows:
+            unit = "" if c.unit == "1" else f" {c.unit}"
+            err = "-" if c.rel_error is None else f"{100 * c.rel_error:+.2f}%"
+            mark = "ok" if c.within_tolerance else ("MISS" if mode == "reproduction" else "> 2x")
+            t.add_row(
+                c.case, c.quantity, f"{c.published:,.6g}{unit}", f"{c.computed:,.6g}{unit}",
+                err, mark,
+            )  # fmt: skip
+        console.print(t)
+    sources = dict.fromkeys(c.source for c in checks)
+    console.print("Sources:")
+    for s in sources:
+        console.print(f"  - {escape(s)}", soft_wrap=True)
+    console.print(
+        f"Reproduction: {summary.reproduction_checks - summary.reproduction_failed} of "
+        f"{summary.reproduction_checks} checks within tolerance."
+    )
+    if summary.median_abs_energy_error is not None and summary.max_energy_factor is not None:
+        verdict = "meets" if summary.prediction_goal_met else "misses"
+        console.print(
+            f"Prediction ({summary.prediction_cases} cases, no GPU-hours given): median absolute "
+            f"energy error {100 * summary.median_abs_energy_error:.1f}%, worst case off by "
+            f"{summary.max_energy_factor:.2f}x; {verdict} the goal (30%, 2x)."
+        )
 
 
 @app.command()

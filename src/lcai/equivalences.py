@@ -18,6 +18,7 @@ class Equivalence:
     what: str
     source_id: str
     year: int
+    key: str = ""
 
 
 def _row(key: str, quantity: str, unit: str) -> catalog.Factor | None:
@@ -40,12 +41,15 @@ def equivalences(impact: Impact) -> list[Equivalence]:
                         f"people's yearly emissions ({t.label(key)}, {f.value / 1000:.4g} t each)",
                         f.source_id,
                         f.year,
+                        key,
                     )
                 )
     car = _row("car", "co2e_per_km", "kg/km")
     if car is not None:
         out.append(
-            Equivalence(impact.co2e_kg / car.value, "km by average car", car.source_id, car.year)
+            Equivalence(
+                impact.co2e_kg / car.value, "km by average car", car.source_id, car.year, "car"
+            )
         )
     bottle = _row("water_bottle", "volume", "L")
     if bottle is not None and impact.water_l > 0:
@@ -55,6 +59,7 @@ def equivalences(impact: Impact) -> list[Equivalence]:
                 f"bottles of water ({bottle.value:g} L)",
                 bottle.source_id,
                 bottle.year,
+                "water_bottle",
             )
         )
     return out

@@ -1,0 +1,297 @@
+"""The validation suite: lcai against published footprints, with its error shown.
+
+Each case is an assessment file built from a publication's inputs and a list
+of checks (a quantity selected from lcai's result, the published value, a
+tolerance). *Reproduction* cases use the publication's own inputs and must
+match; *prediction* cases use only what is known before training and report
+their error honestly. The suite lives in ``lcai/data/validation``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from lcai.errors import DataError, SpecError
+from lcai.result import Result
+from lcai.units import convert, parse_unit
+
+__all__ = ["Check", "SuiteSummary", "run_suite", "summarise"]
+
+Mode = Literal["reproduction", "prediction"]
+_FIELD_UNITS = {
+    "energy_kwh": "kWh",
+    "co2e_kg": "kg",
+    "co2e_market_kg": "kg",
+    "water_l": "L",
+    "water_onsite_l": "L",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One comparison of lcai's value with a published one (values in ``unit``)."""
+
+    case: str
+    quantity: str
+    mode: Mode
+    published: float
+    computed: float
+    unit: str
+    rel_error: float | None
+    tolerance: float | None
+    within_tolerance: bool
+    source: str
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "quantity": self.quantity,
+            "mode": self.mode,
+            "published": self.published,
+            "computed": self.computed,
+            "unit": self.unit,
+            "rel_error": self.rel_error,
+            "tolerance": self.tolerance,
+            "within_tolerance": self.within_tolerance,
+            "source": self.source,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class SuiteSummary:
+    """What the suite says as a whole."""
+
+    reproduction_checks: int
+    reproduction_failed: int
+    prediction_cases: int
+    median_abs_energy_error: float | None
+    max_energy_factor: float | None
+    prediction_goal_met: bool
+
+    @property
+    def ok(self) -> bool:
+        """Every reproduction check within its tolerance."""
+        return self.reproduction_failed == 0
+
+
+def _suite_dir() -> Any:
+    return resources.files("lcai") / "data" / "validation"
+
+
+_TERM = re.compile(
+    r"^(?:total\.(?P<tf>\w+)|phases\.(?P<ph>\w+)\.(?P<pf>\w+)|item\[(?P<item>[^\]]+)\]\.(?P<if>\w+)"
+    r"|equivalence\[(?P<eq>[^\]]+)\]|(?P<hours>accelerator_hours)|(?P<num>[-+]?[\d.]+(?:e[-+]?\d+)?))$"
+)
+
+
+def _term(res: Result, text: str) -> tuple[float, str]:
+    """Value and unit ('1' when dimensionless) of one selector term."""
+    m = _TERM.match(text.strip())
+    if not m:
+        raise DataError(f"validation: cannot read selector {text!r}")
+    if m["num"]:
+        return float(m["num"]), "1"
+    if m["tf"]:
+        value = getattr(res.total, m["tf"])
+        field = m["tf"]
+    elif m["ph"]:
+        value = getattr(res.phases[m["ph"]].impact, m["pf"])
+        field = m["pf"]
+    elif m["item"]:
+        items = [it for it in res.items if it.name == m["item"]]
+        if not items:
+            names = ", ".join(it.name for it in res.items)
+            raise DataError(f"validation: no item {m['item']!r} (items: {names})")
+        value, field = getattr(items[0], m["if"]), m["if"]
+    elif m["eq"]:
+        from lcai.equivalences import equivalences
+
+        key = m["eq"]
+        eqs = {e.key: e.value for e in equivalences(res.life_cycle)}
+        if key not in eqs:
+            raise DataError(f"validation: no equivalence {key!r}")
+        return eqs[key], "1"
+    else:
+        return _accelerator_hours(res), "h"
+    if value is None:
+        raise DataError(f"validation: {text!r} has no value in this result")
+    return float(value), _FIELD_UNITS.get(field, "1")
+
+
+def _accelerator_hours(res: Result) -> float:
+    """Training accelerator-hours: the accelerator item's energy / its average power."""
+    for it in res.phases["training"].items:
+        power = it.inputs.get("training.accelerators.power")
+        if power is not None:
+            return it.energy_kwh / (float(power["value"]) / 1000.0)
+    raise DataError("validation: the result has no training accelerators with a power")
+
+
+_OPS: dict[str, Callable[[float, float], float]] = {
+    "/": lambda a, b: a / b,
+    "-": lambda a, b: a - b,
+    "+": lambda a, b: a + b,
+}
+
+
+def select(res: Result, selector: str) -> tuple[float, str]:
+    """Evaluate ``A op B`` (op in / - +, spaces around it) or a single term."""
+    for op, fn in _OPS.items():
+        token = f" {op} "
+        if token in selector:
+            left, right = selector.split(token, 1)
+            a, ua = select(res, left)
+            b, ub = select(res, right)
+            if op == "/":
+                unit = ua if ub == "1" else (f"{ua}/{ub}" if ua != "1" else f"1/{ub}")
+            else:
+                if ua != ub:
+                    raise DataError(f"validation: {selector!r} mixes {ua} and {ub}")
+                unit = ua
+            return fn(a, b), unit
+    return _term(res, selector)
+
+
+def _published(text: Any, unit: str) -> float:
+    if isinstance(text, int | float):
+        return float(text)
+    m = re.match(r"^\s*([-+]?[\d.,_]+(?:[eE][-+]?\d+)?)\s*(.*)$", str(text))
+    if not m:
+        raise DataError(f"validation: cannot read published value {text!r}")
+    value = float(m[1].replace(",", "").replace("_", ""))
+    return convert(value, m[2] or "1", unit) if (m[2] or unit != "1") else value
+
+
+def _convert_computed(value: float, from_unit: str, to_unit: str) -> float:
+    if from_unit == to_unit:
+        return value
+    f1, d1 = parse_unit(from_unit.replace("1/", "/") if from_unit.startswith("1/") else from_unit)
+    f2, d2 = parse_unit(to_unit)
+    if d1 != d2:
+        raise DataError(f"validation: cannot compare {from_unit} with {to_unit}")
+    return value * f1 / f2
+
+
+def run_case(case: dict[str, Any], base: Path | Any) -> list[Check]:
+    """Assess one case's file and compare every check."""
+    from lcai.api import assess_file
+
+    mode: Mode = case["mode"]
+    path = base / case["file"]
+    res = assess_file(Path(str(path)))
+    banned = set(case.get("independent_of", []))
+    used = {a.source for a in res.assumptions if a.source}
+    if mode == "prediction" and banned & used:
+        clash = ", ".join(sorted(banned & used))
+        raise DataError(
+            f"validation case {case['case']!r} is circular: its defaults come from "
+            f"{clash}, the publication it is checked against"
+        )
+    out = []
+    for chk in case["checks"]:
+        unit = str(chk.get("unit", "1"))
+        raw, raw_unit = select(res, chk["select"])
+        computed = _convert_computed(raw, raw_unit, unit)
+        published = _published(chk["published"], unit)
+        tol = chk.get("tolerance", case.get("tolerance"))
+        tol_abs = chk.get("tolerance_abs")
+        rel = (computed - published) / published if published else None
+        if mode == "prediction":
+            ok = rel is not None and 0.5 <= computed / published <= 2.0
+            tol = None
+        elif tol_abs is not None:
+            ok = abs(computed - published) <= float(tol_abs)
+        else:
+            ok = rel is not None and abs(rel) <= float(tol)
+        note = " ".join(x for x in (chk.get("note", ""), case.get("tolerance_note", "")) if x)
+        out.append(
+            Check(
+                case=case["case"],
+                quantity=str(chk["quantity"]),
+                mode=mode,
+                published=published,
+                computed=computed,
+                unit=unit,
+                rel_error=rel,
+                tolerance=float(tol) if tol is not None else None,
+                within_tolerance=bool(ok),
+                source=case["source"],
+                note=note if mode == "reproduction" else chk.get("note", ""),
+            )
+        )
+    return out
+
+
+def load_suite(path: Path | None = None) -> tuple[dict[str, Any], Any]:
+    """The suite manifest and the folder its files are in."""
+    from lcai.catalog import _load_yaml
+
+    base: Any = path.parent if path is not None else _suite_dir()
+    manifest = path if path is not None else base / "suite.yaml"
+    data = _load_yaml(manifest.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or "cases" not in data:
+        raise DataError(f"{manifest}: expected a mapping with 'cases'")
+    return data, base
+
+
+def run_suite(path: Path | None = None, mode: Mode | None = None) -> list[Check]:
+    """Run the packaged suite (or the one at ``path``); every check, in order."""
+    data, base = load_suite(path)
+    checks: list[Check] = []
+    for case in data["cases"]:
+        if mode is not None and case["mode"] != mode:
+            continue
+        try:
+            checks += run_case(case, base)
+        except SpecError as exc:
+            raise DataError(f"validation case {case['case']!r}: {exc}") from None
+    return checks
+
+
+def summarise(checks: list[Check], path: Path | None = None) -> SuiteSummary:
+    """Counts, and the prediction errors on energy against the suite's goal."""
+    data, _ = load_suite(path)
+    goal = data.get("prediction_goal", {})
+    rep = [c for c in checks if c.mode == "reproduction"]
+    energy_names = {
+        (case["case"], str(chk["quantity"]))
+        for case in data["cases"]
+        for chk in case["checks"]
+        if chk.get("energy")
+    }
+    energy = [
+        c
+        for c in checks
+        if c.mode == "prediction"
+        and (c.case, c.quantity) in energy_names
+        and c.rel_error is not None
+    ]
+    med = statistics.median(abs(c.rel_error) for c in energy) if energy else None  # type: ignore[arg-type]
+    worst = (
+        max(max(c.computed / c.published, c.published / c.computed) for c in energy)
+        if energy
+        else None
+    )
+    met = (
+        med is not None
+        and worst is not None
+        and med <= float(goal.get("median_abs_energy_error", math.inf))
+        and worst <= float(goal.get("max_factor", math.inf))
+    )
+    return SuiteSummary(
+        reproduction_checks=len(rep),
+        reproduction_failed=sum(not c.within_tolerance for c in rep),
+        prediction_cases=len({c.case for c in checks if c.mode == "prediction"}),
+        median_abs_energy_error=med,
+        max_energy_factor=worst,
+        prediction_goal_met=met,
+    )
