@@ -417,3 +417,52 @@ def test_assess_file_locates_resolve_errors(tmp_path: Path) -> None:
         lcai.assess_file(f)
     assert info.value.line == 3
     assert "grid.region" in str(info.value) and "'AA'" in str(info.value)
+
+
+def test_inference_roofline_with_batch() -> None:
+    """10B params x 2 bytes = 20 GB on GPU-X (100 GB, 1,000 GB/s, 1e15 FLOP/s, 500 W).
+    Prefill 1,000 tokens: 2 x 1e10 x 1000 / (1e15 x 0.5) = 0.04 s x 500 W = 20 J.
+    Decode at batch 10: compute 2 x 1e10 x 10 / (1e15 x 0.5) = 0.4 ms; weights
+    20e9 / 1e12 = 20 ms (memory-bound); 100 tokens x 500 W x 0.02 s / 10 = 100 J.
+    120 J per request."""
+    spec = {
+        "name": "u",
+        "grid": {"region": "AA"},
+        "usage": {
+            "requests": 1,
+            "inference": {
+                "model": {"parameters": "10B"},
+                "accelerator": "GPU-X",
+                "input_tokens": 1000,
+                "output_tokens": 100,
+                "batch_size": 10,
+            },
+        },
+    }
+    r = lcai.assess(spec)
+    assert r.phases["usage"].items[0].energy_kwh == pytest.approx(120 / 3.6e6)
+    acc = next(a for a in r.assumptions if a.name == "usage.inference.accelerators")
+    assert acc.value == 1 and acc.status == "derived"
+    # a bigger batch amortises the weight reads: decode drops to 100 x 500 x 0.02 / 40
+    spec["usage"]["inference"]["batch_size"] = 40
+    r40 = lcai.assess(spec)
+    assert r40.phases["usage"].items[0].energy_kwh == pytest.approx((20 + 25) / 3.6e6)
+
+
+def test_inference_weights_must_fit() -> None:
+    spec = {
+        "name": "u",
+        "grid": {"region": "AA"},
+        "usage": {
+            "requests": 1,
+            "inference": {
+                "model": {"parameters": "100B"},
+                "accelerator": "GPU-X",
+                "input_tokens": 10,
+                "output_tokens": 10,
+                "accelerators": 1,
+            },
+        },
+    }
+    with pytest.raises(SpecError, match="cannot hold the weights"):
+        lcai.assess(spec)

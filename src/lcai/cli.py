@@ -405,6 +405,11 @@ def render_validation(checks: list[Check], summary: SuiteSummary, console: Conso
             f"energy error {100 * summary.median_abs_energy_error:.1f}%, worst case off by "
             f"{summary.max_energy_factor:.2f}x; {verdict} the goal (30%, 2x)."
         )
+    if summary.inference_checks:
+        console.print(
+            f"Inference estimates: {summary.inference_within} of {summary.inference_checks} "
+            "within their bound (2x; 10x for the sanity check); see the table for each error."
+        )
 
 
 @app.command()

@@ -7,6 +7,7 @@ not in the file becomes a parameter with status ``table``, ``default`` or
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from lcai.spec import (
     Component,
     Facility,
     Grid,
+    Inference,
     Manufacturing,
     Network,
     PowerDraw,
@@ -720,67 +722,12 @@ class _Resolver:
             energy = lambda p: p[rk] * p[epr]  # noqa: E731
             method, inputs, note = "given", [epr, req], "requests x energy per request"
         else:
-            inf = u.inference
-            assert inf is not None and req is not None
-            ipath: tuple[str | int, ...] = ("usage", "inference")
-            key = self.accelerator_key(inf.accelerator, (*ipath, "accelerator"))
-            ip = f"{pre}.inference"
-            nk = self.user(f"{ip}.active_parameters", inf.model.active, "1")
-            ik = self.user(f"{ip}.input_tokens", inf.input_tokens, "1")
-            ok = self.user(f"{ip}.output_tokens", inf.output_tokens, "1")
-            pk = (
-                self.user(f"{ip}.peak", inf.peak, "FLOP/s")
-                if inf.peak
-                else self.peak(key, ip, ipath)
-            )
-            util = catalog.table("utilisation")
-            ks = {}
-            for stage, given in (
-                ("prefill", inf.prefill_utilisation),
-                ("decode", inf.decode_utilisation),
-            ):
-                if given is not None:
-                    ks[stage] = self.user(f"{ip}.{stage}_utilisation", given, "1")
-                else:
-                    ukey = f"inference:{stage}"
-                    q = "utilisation" if util.has(ukey, "utilisation") else "mfu"
-                    ks[stage] = self.factor(
-                        f"{ip}.{stage}_utilisation",
-                        "utilisation",
-                        ukey,
-                        q,
-                        "1",
-                        path=(*ipath, f"{stage}_utilisation"),
-                        kind="utilisation",
-                        status="default",
-                        note=f"no {stage} utilisation given",
-                    )
-            if inf.power is not None:
-                pw = self.user(f"{ip}.power", inf.power, "W")
-            else:
-                pw = self.factor(
-                    f"{ip}.power",
-                    "accelerators",
-                    key,
-                    "tdp",
-                    "W",
-                    path=(*ipath, "power"),
-                    kind="accelerator",
-                    status="default",
-                    note="no serving power given: TDP",
-                )
-            kp, kd, rk2 = ks["prefill"], ks["decode"], req
-
-            def per_request(p: Params) -> Num:
-                return m.inference_energy_per_request_kwh(
-                    p[nk], p[ik], p[ok], p[pk], p[kp], p[kd], p[pw]
-                )
-
+            assert u.inference is not None and req is not None
+            per_request, tokens_per_request, inputs, note = self.inference(u.inference)
+            rk2 = req
             energy = lambda p: p[rk2] * per_request(p)  # noqa: E731
-            tokens_per_request = lambda p: p[ik] + p[ok]  # noqa: E731
             method = "estimated"
-            inputs = [nk, ik, ok, pk, kp, kd, pw, req]
-            note = "requests x (2 N n_in / (peak u_prefill) + 2 N n_out / (peak u_decode)) x power"
+            inputs.append(req)
         self.items.append(self.dc_item("serving", "usage", method, energy, s, inputs, note))
         if u.idle is not None:
             item = self.power_draw(u.idle, "usage", "idle", "idle capacity", s, deployment)
@@ -789,6 +736,93 @@ class _Resolver:
         if u.network is not None:
             self.items.append(self.network(u.network, "usage", s, req))
         return req, tokens_per_request
+
+    def inference(self, inf: Inference) -> tuple[Fn, Fn, list[str], str]:
+        """Energy per request estimated from model size, tokens and hardware.
+
+        Returns (kWh per request, tokens per request, parameter keys, note).
+        """
+        path: tuple[str | int, ...] = ("usage", "inference")
+        ip = "usage.inference"
+        key = self.accelerator_key(inf.accelerator, (*path, "accelerator"))
+        nk = self.user(f"{ip}.active_parameters", inf.model.active, "1")
+        ik = self.user(f"{ip}.input_tokens", inf.input_tokens, "1")
+        ok = self.user(f"{ip}.output_tokens", inf.output_tokens, "1")
+        pk = self.user(f"{ip}.peak", inf.peak, "FLOP/s") if inf.peak else self.peak(key, ip, path)
+        util: dict[str, str] = {}
+        for stage, given in (
+            ("prefill", inf.prefill_utilisation),
+            ("decode", inf.decode_utilisation),
+        ):
+            util[stage] = self.user_or_factor(
+                f"{ip}.{stage}_utilisation", given, "1", "utilisation", f"inference:{stage}",
+                "mfu", path=(*path, f"{stage}_utilisation"), kind="utilisation",
+                note=f"no {stage} utilisation given",
+            )  # fmt: skip
+        pw = self.user_or_factor(
+            f"{ip}.power", inf.power, "W", "accelerators", key, "tdp",
+            path=(*path, "power"), kind="accelerator", note="no serving power given: TDP",
+        )  # fmt: skip
+        kp, kd = util["prefill"], util["decode"]
+        inputs = [nk, ik, ok, pk, kp, pw]
+
+        def prefill(p: Params) -> Num:
+            return m.prefill_energy_per_request_kwh(p[nk], p[ik], p[pk], p[kp], p[pw])
+
+        weight_gb = inf.model.parameters * inf.bytes_per_parameter / 1e9
+        acc = catalog.table("accelerators")
+        memory_gb = acc.factor(key, "memory", "GB").value if acc.has(key, "memory") else None
+        if inf.accelerators is not None:
+            gk = self.user(f"{ip}.accelerators", inf.accelerators, "1")
+            if memory_gb is not None and weight_gb > inf.accelerators * memory_gb:
+                raise SpecError(
+                    f"{inf.accelerators:g} x {memory_gb:g} GB cannot hold the weights "
+                    f"({weight_gb:,.0f} GB at {inf.bytes_per_parameter:g} bytes per parameter)",
+                    path=(*path, "accelerators"),
+                )
+        else:
+            fit = math.ceil(weight_gb / memory_gb) if memory_gb else 1
+            gk = self.add(
+                f"{ip}.accelerators", max(fit, 1), "1", "derived", None,
+                f"fewest {key} whose memory holds {weight_gb:,.0f} GB of weights",
+            )  # fmt: skip
+        if inf.batch_size is None:
+            inputs.append(kd)
+
+            def decode(p: Params) -> Num:
+                return m.prefill_energy_per_request_kwh(p[nk], p[ok], p[pk], p[kd], p[pw])
+
+            note = (
+                "prefill 2 N n_in / (peak u_prefill) + decode 2 N n_out / (peak u_decode), "
+                "x power (batching is in u_decode)"
+            )
+        else:
+            bk = self.user(f"{ip}.batch_size", inf.batch_size, "1")
+            wk = self.add(
+                f"{ip}.weight_bytes", weight_gb * 1e9, "B", "derived", None,
+                f"{inf.model.parameters:.4g} parameters x {inf.bytes_per_parameter:g} bytes",
+            )  # fmt: skip
+            bw = self.user_or_factor(
+                f"{ip}.memory_bandwidth", inf.memory_bandwidth, "B/s", "accelerators", key,
+                "memory_bandwidth", path=(*path, "memory_bandwidth"), kind="accelerator",
+                note="", status="table",
+            )  # fmt: skip
+            inputs += [bk, gk, wk, bw]
+
+            def decode(p: Params) -> Num:
+                return m.decode_energy_per_request_kwh(
+                    p[nk], p[wk], p[ok], p[bk], p[gk], p[pk], p[kp], p[bw], p[pw]
+                )
+
+            note = (
+                "prefill 2 N n_in / (peak u_prefill) + decode by the roofline: n_out x "
+                "max(compute, weights / bandwidth) per step, shared by the batch; x power"
+            )
+
+        def per_request(p: Params) -> Num:
+            return prefill(p) + decode(p)
+
+        return per_request, (lambda p: p[ik] + p[ok]), inputs, note
 
     def annotation(self, a: Annotation) -> None:
         s = self.supply("annotation", a.grid, None)

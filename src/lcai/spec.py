@@ -98,6 +98,7 @@ NetworkIntensity = Annotated[
     BeforeValidator(_parser("network energy intensity", inverse=True)),
     _schema("network energy intensity"),
 ]
+DataRate = Annotated[float, BeforeValidator(_parser("data rate")), _schema("data rate")]
 PowerPerData = Annotated[
     float, BeforeValidator(_parser("power per data")), _schema("power per data")
 ]
@@ -448,6 +449,26 @@ class Inference(_Model):
         None, description="Fraction of peak FLOP/s reached in decode; default from catalog."
     )
     peak: ComputeRate | None = Field(None, description="Peak dense FLOP/s per accelerator.")
+    batch_size: PositiveCount | None = Field(
+        None,
+        description=(
+            "Requests decoded together. When given, decode time follows the roofline: the "
+            "slower of compute and reading the weights from memory, shared by the batch."
+        ),
+    )
+    accelerators: PositiveCount | None = Field(
+        None,
+        description=(
+            "Accelerators serving one model replica (tensor parallelism); default the fewest "
+            "whose memory holds the weights."
+        ),
+    )
+    bytes_per_parameter: PositiveCount = Field(
+        2.0, description="Bytes per weight: 2 for BF16/FP16 (default), 1 for FP8/INT8."
+    )
+    memory_bandwidth: DataRate | None = Field(
+        None, description="Memory bandwidth per accelerator; default from the catalog."
+    )
 
 
 class Usage(_DataCenterPhase):

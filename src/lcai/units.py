@@ -99,6 +99,7 @@ DIMENSIONS: Final[dict[str, Dimension]] = {
         Dimension("carbon per data", _mul(MASS, DATA, -1), "kg/GB", "0.4 kgCO2e/GB"),
         Dimension("water per area", _mul(VOLUME, AREA, -1), "L/mm2", "0.04 L/cm2"),
         Dimension("power per data", _mul(POWER, DATA, -1), "W/GB", "0.375 W/GB"),
+        Dimension("data rate", _mul(DATA, TIME, -1), "GB/s", "3350 GB/s"),
         Dimension("carbon per distance", _mul(MASS, LENGTH, -1), "kg/km", "170 gCO2e/km"),
         Dimension("node", LENGTH, "nm", "5 nm"),
         Dimension("dimensionless", NONE, "1", "0.85"),

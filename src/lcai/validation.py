@@ -76,6 +76,8 @@ class SuiteSummary:
     median_abs_energy_error: float | None
     max_energy_factor: float | None
     prediction_goal_met: bool
+    inference_checks: int = 0
+    inference_within: int = 0
 
     @property
     def ok(self) -> bool:
@@ -206,7 +208,8 @@ def run_case(case: dict[str, Any], base: Path | Any) -> list[Check]:
         tol_abs = chk.get("tolerance_abs")
         rel = (computed - published) / published if published else None
         if mode == "prediction":
-            ok = rel is not None and 0.5 <= computed / published <= 2.0
+            factor = float(chk.get("factor", case.get("factor", 2.0)))
+            ok = rel is not None and 1 / factor <= computed / published <= factor
             tol = None
         elif tol_abs is not None:
             ok = abs(computed - published) <= float(tol_abs)
@@ -287,10 +290,14 @@ def summarise(checks: list[Check], path: Path | None = None) -> SuiteSummary:
         and med <= float(goal.get("median_abs_energy_error", math.inf))
         and worst <= float(goal.get("max_factor", math.inf))
     )
+    inference_cases = {c["case"] for c in data["cases"] if c.get("group") == "inference"}
+    inference = [c for c in checks if c.case in inference_cases]
     return SuiteSummary(
+        inference_checks=len(inference),
+        inference_within=sum(c.within_tolerance for c in inference),
         reproduction_checks=len(rep),
         reproduction_failed=sum(not c.within_tolerance for c in rep),
-        prediction_cases=len({c.case for c in checks if c.mode == "prediction"}),
+        prediction_cases=len({c.case for c in checks if c.mode == "prediction"} - inference_cases),
         median_abs_energy_error=med,
         max_energy_factor=worst,
         prediction_goal_met=met,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from lcai.model._types import Num
 
 _W_PER_KW = 1000.0
@@ -38,30 +40,60 @@ def network_energy_kwh(data_gb: Num, intensity_kwh_per_gb: Num) -> Num:
     return data_gb * intensity_kwh_per_gb
 
 
-def inference_energy_per_request_kwh(
+def prefill_energy_per_request_kwh(
     active_params: Num,
     input_tokens: Num,
-    output_tokens: Num,
     peak_flop_per_s: Num,
     prefill_utilisation: Num,
-    decode_utilisation: Num,
     power_w: Num,
 ) -> Num:
-    """Accelerator energy of one request, from model size and tokens.
+    """Accelerator energy of processing ``input_tokens`` at a utilisation of the peak.
 
     A forward pass costs about 2 FLOP per active parameter per token (Kaplan
-    et al. 2020, "Scaling Laws for Neural Language Models", sec. 2.1). Prefill
-    (the prompt) is compute-bound and runs near the accelerator's peak;
-    decode (each output token) is memory-bound and reaches a much lower
-    fraction of it, so the two are counted separately:
+    et al. 2020, sec. 2.1). Prefill (the prompt) is compute-bound and runs near
+    the peak (Pope et al. 2022 measure 76% MFU at large batch):
 
-    time [s] = 2 N n_in / (peak x u_prefill) + 2 N n_out / (peak x u_decode)
-    energy [kWh] = time [s] x power [W] / 3.6e6
+    energy [kWh] = 2 N n_in / (peak x u) [accelerator-s] x power [W] / 3.6e6
 
-    The time is accelerator-seconds, so the result does not depend on how
-    many accelerators share the request; batching shows up as a higher
-    decode utilisation.
+    The time is accelerator-seconds, so the result does not depend on how many
+    accelerators share the work. Used for decode too when no batch size is
+    given, with the decode utilisation (33% at large batch, Pope et al. 2022).
     """
-    prefill_s = 2.0 * active_params * input_tokens / (peak_flop_per_s * prefill_utilisation)
-    decode_s = 2.0 * active_params * output_tokens / (peak_flop_per_s * decode_utilisation)
-    return (prefill_s + decode_s) * power_w / _J_PER_KWH
+    return (
+        2.0
+        * active_params
+        * input_tokens
+        / (peak_flop_per_s * prefill_utilisation)
+        * (power_w / _J_PER_KWH)
+    )
+
+
+def decode_energy_per_request_kwh(
+    active_params: Num,
+    weight_bytes: Num,
+    output_tokens: Num,
+    batch_size: Num,
+    accelerators: Num,
+    peak_flop_per_s: Num,
+    compute_utilisation: Num,
+    bandwidth_bytes_per_s: Num,
+    power_w: Num,
+) -> Num:
+    """Accelerator energy of generating one request's output, by the roofline.
+
+    Each decode step of a batch of B requests on g accelerators takes the slower
+    of its compute, 2 N B / (g peak u), and reading the weights, W / (g BW)
+    (Williams, Waterman, Patterson 2009, "Roofline"; Pope et al. 2022, sec. 2).
+    The step's energy, g x power x time, is shared by the B requests:
+
+    energy [kWh] = n_out x g x power x max(compute, memory) / B / 3.6e6
+
+    Memory bandwidth is taken at its peak and the KV cache is not read, so
+    decode time is a lower bound when the batch is small (memory-bound).
+    """
+    compute_s = (
+        2.0 * active_params * batch_size / (accelerators * peak_flop_per_s * compute_utilisation)
+    )
+    memory_s = weight_bytes / (accelerators * bandwidth_bytes_per_s)
+    step_s = np.maximum(compute_s, memory_s)
+    return output_tokens * accelerators * power_w * step_s / batch_size / _J_PER_KWH
