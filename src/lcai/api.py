@@ -19,8 +19,16 @@ def assess(spec: Assessment | dict[str, Any]) -> Result:
     """Assess an :class:`Assessment` (or a dict of the same fields)."""
     if not isinstance(spec, Assessment):
         spec = parse_assessment(spec)
-    plan = resolve(spec)
-    return build_result(plan, evaluate(plan))
+    return _result(resolve(spec))
+
+
+def _result(plan: Plan) -> Result:
+    """Evaluate a plan once, flag implausible values, and build the result."""
+    from lcai.plausibility import check
+
+    ev = evaluate(plan)
+    plan.warnings.extend(w for w in check(plan, ev) if w not in plan.warnings)
+    return build_result(plan, ev)
 
 
 def plan_file(path: str | Path) -> Plan:
@@ -38,5 +46,4 @@ def plan_file(path: str | Path) -> Plan:
 
 def assess_file(path: str | Path) -> Result:
     """Load, validate and assess an assessment file (YAML or TOML)."""
-    plan = plan_file(path)
-    return build_result(plan, evaluate(plan))
+    return _result(plan_file(path))

@@ -111,6 +111,8 @@ class Plan:
     has_market: bool = False
     warnings: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    accelerator_keys: dict[str, str] = field(default_factory=dict)
+    """Catalog key of the accelerator of ``training.accelerators`` / ``usage.inference``."""
 
     def values(self) -> dict[str, float]:
         """The parameters' values as given or looked up (one sample)."""

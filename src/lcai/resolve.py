@@ -73,6 +73,7 @@ class _Resolver:
         self.accel_hours: Fn | None = None
         self.accel_count: str | None = None
         self.training_duration: Fn | None = None
+        self.accelerator_keys: dict[str, str] = {}
 
     # --- parameters -------------------------------------------------------
     def add(
@@ -500,6 +501,8 @@ class _Resolver:
         pre = "training.accelerators"
         path: tuple[str | int, ...] = ("training", "accelerators")
         key = self.accelerator_key(a.type, (*path, "type")) if a.type else None
+        if key is not None:
+            self.accelerator_keys["training.accelerators"] = key
         inputs: list[str] = []
         if a.count is not None:
             self.accel_count = self.user(f"{pre}.count", a.count, "1")
@@ -745,6 +748,7 @@ class _Resolver:
         path: tuple[str | int, ...] = ("usage", "inference")
         ip = "usage.inference"
         key = self.accelerator_key(inf.accelerator, (*path, "accelerator"))
+        self.accelerator_keys["usage.inference"] = key
         nk = self.user(f"{ip}.active_parameters", inf.model.active, "1")
         ik = self.user(f"{ip}.input_tokens", inf.input_tokens, "1")
         ok = self.user(f"{ip}.output_tokens", inf.output_tokens, "1")
@@ -1208,4 +1212,5 @@ def resolve(spec: Assessment) -> Plan:
         has_market=r.has_market,
         warnings=r.warnings,
         sources=list(dict.fromkeys(used)),
+        accelerator_keys=r.accelerator_keys,
     )
