@@ -25,3 +25,14 @@ def test_every_field_is_documented() -> None:
     for model in [schema, *schema["$defs"].values()]:
         for name in model.get("properties", {}):
             assert f"`{name}`" in text, name
+
+
+def test_methodology_validation_table_is_current() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "gen_val", ROOT / "scripts" / "gen_validation_table.py"
+    )
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    text = (ROOT / "docs" / "methodology.md").read_text()
+    assert gen.splice(text) == text, "run: .venv/bin/python scripts/gen_validation_table.py"

@@ -61,4 +61,6 @@ def test_wheel_contains_data(tmp_path: Path) -> None:
         assert f"lcai/data/tables/{t}" in names, t
     for s in (ROOT / "src/lcai/data/sources").iterdir():
         assert f"lcai/data/sources/{s.name}" in names
+    for v in (ROOT / "src/lcai/data/validation").iterdir():
+        assert f"lcai/data/validation/{v.name}" in names, v.name
     assert "lcai/py.typed" in names
