@@ -374,12 +374,13 @@ def render_validation(checks: list[Check], summary: SuiteSummary, console: Conso
     from rich.markup import escape
     from rich.table import Table
 
+    sources = {s: i + 1 for i, s in enumerate(dict.fromkeys(c.source for c in checks))}
     for mode in ("reproduction", "prediction"):
         rows = [c for c in checks if c.mode == mode]
         if not rows:
             continue
         t = Table(title=f"Validation: {mode}", title_justify="left")
-        for col in ("case", "quantity", "published", "lcai", "error", ""):
+        for col in ("case", "quantity", "published", "lcai", "error", "", "src"):
             t.add_column(col, justify="right" if col in ("published", "lcai", "error") else "left")
         for c in rows:
             unit = "" if c.unit == "1" else f" {c.unit}"
@@ -387,13 +388,12 @@ def render_validation(checks: list[Check], summary: SuiteSummary, console: Conso
             mark = "ok" if c.within_tolerance else ("MISS" if mode == "reproduction" else "> 2x")
             t.add_row(
                 c.case, c.quantity, f"{c.published:,.6g}{unit}", f"{c.computed:,.6g}{unit}",
-                err, mark,
+                err, mark, f"[{sources[c.source]}]",
             )  # fmt: skip
         console.print(t)
-    sources = dict.fromkeys(c.source for c in checks)
     console.print("Sources:")
-    for s in sources:
-        console.print(f"  - {escape(s)}", soft_wrap=True)
+    for s, i in sources.items():
+        console.print(escape(f"  [{i}] {s}"), soft_wrap=True)
     console.print(
         f"Reproduction: {summary.reproduction_checks - summary.reproduction_failed} of "
         f"{summary.reproduction_checks} checks within tolerance."
