@@ -137,6 +137,8 @@ def render_result(res: Result, console: Console, *, verbose: bool = False) -> No
             f"Life cycle: {_fmt(lc.energy_kwh, 'kWh')}, {_fmt(lc.co2e_kg, 'kg')} CO2e, "
             f"{_fmt(lc.water_l, 'L')} water over {res.divisor:,.6g} functional units."
         )
+    if res.uncertainty is not None:
+        render_uncertainty(res, console)
     eq = equivalences(res.life_cycle)
     if eq:
         console.print("Equivalent to (life cycle):")
@@ -170,6 +172,30 @@ def render_result(res: Result, console: Console, *, verbose: bool = False) -> No
             console.print(f"  ... {len(res.assumptions) - len(shown)} more (--verbose)")
 
 
+def render_uncertainty(res: Result, console: Console) -> None:
+    """Print the Monte Carlo percentiles of a result."""
+    from rich.table import Table
+
+    unc = res.uncertainty
+    assert unc is not None
+    t = Table(
+        title=f"Uncertainty ({unc['samples']:,} samples, seed {unc['seed']}; "
+        f"{len(unc['uncertain_inputs'])} uncertain inputs) — {res.functional_unit}",
+        title_justify="left",
+    )
+    t.add_column("")
+    for q in ("energy", "carbon", "water"):
+        t.add_column(f"{q} p5 / p50 / p95", justify="right")
+    rows = [(ph, v) for ph, v in unc["phases"].items()] + [("total", unc["total"])]
+    for name, v in rows:
+        cells = [
+            " / ".join(_fmt(v[q][k], unit) for k in ("p5", "p50", "p95"))
+            for q, unit in (("energy_kwh", "kWh"), ("co2e_kg", "kg"), ("water_l", "L"))
+        ]
+        t.add_row(name, *cells, style="bold" if name == "total" else None)
+    console.print(t)
+
+
 @app.command()
 def assess(
     file: Annotated[Path, typer.Argument(help="Assessment file (.yaml or .toml).")],
@@ -179,13 +205,18 @@ def assess(
         Path | None, typer.Option("--output", "-o", help="Write to this file instead.")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="All assumptions.")] = False,
+    samples: Annotated[
+        int | None,
+        typer.Option("--samples", "-n", min=1, help="Monte Carlo samples: p5/p50/p95 per total."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo (0 is a seed).")] = 0,
 ) -> None:
     """Assess FILE: energy, carbon and water per phase and in total."""
     from lcai.api import assess_file
 
     if json_out and csv_out:
         raise typer.BadParameter("choose one of --json and --csv")
-    res = assess_file(file)
+    res = assess_file(file, samples=samples, seed=seed)
     if json_out:
         _emit(res.to_json(), output)
     elif csv_out:

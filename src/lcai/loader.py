@@ -79,8 +79,17 @@ def parse_assessment(data: Any, *, file: str | None = None, text: str | None = N
         raise SpecError(
             "expected a mapping of fields at the top level (name, training, ...)", file=file
         )
+    from lcai.distributions import extract
+
     try:
-        return Assessment.model_validate(data)
+        nominal, dists = extract(data)
+    except SpecError as exc:
+        line = _yaml_line(text, exc.path) if text is not None else None
+        raise exc.located(file=file, line=line) from None
+    try:
+        spec = Assessment.model_validate(nominal)
+        spec._distributions = dists
+        return spec
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         # Prefer the deepest, most specific error; tagged-union noise is skipped.

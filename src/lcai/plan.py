@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from lcai.distributions import Dist
 from lcai.model._types import Num
 
 __all__ = [
@@ -50,6 +51,8 @@ class Param:
     status: Status
     source: str | None = None
     note: str = ""
+    dist: Dist | None = None
+    """The value's uncertainty, if the file or the catalog gives one."""
 
 
 def _zero(_: Params) -> Num:
@@ -111,6 +114,8 @@ class Plan:
     has_market: bool = False
     warnings: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    derived: dict[str, Fn] = field(default_factory=dict)
+    """Parameters computed from others on every sample (e.g. requests = per day x days)."""
     accelerator_keys: dict[str, str] = field(default_factory=dict)
     """Catalog key of the accelerator of ``training.accelerators`` / ``usage.inference``."""
 
@@ -155,6 +160,9 @@ def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:
     p: dict[str, Num] = dict(plan.values())
     if params:
         p.update(params)
+    for name, fn in plan.derived.items():
+        if not params or name not in params:
+            p[name] = fn(p)
     n = 1
     for v in p.values():
         if isinstance(v, np.ndarray) and v.ndim > 0:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from lcai import catalog
 from lcai import model as m
+from lcai.distributions import Dist, to_dist
 from lcai.errors import SpecError, UnknownKeyError
 from lcai.model._types import Num
 from lcai.plan import ItemPlan, Param, Params, Plan, Status, Supply
@@ -74,6 +75,8 @@ class _Resolver:
         self.accel_count: str | None = None
         self.training_duration: Fn | None = None
         self.accelerator_keys: dict[str, str] = {}
+        self.dists = spec._distributions
+        self.derived: dict[str, Fn] = {}
 
     # --- parameters -------------------------------------------------------
     def add(
@@ -84,12 +87,24 @@ class _Resolver:
         status: Status,
         source: str | None = None,
         note: str = "",
+        dist: Dist | None = None,
     ) -> str:
-        self.params[name] = Param(name, float(value), unit, status, source, note)
+        self.params[name] = Param(name, float(value), unit, status, source, note, dist)
         return name
 
-    def user(self, name: str, value: float, unit: str, note: str = "") -> str:
-        return self.add(name, value, unit, "user", None, note)
+    def user(
+        self, name: str, value: float, unit: str, note: str = "", path: str | None = None
+    ) -> str:
+        """A value the file states; with its distribution when the file gives one."""
+        raw = self.dists.get(path or name)
+        dist = None
+        if raw is not None:
+            lower, upper = _bounds(name)
+            try:
+                dist = to_dist(raw, unit, lower, upper)
+            except SpecError as exc:
+                raise exc.located(path=tuple((path or name).split("."))) from None
+        return self.add(name, value, unit, "user", None, note, dist)
 
     def factor(
         self,
@@ -108,7 +123,8 @@ class _Resolver:
         text = f"{f.table}:{f.key}.{f.quantity}"
         if note:
             text = f"{note}; {text}"
-        return self.add(name, f.value, unit, status, f.source_id, text)
+        dist = _catalog_dist(table, quantity, f.value, *_bounds(name), status=status)
+        return self.add(name, f.value, unit, status, f.source_id, text, dist)
 
     def user_or_factor(
         self,
@@ -167,8 +183,18 @@ class _Resolver:
         if isinstance(region, str):
             region_key = self.resolve_key("grid_intensity", region, path=path, kind="grid region")
         pre = f"{phase}.grid"
+
+        def src(field: str) -> str:
+            own = grid is not None and getattr(grid, field) is not None
+            return f"{phase}.grid.{field}" if own else f"grid.{field}"
+
         if "co2e_intensity" in g:
-            grid_key = self.user(f"{pre}.co2e_intensity", float(g["co2e_intensity"]), "kg/kWh")  # type: ignore[arg-type]
+            grid_key = self.user(
+                f"{pre}.co2e_intensity",
+                float(g["co2e_intensity"]),  # type: ignore[arg-type]
+                "kg/kWh",
+                path=src("co2e_intensity"),
+            )
         elif region_key is not None:
             grid_key = self.factor(
                 f"{pre}.co2e_intensity",
@@ -196,10 +222,15 @@ class _Resolver:
                 "(set grid.region)"
             )
         if "water_intensity" in g:
-            ewif_key = self.user(f"{pre}.water_intensity", float(g["water_intensity"]), "L/kWh")  # type: ignore[arg-type]
+            ewif_key = self.user(
+                f"{pre}.water_intensity",
+                float(g["water_intensity"]),  # type: ignore[arg-type]
+                "L/kWh",
+                path=src("water_intensity"),
+            )
         else:
             ewif_key = self._ewif(pre, region_key, path)
-        market = self._market(pre, g, grid_key)
+        market = self._market(pre, g, grid_key, src)
         pue_key = wue_key = None
         if facility is not None or phase in ("training", "usage"):
             pue_key, wue_key = self._facility(phase, facility)
@@ -240,12 +271,19 @@ class _Resolver:
             note=f"no water figure for {region_key or 'an unstated region'}: world average",
         )
 
-    def _market(self, pre: str, g: dict[str, object], grid_key: str) -> Fn:
+    def _market(
+        self, pre: str, g: dict[str, object], grid_key: str, src: Callable[[str], str]
+    ) -> Fn:
         if g.get("contract_intensity") is None and g.get("renewable_share") is None:
             return lambda p: p[grid_key]
         self.has_market = True
         if g.get("renewable_share") is not None:
-            share = self.user(f"{pre}.contract_share", float(g["renewable_share"]), "1")  # type: ignore[arg-type]
+            share = self.user(
+                f"{pre}.contract_share",
+                float(g["renewable_share"]),  # type: ignore[arg-type]
+                "1",
+                path=src("renewable_share"),
+            )
             contract = self.add(
                 f"{pre}.contract_intensity",
                 0.0,
@@ -259,6 +297,7 @@ class _Resolver:
                 f"{pre}.contract_intensity",
                 float(g["contract_intensity"]),  # type: ignore[arg-type]
                 "kg/kWh",
+                path=src("contract_intensity"),
             )
             cs = g.get("contract_share")
             if cs is None:
@@ -266,12 +305,18 @@ class _Resolver:
                     f"{pre}.contract_share", 1.0, "1", "default", None, "contract covers all"
                 )
             else:
-                share = self.user(f"{pre}.contract_share", float(cs), "1")  # type: ignore[arg-type]
+                share = self.user(
+                    f"{pre}.contract_share",
+                    float(cs),  # type: ignore[arg-type]
+                    "1",
+                    path=src("contract_share"),
+                )
         if g.get("residual_intensity") is not None:
             residual = self.user(
                 f"{pre}.residual_intensity",
                 float(g["residual_intensity"]),  # type: ignore[arg-type]
                 "kg/kWh",
+                path=src("residual_intensity"),
             )
         else:
             residual = grid_key
@@ -301,7 +346,15 @@ class _Resolver:
         out: list[str] = []
         for q, unit in (("pue", "1"), ("wue", "L/kWh")):
             if q in f:
-                out.append(self.user(f"{pre}.{q}", float(f[q]), unit))  # type: ignore[arg-type]
+                own = facility is not None and getattr(facility, q) is not None
+                out.append(
+                    self.user(
+                        f"{pre}.{q}",
+                        float(f[q]),  # type: ignore[arg-type]
+                        unit,
+                        path=f"{pre}.{q}" if own else f"facility.{q}",
+                    )
+                )
                 continue
             fac = catalog.table("facility")
             for key, why in keys:
@@ -391,18 +444,31 @@ class _Resolver:
         self, phase: str, r: Reported, s: _Supply | None, path: Sequence[str | int]
     ) -> ItemPlan:
         pre = f"{phase}.reported"
-        e_key = self.user(f"{pre}.energy", r.energy, "kWh") if r.energy is not None else None
+        src = "reported" if phase == "unallocated" else pre
+        e_key = (
+            self.user(f"{pre}.energy", r.energy, "kWh", path=f"{src}.energy")
+            if r.energy is not None
+            else None
+        )
         if r.co2e is None and (s is None or e_key is None):
             raise SpecError("a reported result here needs 'co2e'", path=(*path, "co2e"))
-        c_key = self.user(f"{pre}.co2e", r.co2e, "kg") if r.co2e is not None else None
+        c_key = (
+            self.user(f"{pre}.co2e", r.co2e, "kg", path=f"{src}.co2e")
+            if r.co2e is not None
+            else None
+        )
         cm_key = (
-            self.user(f"{pre}.co2e_market", r.co2e_market, "kg")
+            self.user(f"{pre}.co2e_market", r.co2e_market, "kg", path=f"{src}.co2e_market")
             if r.co2e_market is not None
             else None
         )
         if cm_key is not None:
             self.has_market = True
-        w_key = self.user(f"{pre}.water", r.water, "L") if r.water is not None else None
+        w_key = (
+            self.user(f"{pre}.water", r.water, "L", path=f"{src}.water")
+            if r.water is not None
+            else None
+        )
         notes = [f"reported by: {r.source}"]
         if r.note:
             notes.append(r.note)
@@ -525,7 +591,14 @@ class _Resolver:
                 flops: Fn = lambda p: p[fk]  # noqa: E731
                 inputs.append(fk)
             elif a.model is not None and a.tokens is not None:
-                nk = self.user(f"{pre}.active_parameters", a.model.active, "1")
+                nk = self.user(
+                    f"{pre}.active_parameters",
+                    a.model.active,
+                    "1",
+                    path=f"{pre}.model.active_parameters"
+                    if a.model.active_parameters is not None
+                    else f"{pre}.model.parameters",
+                )
                 tk = self.user(f"{pre}.tokens", a.tokens, "1")
                 flops = lambda p: m.training_flops(p[nk], p[tk])  # noqa: E731
                 inputs += [nk, tk]
@@ -701,6 +774,9 @@ class _Resolver:
         if u.requests is not None:
             req = self.user(f"{pre}.requests", u.requests, "1")
         elif u.total_requests is not None:
+            assert u.requests_per_day is not None and u.deployment is not None
+            rpd = self.user(f"{pre}.requests_per_day", u.requests_per_day, "1")
+            dep = self.user(f"{pre}.deployment", u.deployment, "h")
             req = self.add(
                 f"{pre}.requests",
                 u.total_requests,
@@ -709,6 +785,7 @@ class _Resolver:
                 None,
                 "requests_per_day x deployment",
             )
+            self.derived[req] = lambda p: p[rpd] * p[dep] / 24.0
         deployment: Fn | None = None
         if u.deployment is not None:
             dep = self.user(f"{pre}.deployment", u.deployment, "h")
@@ -749,7 +826,14 @@ class _Resolver:
         ip = "usage.inference"
         key = self.accelerator_key(inf.accelerator, (*path, "accelerator"))
         self.accelerator_keys["usage.inference"] = key
-        nk = self.user(f"{ip}.active_parameters", inf.model.active, "1")
+        nk = self.user(
+            f"{ip}.active_parameters",
+            inf.model.active,
+            "1",
+            path=f"{ip}.model.active_parameters"
+            if inf.model.active_parameters is not None
+            else f"{ip}.model.parameters",
+        )
         ik = self.user(f"{ip}.input_tokens", inf.input_tokens, "1")
         ok = self.user(f"{ip}.output_tokens", inf.output_tokens, "1")
         pk = self.user(f"{ip}.peak", inf.peak, "FLOP/s") if inf.peak else self.peak(key, ip, path)
@@ -1146,6 +1230,36 @@ class _Resolver:
         )
 
 
+def _bounds(name: str) -> tuple[float, float]:
+    """Physical bounds of a parameter, for truncating its distribution."""
+    leaf = name.rsplit(".", 1)[-1]
+    if leaf == "pue":
+        return 1.0, math.inf
+    if leaf in ("mfu", "utilization", "contract_share") or leaf.endswith("_utilisation"):
+        return 0.0, 1.0
+    return 0.0, math.inf
+
+
+def _catalog_dist(
+    table: str, quantity: str, value: float, lower: float, upper: float, *, status: Status
+) -> Dist | None:
+    """The uncertainty the catalog states for ``table.quantity`` (uncertainty table)."""
+    if "uncertainty" not in catalog.table_names():
+        return None
+    unc = catalog.table("uncertainty")
+    for key in (f"{table}.{quantity}.{status}", f"{table}.{quantity}"):
+        if unc.has(key, "gsd"):
+            return Dist("lognormal", value, unc.row(key, "gsd").value, lower=lower, upper=upper)
+        if unc.has(key, "rel_sd"):
+            sd = abs(value) * unc.row(key, "rel_sd").value
+            return Dist("normal", value, sd, lower=lower, upper=upper)
+        if unc.has(key, "rel_low") and unc.has(key, "rel_high"):
+            lo = value * unc.row(key, "rel_low").value
+            hi = value * unc.row(key, "rel_high").value
+            return Dist("triangular", lo, value, hi, lower=lower, upper=upper)
+    return None
+
+
 def _zero_fn(_: Params) -> Num:
     return 0.0
 
@@ -1213,4 +1327,5 @@ def resolve(spec: Assessment) -> Plan:
         warnings=r.warnings,
         sources=list(dict.fromkeys(used)),
         accelerator_keys=r.accelerator_keys,
+        derived=r.derived,
     )

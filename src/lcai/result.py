@@ -124,6 +124,8 @@ class Result:
     assumptions: tuple[Assumption, ...]
     warnings: tuple[str, ...]
     sources: dict[str, str] = field(default_factory=dict)
+    uncertainty: dict[str, Any] | None = None
+    """Monte Carlo percentiles (``lcai assess --samples N``), per functional unit."""
 
     @property
     def items(self) -> list[LineItem]:
@@ -150,6 +152,8 @@ class Result:
             d["functional_units"] = self.divisor
         d["warnings"] = list(self.warnings)
         d["sources"] = self.sources
+        if self.uncertainty is not None:
+            d["uncertainty"] = self.uncertainty
         return d
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     WithJsonSchema,
     model_validator,
 )
@@ -728,6 +729,8 @@ class Assessment(_Model):
     sources: list[str] = Field(
         default_factory=list, description="References for the inputs of this file."
     )
+    _distributions: dict[str, Any] = PrivateAttr(default_factory=dict)
+    """Uncertain inputs of the file: {parameter path: RawDist} (see lcai.distributions)."""
 
     @model_validator(mode="after")
     def _check(self) -> Assessment:

@@ -1,0 +1,264 @@
+"""Uncertain inputs: distributions, written in an assessment file or a catalog row.
+
+In a file, any number may be a distribution instead:
+
+    pue: {dist: uniform, low: 1.1, high: 1.4}
+    power: {dist: triangular, low: 250 W, mode: 330 W, high: 400 W}
+    co2e_intensity: {dist: lognormal, median: 57 gCO2e/kWh, gsd: 1.2}
+    mfu: {dist: normal, mean: 0.4, sd: 0.05}        # truncated at 0 and 1
+    lifetime: {dist: pert, low: 3 years, mode: 5 years, high: 7 years}
+    gpu_hours: "1.08e6 h +- 10%"                     # normal, sd = 10% of the value
+    power: "400 W +- 40 W"                          # normal, sd = 40 W
+
+The point estimate of an uncertain input (what a plain assessment uses) is
+the mode of a triangular or PERT distribution, the mean of a normal, the
+median of a lognormal and the midpoint of a uniform. Normals are truncated
+at the quantity's physical bounds (never negative; shares at most 1; PUE at
+least 1). Sampling uses ``numpy.random.Generator`` and SciPy's special functions (the
+``lcai[uncertainty]`` extra); nothing here keeps state.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from lcai.errors import SpecError
+from lcai.units import convert
+
+__all__ = ["Dist", "RawDist", "extract", "to_dist"]
+
+Kind = Literal["uniform", "triangular", "normal", "lognormal", "pert"]
+Array = npt.NDArray[np.float64]
+_FIELDS: dict[str, tuple[str, ...]] = {
+    "uniform": ("low", "high"),
+    "triangular": ("low", "mode", "high"),
+    "pert": ("low", "mode", "high"),
+    "normal": ("mean", "sd"),
+    "lognormal": ("median", "gsd"),
+}
+_PLUSMINUS = re.compile(r"^(?P<centre>.+?)\s*(?:\+-|\+/-|±)\s*(?P<spread>.+?)\s*$")
+_NUM_UNIT = re.compile(r"^\s*([-+]?(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Dist:
+    """A distribution in the canonical unit of its parameter.
+
+    ``a``, ``b``, ``c``: uniform (low, high); triangular and PERT (low, mode,
+    high); normal (mean, sd); lognormal (median, gsd). ``lower``/``upper``:
+    physical bounds a normal is truncated at.
+    """
+
+    kind: Kind
+    a: float
+    b: float
+    c: float = math.nan
+    lower: float = 0.0
+    upper: float = math.inf
+
+    @property
+    def nominal(self) -> float:
+        """The point estimate."""
+        if self.kind == "uniform":
+            return (self.a + self.b) / 2
+        if self.kind in ("triangular", "pert"):
+            return self.b
+        return self.a
+
+    def sample(self, rng: np.random.Generator, n: int) -> Array:
+        """``n`` independent draws."""
+        return self.ppf(rng.random(n))
+
+    def ppf(self, u: Array) -> Array:
+        """Inverse CDF: maps uniform [0, 1) numbers to this distribution."""
+        from scipy.special import betaincinv, ndtr, ndtri  # lcai[uncertainty]
+
+        u = np.asarray(u, dtype=np.float64)
+        if self.kind == "uniform":
+            return self.a + u * (self.b - self.a)
+        if self.kind == "triangular":
+            lo, mode, hi = self.a, self.b, self.c
+            if hi == lo:
+                return np.full_like(u, lo)
+            fc = (mode - lo) / (hi - lo)
+            left = lo + np.sqrt(u * (hi - lo) * (mode - lo))
+            right = hi - np.sqrt((1 - u) * (hi - lo) * (hi - mode))
+            out: Array = np.where(u < fc, left, right)
+            return out
+        if self.kind == "lognormal":
+            return np.asarray(self.a * np.exp(math.log(self.b) * ndtri(u)), dtype=np.float64)
+        if self.kind == "normal":
+            if self.b == 0:
+                return np.full_like(u, self.a)
+            lo = ndtr((self.lower - self.a) / self.b)
+            hi = ndtr((self.upper - self.a) / self.b)
+            return np.asarray(self.a + self.b * ndtri(lo + u * (hi - lo)), dtype=np.float64)
+        # PERT: a beta distribution on [low, high] shaped by the mode (lambda = 4;
+        # Vose 2008, Risk Analysis, sec. 9.1.2)
+        lo, mode, hi = self.a, self.b, self.c
+        if hi == lo:
+            return np.full_like(u, lo)
+        alpha = 1 + 4 * (mode - lo) / (hi - lo)
+        beta = 1 + 4 * (hi - mode) / (hi - lo)
+        res: Array = lo + (hi - lo) * betaincinv(alpha, beta, u)
+        return res
+
+    def describe(self, unit: str) -> str:
+        """Human text, e.g. 'lognormal(median 57, gsd 1.2) kg/kWh'."""
+        u = "" if unit == "1" else f" {unit}"
+        if self.kind == "uniform":
+            return f"uniform({self.a:.4g} to {self.b:.4g}){u}"
+        if self.kind in ("triangular", "pert"):
+            return f"{self.kind}({self.a:.4g}, mode {self.b:.4g}, {self.c:.4g}){u}"
+        if self.kind == "normal":
+            return f"normal(mean {self.a:.4g}, sd {self.b:.4g}){u}"
+        return f"lognormal(median {self.a:.4g}{u}, gsd {self.b:.4g})"
+
+
+@dataclass(frozen=True)
+class RawDist:
+    """A distribution as written in a file (quantity strings not yet converted)."""
+
+    kind: Kind
+    fields: Mapping[str, Any]
+
+    def nominal_text(self) -> Any:
+        """The point estimate, in the file's own unit, for the plain (one-sample) model."""
+        f = self.fields
+        if self.kind == "uniform":
+            lo, unit = _split(f["low"])
+            hi = _in_unit(f["high"], unit)
+            return _join((lo + hi) / 2, unit)
+        key = {"triangular": "mode", "pert": "mode", "normal": "mean", "lognormal": "median"}
+        return f[key[self.kind]]
+
+
+def _split(v: Any) -> tuple[float, str]:
+    if isinstance(v, bool):
+        raise SpecError(f"expected a number, got {v!r}")
+    if isinstance(v, int | float):
+        return float(v), ""
+    m = _NUM_UNIT.match(str(v))
+    if not m:
+        raise SpecError(f"expected a number with an optional unit, got {v!r}")
+    return float(m[1].replace("_", "").replace(",", "")), m[2]
+
+
+def _in_unit(v: Any, unit: str) -> float:
+    value, u = _split(v)
+    if u == unit or not u:
+        return value
+    if not unit:
+        raise SpecError(f"{v!r} has a unit but the other bound has none")
+    return convert(value, u, unit)
+
+
+def _join(value: float, unit: str) -> Any:
+    return f"{value!r} {unit}" if unit else value
+
+
+def _parse_plusminus(text: str) -> RawDist | None:
+    m = _PLUSMINUS.match(text)
+    if not m:
+        return None
+    centre, unit = _split(m["centre"])
+    spread = m["spread"].strip()
+    pct = spread.endswith("%")
+    sd = abs(centre) * float(spread[:-1]) / 100 if pct else _in_unit(spread, unit)
+    return RawDist("normal", {"mean": _join(centre, unit), "sd": _join(sd, unit)})
+
+
+def _raw(v: Any, path: str) -> RawDist | None:
+    if isinstance(v, str) and ("+-" in v or "±" in v or "+/-" in v):
+        rd = _parse_plusminus(v)
+        if rd is None:
+            raise SpecError(f"cannot read {v!r}: expected e.g. '1.2 +- 10%'", path=path.split("."))
+        return rd
+    if isinstance(v, dict) and "dist" in v:
+        kind = v["dist"]
+        if kind not in _FIELDS:
+            raise SpecError(
+                f"unknown distribution {kind!r}; one of {', '.join(_FIELDS)}",
+                path=(*path.split("."), "dist"),
+            )
+        need = _FIELDS[kind]
+        extra = sorted(set(v) - {"dist", *need})
+        missing = [k for k in need if k not in v]
+        if missing or extra:
+            raise SpecError(
+                f"a {kind} distribution takes {', '.join(need)}"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; unknown {', '.join(extra)}" if extra else ""),
+                path=path.split("."),
+            )
+        return RawDist(kind, {k: v[k] for k in need})
+    return None
+
+
+def extract(data: Any, path: str = "") -> tuple[Any, dict[str, RawDist]]:
+    """Replace every distribution in raw file data by its point estimate.
+
+    Returns the data for the plain model and ``{path: RawDist}`` with paths in
+    lcai's parameter naming (``training.accelerators.power``,
+    ``manufacturing.components[0].embodied``).
+    """
+    found: dict[str, RawDist] = {}
+    if isinstance(data, dict):
+        rd = _raw(data, path)
+        if rd is not None:
+            found[path] = rd
+            return rd.nominal_text(), found
+        out: dict[Any, Any] = {}
+        for k, v in data.items():
+            sub = f"{path}.{k}" if path else str(k)
+            out[k], more = extract(v, sub)
+            found.update(more)
+        return out, found
+    if isinstance(data, list):
+        items = []
+        for i, v in enumerate(data):
+            items_v, more = extract(v, f"{path}[{i}]")
+            items.append(items_v)
+            found.update(more)
+        return items, found
+    rd = _raw(data, path) if isinstance(data, str) else None
+    if rd is not None:
+        found[path] = rd
+        return rd.nominal_text(), found
+    return data, found
+
+
+def to_dist(raw: RawDist, unit: str, lower: float = 0.0, upper: float = math.inf) -> Dist:
+    """Convert a file's distribution to ``unit`` (the parameter's canonical unit)."""
+
+    def q(v: Any) -> float:
+        value, u = _split(v)
+        return value if not u or u == unit else convert(value, u, unit)
+
+    f = raw.fields
+    if raw.kind == "uniform":
+        lo, hi = q(f["low"]), q(f["high"])
+        if hi < lo:
+            raise SpecError("a uniform distribution needs low <= high")
+        return Dist("uniform", lo, hi, lower=lower, upper=upper)
+    if raw.kind in ("triangular", "pert"):
+        lo, mode, hi = q(f["low"]), q(f["mode"]), q(f["high"])
+        if not lo <= mode <= hi:
+            raise SpecError(f"a {raw.kind} distribution needs low <= mode <= high")
+        return Dist(raw.kind, lo, mode, hi, lower=lower, upper=upper)
+    if raw.kind == "normal":
+        sd = q(f["sd"])
+        if sd < 0:
+            raise SpecError("a normal distribution needs sd >= 0")
+        return Dist("normal", q(f["mean"]), sd, lower=lower, upper=upper)
+    gsd = float(_split(f["gsd"])[0])
+    if gsd < 1:
+        raise SpecError("a lognormal distribution needs gsd >= 1 (geometric standard deviation)")
+    return Dist("lognormal", q(f["median"]), gsd, lower=lower, upper=upper)

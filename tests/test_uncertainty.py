@@ -1,0 +1,148 @@
+"""Monte Carlo: distributions in the file, the engine on N samples, analytic checks."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import lcai
+from lcai.distributions import Dist, RawDist, extract, to_dist
+from lcai.errors import SpecError
+from tests.test_bad_input import run_cli
+
+pytestmark = pytest.mark.usefixtures("fixture_catalog")
+Z95 = 1.6448536269514722  # standard normal 95th percentile
+
+
+def _spec(**training: Any) -> dict[str, Any]:
+    return {
+        "name": "mc",
+        "grid": {"region": "AA", "co2e_intensity": "500 g/kWh", "water_intensity": "0 L/kWh"},
+        "facility": {"pue": 1.0, "wue": "0 L/kWh"},
+        "training": {"accelerators": {"energy": "0 kWh"}, **training},
+    }
+
+
+def test_sum_of_normals() -> None:
+    """N(100, 10) + N(200, 20) kWh = N(300, 22.36): p5/p95 = 300 -+ 1.645 x 22.36."""
+    spec = _spec(
+        idle={"energy": {"dist": "normal", "mean": "100 kWh", "sd": "10 kWh"}},
+        storage={"energy": "200 kWh +- 10%"},
+    )
+    r = lcai.assess(spec, samples=200_000, seed=1)
+    assert r.total.energy_kwh == pytest.approx(300)  # the point estimate is the mean
+    e = r.uncertainty["total"]["energy_kwh"]  # type: ignore[index]
+    sd = math.sqrt(10**2 + 20**2)
+    assert e["mean"] == pytest.approx(300, rel=2e-3)
+    assert e["p5"] == pytest.approx(300 - Z95 * sd, rel=5e-3)
+    assert e["p95"] == pytest.approx(300 + Z95 * sd, rel=5e-3)
+    c = r.uncertainty["total"]["co2e_kg"]  # type: ignore[index]
+    assert c["p50"] == pytest.approx(150, rel=2e-3)
+
+
+def test_product_of_lognormals() -> None:
+    """GPU-hours LN(1000 h, gsd 1.2) x power LN(500 W, gsd 1.3): energy is lognormal with
+    median 500 kWh and sigma = sqrt(ln(1.2)^2 + ln(1.3)^2)."""
+    spec = _spec()
+    spec["training"]["accelerators"] = {
+        "gpu_hours": {"dist": "lognormal", "median": "1000 h", "gsd": 1.2},
+        "power": {"dist": "lognormal", "median": "0.5 kW", "gsd": 1.3},
+    }
+    r = lcai.assess(spec, samples=200_000, seed=7)
+    sigma = math.hypot(math.log(1.2), math.log(1.3))
+    e = r.uncertainty["total"]["energy_kwh"]  # type: ignore[index]
+    assert e["p50"] == pytest.approx(500, rel=5e-3)
+    assert e["p95"] == pytest.approx(500 * math.exp(Z95 * sigma), rel=1e-2)
+    assert e["p5"] == pytest.approx(500 * math.exp(-Z95 * sigma), rel=1e-2)
+    assert e["mean"] == pytest.approx(500 * math.exp(sigma**2 / 2), rel=5e-3)
+
+
+def test_seeds() -> None:
+    spec = _spec(idle={"energy": "100 kWh +- 30%"})
+    a = lcai.assess(spec, samples=1000, seed=0).uncertainty
+    b = lcai.assess(spec, samples=1000, seed=0).uncertainty
+    c = lcai.assess(spec, samples=1000, seed=1).uncertainty
+    d = lcai.assess(spec, samples=1000).uncertainty  # default seed is 0
+    assert a == b == d
+    assert a != c
+
+
+def test_catalog_uncertainty_applies_to_defaults(tmp_path: Path) -> None:
+    """Without the uncertainty table nothing is uncertain; the fixture catalog has none."""
+    r = lcai.assess(_spec(idle={"energy": "100 kWh"}), samples=100)
+    assert r.uncertainty["uncertain_inputs"] == []  # type: ignore[index]
+    assert r.uncertainty["total"]["energy_kwh"]["p5"] == pytest.approx(100)  # type: ignore[index]
+
+
+def test_truncation_and_pert() -> None:
+    rng = np.random.default_rng(3)
+    pue = Dist("normal", 1.05, 0.2, lower=1.0)
+    assert pue.sample(rng, 10_000).min() >= 1.0
+    pert = Dist("pert", 1.0, 2.0, 6.0)
+    x = pert.sample(rng, 200_000)
+    assert x.mean() == pytest.approx((1 + 4 * 2 + 6) / 6, rel=5e-3)
+    assert 1.0 <= x.min() and x.max() <= 6.0
+    tri = Dist("triangular", 0.0, 1.0, 4.0)
+    assert tri.sample(rng, 200_000).mean() == pytest.approx(5 / 3, rel=5e-3)
+
+
+def test_extract_and_convert() -> None:
+    data, found = extract(
+        {"a": {"b": [{"c": "700 W +- 70 W"}, {"c": {"dist": "uniform", "low": 1, "high": 3}}]}}
+    )
+    assert data == {"a": {"b": [{"c": "700.0 W"}, {"c": 2.0}]}}
+    assert set(found) == {"a.b[0].c", "a.b[1].c"}
+    d = to_dist(found["a.b[0].c"], "kW")
+    assert (d.kind, d.a, d.b) == ("normal", 0.7, pytest.approx(0.07))
+    g = to_dist(RawDist("lognormal", {"median": "57 g/kWh", "gsd": 1.2}), "kg/kWh")
+    assert g.a == pytest.approx(0.057) and g.nominal == pytest.approx(0.057)
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ({"dist": "gamma", "k": 1}, "unknown distribution"),
+        ({"dist": "uniform", "low": 1}, "missing high"),
+        ({"dist": "normal", "mean": 1, "sd": 1, "skew": 2}, "unknown skew"),
+        ({"dist": "triangular", "low": 3, "mode": 1, "high": 2}, "low <= mode <= high"),
+        ({"dist": "lognormal", "median": 1, "gsd": 0.5}, "gsd >= 1"),
+    ],
+)
+def test_bad_distributions(value: Any, fragment: str) -> None:
+    spec = _spec(idle={"power": "1 kW", "duration": "1 h"})
+    spec["facility"]["pue"] = value
+    with pytest.raises(SpecError, match=fragment):
+        lcai.assess(spec, samples=10)
+
+
+def test_cli_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    f = tmp_path / "u.yaml"
+    f.write_text(
+        "name: u\ngrid: {region: AA}\ntraining:\n  accelerators:\n    type: GPU-X\n"
+        "    gpu_hours: 1000 h +- 10%\n"
+    )
+    code, out, _ = run_cli(["assess", str(f), "--samples", "500", "--json"], capsys)
+    assert code == 0
+    unc = json.loads(out)["uncertainty"]
+    assert unc["samples"] == 500 and unc["seed"] == 0
+    assert set(unc["total"]["co2e_kg"]) == {"p5", "p50", "p95", "mean"}
+    assert "training" in unc["phases"]
+    code, out, _ = run_cli(["assess", str(f), "-n", "500"], capsys)
+    assert code == 0 and "Uncertainty (500 samples, seed 0" in out
+
+
+@settings(max_examples=20, deadline=None)
+@given(sd=st.floats(min_value=0.0, max_value=50.0), seed=st.integers(0, 2**32 - 1))
+def test_percentiles_are_ordered(sd: float, seed: int) -> None:
+    spec = _spec(idle={"energy": {"dist": "normal", "mean": "100 kWh", "sd": f"{sd!r} kWh"}})
+    e = lcai.assess(spec, samples=200, seed=seed).uncertainty["total"]["energy_kwh"]  # type: ignore[index]
+    assert e["p5"] <= e["p50"] <= e["p95"]
+    assert e["p5"] >= 0  # truncated at zero
