@@ -34,12 +34,14 @@ def main() -> None:
     unc = montecarlo.run(plan, N, seed=0)
     c = unc.total["co2e_kg"]
     print(
-        f"monte carlo: open-model-lifecycle.yaml, {uncertain} uncertain of {len(plan.params)} inputs"
+        f"monte carlo: open-model-lifecycle.yaml, {uncertain} uncertain "
+        f"of {len(plan.params)} inputs"
     )
     print(f"  one sample (reference):   {one * 1000:8.2f} ms")
     print(f"  {N:,} samples:          {mc * 1000:8.2f} ms (goal < 1000 ms)")
     print(
-        f"  carbon per functional unit p5/p50/p95: {c['p5']:.4g} / {c['p50']:.4g} / {c['p95']:.4g} kg"
+        f"  carbon per functional unit p5/p50/p95: "
+        f"{c['p5']:.4g} / {c['p50']:.4g} / {c['p95']:.4g} kg"
     )
 
 
