@@ -370,6 +370,76 @@ def data_cite(
 
 
 @app.command()
+def sensitivity(
+    file: Annotated[Path, typer.Argument(help="Assessment file (.yaml or .toml).")],
+    quantity: Annotated[
+        str, typer.Option("--quantity", "-q", help="co2e (default), energy or water.")
+    ] = "co2e",
+    base_samples: Annotated[
+        int, typer.Option("--base-samples", min=16, help="Sobol base samples N (N x (d+2) runs).")
+    ] = 1024,
+    seed: Annotated[int, typer.Option("--seed", help="Seed (0 is a seed).")] = 0,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Rank the uncertain inputs of FILE: Sobol indices and a one-at-a-time tornado."""
+    import json
+
+    from lcai.api import plan_file
+    from lcai.errors import SpecError
+    from lcai.sensitivity import QUANTITIES, plan_sobol, tornado
+
+    if quantity not in QUANTITIES:
+        raise SpecError(f"--quantity: expected one of {', '.join(QUANTITIES)}, got {quantity!r}")
+    plan = plan_file(file)
+    indices = plan_sobol(plan, quantity, base_samples, seed)
+    bars = tornado(plan, quantity)
+    if json_out:
+        _emit(
+            json.dumps(
+                {
+                    "quantity": QUANTITIES[quantity],
+                    "functional_unit": plan.functional_unit,
+                    "base_samples": base_samples,
+                    "seed": seed,
+                    "sobol": [i.to_dict() for i in indices],
+                    "tornado": [b.to_dict() for b in bars],
+                },
+                indent=2,
+            ),
+            None,
+        )
+        return
+    from rich.table import Table
+
+    console = _console()
+    if not indices:
+        console.print("No uncertain inputs: give distributions in the file (see docs).")
+        return
+    unit = {"co2e": "kg", "energy": "kWh", "water": "L"}[quantity]
+    t = Table(
+        title=f"Sobol indices of total {quantity} ({plan.functional_unit}; "
+        f"N={base_samples}, {base_samples * (len(indices) + 2):,} runs, seed {seed})",
+        title_justify="left",
+    )
+    for col in ("input", "first-order S1", "total ST", ""):
+        t.add_column(col, justify="left" if col in ("input", "") else "right")
+    for i in indices:
+        bar = "#" * max(0, round(30 * min(max(i.st, 0.0), 1.0)))
+        t.add_row(i.name, f"{i.s1:.3f} +- {i.s1_conf:.3f}", f"{i.st:.3f} +- {i.st_conf:.3f}", bar)
+    console.print(t)
+    tt = Table(title="One at a time: each input at its p5 and p95", title_justify="left")
+    for col in ("input", "p5", "p95", f"total at p5 [{unit}]", f"total at p95 [{unit}]", "swing"):
+        tt.add_column(col, justify="left" if col == "input" else "right")
+    for b in bars:
+        u = "" if b.unit == "1" else f" {b.unit}"
+        tt.add_row(
+            b.name, f"{b.low_input:.4g}{u}", f"{b.high_input:.4g}{u}",
+            f"{b.output_at_low:.4g}", f"{b.output_at_high:.4g}", f"{b.swing:.4g}",
+        )  # fmt: skip
+    console.print(tt)
+
+
+@app.command()
 def validate(
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list of checks.")] = False,
     mode: Annotated[
