@@ -31,6 +31,8 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_montecarlo.py
+	$(BIN)/python benchmarks/bench_sensitivity.py
 
 wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist
