@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from lcai.result import Result
+    from lcai.scenarios import Comparison
     from lcai.validation import Check, SuiteSummary
 
 app = typer.Typer(
@@ -437,6 +438,97 @@ def sensitivity(
             f"{b.output_at_low:.4g}", f"{b.output_at_high:.4g}", f"{b.swing:.4g}",
         )  # fmt: skip
     console.print(tt)
+
+
+@app.command()
+def scenarios(
+    file: Annotated[Path, typer.Argument(help="Assessment file (.yaml or .toml).")],
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scenario", "-s", help="NAME or NAME:ARG (repeatable); default every library one."
+        ),
+    ] = None,
+    user: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Your own scenarios (YAML).")
+    ] = None,
+    samples: Annotated[
+        int | None, typer.Option("--samples", "-n", min=2, help="Paired Monte Carlo samples.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed (0 is a seed).")] = 0,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    list_only: Annotated[bool, typer.Option("--list", help="List the scenarios.")] = False,
+) -> None:
+    """Compare scenarios (named, cited changes) with the baseline FILE, phase by phase."""
+    import json
+
+    from lcai import scenarios as sc
+
+    known = sc.library()
+    if user is not None:
+        known.update(sc.load_scenarios(user))
+    if list_only:
+        console = _console()
+        for name, s in known.items():
+            arg = f":{s.argument.upper()}" if s.argument else ""
+            console.print(f"[bold]{name}{arg}[/bold] — {s.description} ({', '.join(s.sources)})")
+        return
+    names = scenario or [n for n, s in known.items() if s.argument is None]
+    comps = sc.compare(file, names, user_file=user, samples=samples, seed=seed)
+    if json_out:
+        _emit(json.dumps([c.to_dict() for c in comps], indent=2), None)
+        return
+    render_scenarios(comps, _console())
+
+
+def render_scenarios(comps: list[Comparison], console: Console) -> None:
+    """Print each scenario's change against the baseline."""
+    from rich.table import Table
+
+    if not comps:
+        return
+    market = any(c.baseline["total"]["co2e_market_kg"] != c.baseline["total"]["co2e_kg"]
+                 or c.result["total"]["co2e_market_kg"] != c.result["total"]["co2e_kg"]
+                 for c in comps)  # fmt: skip
+    quantities = [("energy_kwh", "kWh", "energy"), ("co2e_kg", "kg", "carbon")]
+    if market:
+        quantities.append(("co2e_market_kg", "kg", "carbon (market)"))
+    quantities.append(("water_l", "L", "water"))
+    t = Table(title="Scenarios against the baseline (total; change)", title_justify="left")
+    t.add_column("scenario")
+    for _, _, label in quantities:
+        t.add_column(label, justify="right")
+    base = comps[0].baseline["total"]
+    t.add_row("baseline", *[_fmt(base[q], u) for q, u, _ in quantities], style="bold")
+    for c in comps:
+        cells = []
+        for q, u, _ in quantities:
+            diff, rel = c.change("total", q)
+            text = f"{_fmt(c.result['total'][q], u)} ({'+' if diff >= 0 else '-'}"
+            text += f"{_fmt(abs(diff), u)}" + (f", {100 * rel:+.1f}%)" if rel is not None else ")")
+            cells.append(text)
+        t.add_row(c.scenario, *cells)
+    console.print(t)
+    for c in comps:
+        pt = Table(title=f"{c.scenario}: carbon by phase", title_justify="left")
+        for col in ("phase", "baseline", "scenario", "change"):
+            pt.add_column(col, justify="left" if col == "phase" else "right")
+        for ph in ("manufacturing", "training", "annotation", "usage"):
+            diff, rel = c.change(ph, "co2e_kg")
+            if c.baseline[ph]["co2e_kg"] == 0 and c.result[ph]["co2e_kg"] == 0:
+                continue
+            pt.add_row(
+                ph, _fmt(c.baseline[ph]["co2e_kg"], "kg"), _fmt(c.result[ph]["co2e_kg"], "kg"),
+                f"{100 * rel:+.1f}%" if rel is not None else "-",
+            )  # fmt: skip
+        console.print(pt)
+        if c.interval:
+            iv = c.interval["co2e_kg"]
+            console.print(
+                f"  carbon change p5/p50/p95 on paired samples: {_fmt(iv['p5'], 'kg')} / "
+                f"{_fmt(iv['p50'], 'kg')} / {_fmt(iv['p95'], 'kg')}"
+            )
+        console.print(f"  [dim]{c.description} Sources: {', '.join(c.sources)}[/dim]")
 
 
 @app.command()

@@ -13,7 +13,7 @@ from typing import Any
 from lcai.errors import SpecError
 from lcai.spec import Assessment
 
-__all__ = ["load_assessment", "parse_assessment"]
+__all__ = ["load_assessment", "parse_assessment", "read_data"]
 
 
 def _yaml_line(text: str, path: Sequence[str | int]) -> int | None:
@@ -100,8 +100,8 @@ def parse_assessment(data: Any, *, file: str | None = None, text: str | None = N
         raise SpecError(_friendly(first) + more, file=file, path=path, line=line) from None
 
 
-def load_assessment(path: str | Path) -> Assessment:
-    """Read and validate an assessment file (``.yaml``/``.yml`` or ``.toml``)."""
+def read_data(path: str | Path) -> tuple[Any, str | None]:
+    """Read a YAML or TOML file into plain data; returns (data, YAML text or None)."""
     p = Path(path)
     name = str(path)
     try:
@@ -109,7 +109,7 @@ def load_assessment(path: str | Path) -> Assessment:
     except FileNotFoundError:
         raise SpecError("file does not exist", file=name) from None
     except IsADirectoryError:
-        raise SpecError("is a directory, expected an assessment file", file=name) from None
+        raise SpecError("is a directory, expected a YAML or TOML file", file=name) from None
     except UnicodeDecodeError:
         raise SpecError("is not a UTF-8 text file", file=name) from None
     except OSError as exc:
@@ -118,10 +118,9 @@ def load_assessment(path: str | Path) -> Assessment:
         import tomllib
 
         try:
-            data = tomllib.loads(text)
+            return tomllib.loads(text), None
         except tomllib.TOMLDecodeError as exc:
             raise SpecError(f"malformed TOML: {exc}", file=name) from None
-        return parse_assessment(data, file=name)
     import yaml
 
     try:
@@ -133,4 +132,10 @@ def load_assessment(path: str | Path) -> Assessment:
         raise SpecError(f"malformed YAML: {problem}", file=name, line=line) from None
     if data is None:
         raise SpecError("the file is empty", file=name)
-    return parse_assessment(data, file=name, text=text)
+    return data, text
+
+
+def load_assessment(path: str | Path) -> Assessment:
+    """Read and validate an assessment file (``.yaml``/``.yml`` or ``.toml``)."""
+    data, text = read_data(path)
+    return parse_assessment(data, file=str(path), text=text)

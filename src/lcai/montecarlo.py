@@ -8,6 +8,7 @@ arrays. Results are percentiles of each total and phase, per functional unit.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,21 +25,20 @@ PERCENTILES = (5, 50, 95)
 
 
 def sample_params(plan: Plan, n: int, seed: int | None) -> dict[str, Array]:
-    """N draws of every uncertain parameter, in a fixed order (reproducible for a seed).
+    """N draws of every uncertain parameter, reproducible for a seed.
 
-    Each parameter gets its own stream spawned from the seed, so adding an
-    uncertain input does not change the draws of the others.
+    Each parameter draws from its own stream, keyed by the seed and its name:
+    the same input gets the same draws in every assessment run with the same
+    seed, so a scenario and its baseline are compared on paired samples.
     """
     if n < 1:
         raise ValueError("the number of samples must be at least 1")
-    root = np.random.SeedSequence(seed)
-    names = sorted(k for k, p in plan.params.items() if p.dist is not None)
-    streams = root.spawn(len(names))
     out: dict[str, Array] = {}
-    for name, ss in zip(names, streams, strict=True):
-        dist = plan.params[name].dist
-        assert dist is not None
-        out[name] = dist.sample(np.random.default_rng(ss), n)
+    for name, p in plan.params.items():
+        if p.dist is None:
+            continue
+        ss = np.random.SeedSequence([seed if seed is not None else 0, zlib.crc32(name.encode())])
+        out[name] = p.dist.sample(np.random.default_rng(ss), n)
     return out
 
 

@@ -175,6 +175,11 @@ class _Resolver:
     # --- supply -----------------------------------------------------------
     def supply(self, phase: str, grid: Grid | None, facility: Facility | None) -> _Supply:
         g = _merge(grid, self.spec.grid)
+        if grid is not None and grid.region is not None:
+            # a phase in its own region does not inherit the default region's factors
+            for own in ("co2e_intensity", "water_intensity"):
+                if getattr(grid, own) is None:
+                    g.pop(own, None)
         region = g.get("region")
         region_key: str | None = None
         path: tuple[str | int, ...] = (phase, "grid", "region")
@@ -522,9 +527,15 @@ class _Resolver:
         assert t.accelerators is not None
         acc_item = self.accelerators(t.accelerators, s)
         self.items.append(acc_item)
-        for label, draw in (("host CPUs", t.cpu), ("storage", t.storage), ("idle", t.idle)):
+        draws = (
+            ("host CPUs", t.cpu),
+            ("storage", t.storage),
+            ("idle", t.idle),
+            ("cluster interconnect", t.interconnect),
+        )
+        for label, draw in draws:
             if draw is not None:
-                fld = {"host CPUs": "cpu"}.get(label, label)
+                fld = {"host CPUs": "cpu", "cluster interconnect": "interconnect"}.get(label, label)
                 item = self.power_draw(draw, "training", fld, label, s, self.training_duration)
                 self.items.append(item)
         if t.memory is not None:

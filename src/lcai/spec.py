@@ -424,6 +424,13 @@ class Training(_DataCenterPhase):
     idle: PowerDraw | None = Field(
         None, description="Idle and always-on equipment not counted above."
     )
+    interconnect: PowerDraw | None = Field(
+        None,
+        description=(
+            "The cluster's switch links and optics, e.g. {power: 14 W, count: 4096} for "
+            "800G links with pluggable optics."
+        ),
+    )
     network: Network | None = Field(None, description="Data transferred to the training site.")
 
     @model_validator(mode="after")

@@ -1,0 +1,391 @@
+"""What if: named, cited changes to an assessment, compared with the baseline.
+
+A scenario is a list of operations on the assessment file's data (see
+``lcai/data/scenarios/library.yaml``, whose header documents them). The
+scenario's file is validated and assessed like any other; with Monte Carlo,
+baseline and scenario share their draws (same seed, same input names), so
+the change's interval is not blurred by uncertainty they have in common.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lcai import catalog
+from lcai.errors import DataError, SpecError, UnknownKeyError
+from lcai.plan import PHASES, Plan, evaluate
+
+__all__ = ["Comparison", "Scenario", "apply", "compare", "library", "load_scenarios"]
+
+QUANTITIES = ("energy_kwh", "co2e_kg", "co2e_market_kg", "water_l")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named list of changes, with what it means and where its figures come from."""
+
+    name: str
+    description: str
+    sources: tuple[str, ...]
+    changes: tuple[dict[str, Any], ...]
+    argument: str | None = None
+
+
+def _parse(entries: Any, origin: str) -> dict[str, Scenario]:
+    if not isinstance(entries, dict) or not isinstance(entries.get("scenarios"), dict):
+        raise SpecError("expected a mapping with 'scenarios: {NAME: {...}}'", file=origin)
+    out = {}
+    for name, e in entries["scenarios"].items():
+        if not isinstance(e, dict) or not isinstance(e.get("changes"), list):
+            raise SpecError("a scenario needs a list of 'changes'", file=origin, path=(name,))
+        for i, ch in enumerate(e["changes"]):
+            if not isinstance(ch, dict) or len(ch) != 1 or next(iter(ch)) not in _OPS:
+                raise SpecError(
+                    f"each change is one of {', '.join(_OPS)}", file=origin,
+                    path=(name, "changes", i),
+                )  # fmt: skip
+        out[str(name)] = Scenario(
+            name=str(name),
+            description=" ".join(str(e.get("description", "")).split()),
+            sources=tuple(str(s) for s in e.get("sources", [])),
+            changes=tuple(e["changes"]),
+            argument=e.get("argument"),
+        )
+    return out
+
+
+def library() -> dict[str, Scenario]:
+    """The packaged library of cited scenarios."""
+    from lcai.catalog import _load_yaml
+
+    path = resources.files("lcai") / "data" / "scenarios" / "library.yaml"
+    return _parse(_load_yaml(path.read_text(encoding="utf-8")), "library.yaml")
+
+
+def load_scenarios(path: str | Path) -> dict[str, Scenario]:
+    """Scenarios a user wrote in a YAML file (same format as the library)."""
+    from lcai.loader import read_data
+
+    data, _ = read_data(path)
+    return _parse(data, str(path))
+
+
+# --- operations on the file's data ----------------------------------------------------
+
+
+def _parts(path: str) -> list[str | int]:
+    out: list[str | int] = []
+    for token in path.split("."):
+        m = re.fullmatch(r"(\w+)((?:\[\d+\])*)", token)
+        if not m:
+            raise DataError(f"scenario: bad path {path!r}")
+        out.append(m[1])
+        out += [int(i) for i in re.findall(r"\[(\d+)\]", m[2])]
+    return out
+
+
+def _parent(data: dict[str, Any], path: str, create: bool) -> tuple[Any, str | int] | None:
+    """The container holding ``path``'s last part; None when the phase is absent."""
+    parts = _parts(path)
+    if parts[0] not in data:  # the phase (or top-level block) is not in this file
+        return None
+    node: Any = data
+    for p in parts[:-1]:
+        if isinstance(node, dict):
+            if p not in node or node[p] is None:
+                if not create:
+                    return None
+                node[p] = {}
+            node = node[p]
+        elif isinstance(node, list) and isinstance(p, int) and p < len(node):
+            node = node[p]
+        else:
+            return None
+    return node, parts[-1]
+
+
+def _scale_value(v: Any, factor: float) -> Any:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int | float):
+        return v * factor
+    if isinstance(v, str):
+        m = re.match(r"^\s*([-+]?[\d.,_]+(?:[eE][-+]?\d+)?)([kKMBGT]?)(\s*.*)$", v)
+        if m and "+-" not in v and "±" not in v:
+            mag = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}.get(m[2], 1.0)
+            value = float(m[1].replace(",", "").replace("_", "")) * mag * factor
+            return f"{value!r}{m[3]}"
+    if isinstance(v, dict) and "dist" in v:
+        out = dict(v)
+        for k in ("low", "mode", "high", "mean", "sd", "median"):
+            if k in out:
+                out[k] = _scale_value(out[k], factor)
+        return out
+    raise DataError(f"scenario: cannot scale {v!r}")
+
+
+def _op_set(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+    found = _parent(data, arg["path"], create=True)
+    if found is not None:
+        node, key = found
+        node[key] = arg["value"]
+
+
+def _op_remove(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+    found = _parent(data, arg, create=False)
+    if found is not None and isinstance(found[0], dict):
+        found[0].pop(found[1], None)
+
+
+def _op_scale(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+    found = _parent(data, arg["path"], create=False)
+    if found is not None and isinstance(found[0], dict) and found[1] in found[0]:
+        node, key = found
+        node[key] = _scale_value(node[key], float(arg["factor"]))
+
+
+def _op_replace(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+    found = _parent(data, arg["path"], create=False)
+    if found is not None and isinstance(found[0], dict):
+        node, key = found
+        if str(node.get(key, "")).lower() == str(arg["from"]).lower():
+            node[key] = arg["to"]
+
+
+def _peak(key: str) -> float:
+    acc = catalog.table("accelerators")
+    q = "peak_dense_bf16" if acc.has(key, "peak_dense_bf16") else "peak_dense_fp16"
+    return acc.factor(key, q, "FLOP/s").value
+
+
+def _op_accelerator(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+    acc = catalog.table("accelerators")
+    try:
+        new = acc.resolve(str(arg), "accelerator")
+    except UnknownKeyError as exc:
+        raise SpecError(f"scenario accelerator: {exc}") from None
+    accs = (data.get("training") or {}).get("accelerators")
+    old: str | None = None
+    if isinstance(accs, dict) and accs.get("type"):
+        old = acc.resolve(str(accs["type"]), "accelerator")
+        ratio = _peak(old) / _peak(new)
+        for k in ("gpu_hours", "duration"):
+            if k in accs and not (k == "duration" and "gpu_hours" in accs):
+                accs[k] = _scale_value(accs[k], ratio)
+        accs["type"] = new
+        for k in ("power", "peak"):
+            accs.pop(k, None)
+    inf = (data.get("usage") or {}).get("inference")
+    if isinstance(inf, dict):
+        inf["accelerator"] = new
+        for k in ("power", "peak", "memory_bandwidth", "accelerators"):
+            inf.pop(k, None)
+    comps = (data.get("manufacturing") or {}).get("components") or []
+    for c in comps:
+        same = (
+            isinstance(c, dict)
+            and c.get("hardware")
+            and (old is None or acc.resolve(str(c["hardware"]), "accelerator") == old)
+        )
+        if same:
+            c["hardware"] = new
+            for k in ("embodied", "embodied_method", "die_area", "process_node", "memory"):
+                c.pop(k, None)
+
+
+def _op_precision(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+    if str(arg).lower() != "fp8":
+        raise DataError(f"scenario precision: only 'fp8' is known, got {arg!r}")
+    inf = (data.get("usage") or {}).get("inference")
+    if not isinstance(inf, dict):
+        return
+    acc = catalog.table("accelerators")
+    key = acc.resolve(str(inf["accelerator"]), "accelerator")
+    if not acc.has(key, "peak_dense_fp8"):
+        raise SpecError(f"scenario fp8-inference: no FP8 throughput for {key} in the catalog")
+    inf["peak"] = f"{acc.factor(key, 'peak_dense_fp8', 'FLOP/s').value!r} FLOP/s"
+    inf["bytes_per_parameter"] = 1
+
+
+def _op_cooling(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+    """Change the cooling of every data center in the file, relative to what it has now.
+
+    The facility overhead (PUE - 1) and the on-site water (WUE) shrink by the ratio of the
+    catalog's rows for the new cooling and for air cooling; a phase already on that
+    cooling is left alone.
+    """
+    fac = catalog.table("facility")
+    target = str(arg)
+    r_pue = (fac.factor(f"cooling:{target}", "pue", "1").value - 1) / (
+        fac.factor("cooling:air", "pue", "1").value - 1
+    )
+    r_wue = (
+        fac.factor(f"cooling:{target}", "wue", "L/kWh").value
+        / fac.factor("cooling:air", "wue", "L/kWh").value
+    )
+    assert base is not None
+    for phase in ("training", "usage"):
+        if phase not in data or f"{phase}.facility.pue" not in base.params:
+            continue
+        top = data.get("facility") or {}
+        own = data[phase].get("facility") or {}
+        if (own.get("cooling") or top.get("cooling")) == target:
+            continue
+        pue = base.params[f"{phase}.facility.pue"].value
+        wue = base.params[f"{phase}.facility.wue"].value
+        data[phase]["facility"] = {"pue": 1 + (pue - 1) * r_pue, "wue": f"{wue * r_wue!r} L/kWh"}
+
+
+_OPS = {
+    "cooling": _op_cooling,
+    "set": _op_set,
+    "remove": _op_remove,
+    "scale": _op_scale,
+    "replace": _op_replace,
+    "accelerator": _op_accelerator,
+    "precision": _op_precision,
+}
+
+
+def _substitute(v: Any, arg: str | None) -> Any:
+    if isinstance(v, str) and "{arg}" in v:
+        if arg is None:
+            raise SpecError("this scenario needs an argument, e.g. move-region:SE")
+        return v.replace("{arg}", arg)
+    if isinstance(v, dict):
+        return {k: _substitute(x, arg) for k, x in v.items()}
+    return v
+
+
+def apply(
+    data: dict[str, Any], scenario: Scenario, arg: str | None = None, base: Plan | None = None
+) -> dict[str, Any]:
+    """A copy of the file's ``data`` with the scenario's changes applied.
+
+    ``base`` (the baseline's plan) is needed by changes relative to the baseline (cooling).
+    """
+    out = copy.deepcopy(data)
+    for ch in scenario.changes:
+        ((op, value),) = ch.items()
+        _OPS[op](out, _substitute(value, arg), base)
+    out["name"] = f"{data.get('name', 'assessment')} [{scenario.name}{':' + arg if arg else ''}]"
+    return out
+
+
+# --- comparison -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A scenario against the baseline: per phase and total, per functional unit."""
+
+    scenario: str
+    description: str
+    sources: tuple[str, ...]
+    baseline: dict[str, dict[str, float]]
+    result: dict[str, dict[str, float]]
+    interval: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def change(self, part: str, quantity: str) -> tuple[float, float | None]:
+        """(absolute change, relative change or None) of ``quantity`` for a phase or 'total'."""
+        b = self.baseline[part][quantity]
+        s = self.result[part][quantity]
+        return s - b, ((s - b) / b if b else None)
+
+    def to_dict(self) -> dict[str, Any]:
+        parts: dict[str, Any] = {}
+        for part in self.baseline:
+            parts[part] = {}
+            for q in self.baseline[part]:
+                diff, rel = self.change(part, q)
+                parts[part][q] = {
+                    "baseline": self.baseline[part][q],
+                    "scenario": self.result[part][q],
+                    "change": diff,
+                    "rel_change": rel,
+                }
+        d: dict[str, Any] = {
+            "scenario": self.scenario,
+            "description": self.description,
+            "sources": list(self.sources),
+            "total": parts.pop("total"),
+            "phases": parts,
+        }
+        if self.interval:
+            d["change_interval"] = self.interval
+        return d
+
+
+def _figures(plan: Plan) -> dict[str, dict[str, float]]:
+    ev = evaluate(plan)
+    div = float(ev.divisor[0])
+    out = {}
+    for ph in (*PHASES, "total"):
+        mask = np.ones(len(ev.items), bool) if ph == "total" else ev.phase_mask(ph)
+        out[ph] = {q: float(getattr(ev, q)[mask, 0].sum()) / div for q in QUANTITIES}
+    return out
+
+
+def _paired_interval(base: Plan, scen: Plan, n: int, seed: int) -> dict[str, dict[str, float]]:
+    from lcai.montecarlo import sample_params
+
+    eb = evaluate(base, sample_params(base, n, seed))
+    es = evaluate(scen, sample_params(scen, n, seed))
+    out = {}
+    for q in QUANTITIES:
+        tb = eb.total(q) / eb.divisor
+        ts = es.total(q) / es.divisor
+        diff = np.broadcast_to(ts - tb, (n,))
+        p5, p50, p95 = np.percentile(diff, (5, 50, 95))
+        out[q] = {"p5": float(p5), "p50": float(p50), "p95": float(p95)}
+    return out
+
+
+def compare(
+    path: str | Path,
+    names: list[str],
+    *,
+    user_file: str | Path | None = None,
+    samples: int | None = None,
+    seed: int = 0,
+) -> list[Comparison]:
+    """Compare the scenarios ``names`` (``NAME`` or ``NAME:ARG``) with the file at ``path``."""
+    from lcai.api import plan_file
+    from lcai.loader import parse_assessment, read_data
+    from lcai.resolve import resolve
+
+    known = library()
+    if user_file is not None:
+        known.update(load_scenarios(user_file))
+    data, _ = read_data(path)
+    base = plan_file(path)
+    base_fig = _figures(base)
+    out = []
+    for full in names:
+        name, _, arg = full.partition(":")
+        if name not in known:
+            raise UnknownKeyError(name, "scenario", [k for k in known if k[:3] == name[:3]][:3])
+        sc = known[name]
+        try:
+            changed = apply(data, sc, arg or None, base)
+            plan = resolve(parse_assessment(changed, file=f"{path} [{full}]"))
+        except SpecError as exc:
+            raise exc.located(file=f"{path} [scenario {full}]") from None
+        out.append(
+            Comparison(
+                scenario=full,
+                description=sc.description,
+                sources=sc.sources,
+                baseline=base_fig,
+                result=_figures(plan),
+                interval=_paired_interval(base, plan, samples, seed) if samples else {},
+            )
+        )
+    return out

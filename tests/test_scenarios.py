@@ -1,0 +1,158 @@
+"""Scenarios: the packaged library, the operations, paired comparison, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lcai import catalog
+from lcai.scenarios import Scenario, apply, compare, library, load_scenarios
+from tests.test_bad_input import run_cli
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "open-model-lifecycle.yaml"
+
+
+def test_library_is_cited() -> None:
+    lib = library()
+    for name in (
+        "liquid-cooling", "immersion-50c", "move-region", "renewable-contract",
+        "co-packaged-optics", "5g-delivery", "fine-tune-open-base", "accelerator",
+        "fp8-inference",
+    ):  # fmt: skip
+        assert name in lib, name
+    bib = catalog.bibliography()
+    for sc in lib.values():
+        assert sc.description and sc.sources, sc.name
+        assert all(s in bib for s in sc.sources), sc.name
+
+
+def test_operations() -> None:
+    data: dict[str, Any] = {
+        "name": "x",
+        "training": {"accelerators": {"gpu_hours": "1000 h", "power": 400.0}},
+        "usage": {"network": {"medium": "4g"}},
+    }
+    sc = Scenario(
+        "t",
+        "",
+        (),
+        (
+            {"scale": {"path": "training.accelerators.gpu_hours", "factor": 0.5}},
+            {"scale": {"path": "training.accelerators.power", "factor": 2}},
+            {"set": {"path": "training.grid.region", "value": "{arg}"}},
+            {"remove": "training.accelerators.missing"},
+            {"replace": {"path": "usage.network.medium", "from": "4G", "to": "5g"}},
+            {"set": {"path": "annotation.hours", "value": "1 h"}},  # phase absent: skipped
+        ),
+    )
+    out = apply(data, sc, "FR")
+    assert out["training"]["accelerators"] == {"gpu_hours": "500.0 h", "power": 800.0}
+    assert out["training"]["grid"] == {"region": "FR"}
+    assert out["usage"]["network"]["medium"] == "5g"
+    assert "annotation" not in out
+    assert data["training"]["accelerators"]["gpu_hours"] == "1000 h"  # the input is untouched
+    assert out["name"] == "x [t:FR]"
+
+
+@pytest.mark.usefixtures("fixture_catalog")
+def test_move_region_and_contract(tmp_path: Path) -> None:
+    """AA (500 g/kWh) -> BB (100 g/kWh): location-based carbon x 0.2."""
+    f = tmp_path / "a.yaml"
+    f.write_text(
+        "name: a\ngrid: {region: AA}\ntraining:\n  accelerators: {type: GPU-X, gpu_hours: 1000 h}\n"
+    )
+    (mv, rc) = compare(f, ["move-region:BB", "renewable-contract"])
+    assert mv.result["total"]["co2e_kg"] == pytest.approx(0.2 * mv.baseline["total"]["co2e_kg"])
+    _, rel = mv.change("training", "co2e_kg")
+    assert rel == pytest.approx(-0.8)
+    assert rc.result["total"]["co2e_kg"] == rc.baseline["total"]["co2e_kg"]
+    assert rc.result["total"]["co2e_market_kg"] == 0
+    d = mv.to_dict()
+    assert d["total"]["co2e_kg"]["rel_change"] == pytest.approx(-0.8)
+    assert set(d["phases"]) == {"manufacturing", "training", "annotation", "usage"}
+
+
+@pytest.mark.usefixtures("fixture_catalog")
+def test_paired_samples_cancel_shared_uncertainty(tmp_path: Path) -> None:
+    """A scenario that changes nothing the file has (no network) gives a zero interval,
+    although the baseline itself is uncertain (+-20% grid)."""
+    f = tmp_path / "a.yaml"
+    f.write_text(
+        "name: a\ngrid: {region: AA, co2e_intensity: 500 g/kWh +- 20%}\n"
+        "training:\n  accelerators: {type: GPU-X, gpu_hours: 1000 h}\n"
+    )
+    (c,) = compare(f, ["5g-delivery"], samples=500, seed=0)
+    assert c.interval["co2e_kg"] == {"p5": 0.0, "p50": 0.0, "p95": 0.0}
+    (c2,) = compare(f, ["move-region:BB"], samples=500, seed=0)
+    iv = c2.interval["co2e_kg"]
+    assert iv["p5"] < iv["p50"] < iv["p95"] < 0
+
+
+def test_accelerator_and_fine_tune_on_the_catalog(tmp_path: Path) -> None:
+    """A100 -> H100 with given GPU-hours: hours x 312 / 989.4 at the H100's 700 W TDP."""
+    f = tmp_path / "a.yaml"
+    f.write_text(
+        "name: a\ngrid: {region: US}\nfacility: {pue: 1.1}\n"
+        "training:\n  accelerators: {type: A100-80GB, gpu_hours: 100000 h, power: 400 W}\n"
+    )
+    acc, ft = compare(f, ["accelerator:H100", "fine-tune-open-base"])
+    ratio = acc.result["total"]["energy_kwh"] / acc.baseline["total"]["energy_kwh"]
+    assert ratio == pytest.approx(312 / 989.4 * 700 / 400, rel=1e-6)
+    assert ft.result["total"]["energy_kwh"] == pytest.approx(
+        ft.baseline["total"]["energy_kwh"] * 24 / 82432, rel=1e-3
+    )
+
+
+def test_cooling_is_relative_to_the_facility(tmp_path: Path) -> None:
+    """Overhead (PUE - 1) x (1.343 - 1) / (1.58 - 1): PUE 1.2 -> 1.118."""
+    f = tmp_path / "a.yaml"
+    f.write_text(
+        "name: a\ngrid: {region: US}\nfacility: {pue: 1.2, wue: 1 L/kWh}\n"
+        "training:\n  accelerators: {type: A100-80GB, gpu_hours: 1000 h}\n"
+    )
+    (c,) = compare(f, ["liquid-cooling"])
+    pue = c.result["total"]["energy_kwh"] / (1000 * 0.4)
+    assert pue == pytest.approx(1 + 0.2 * (1.343 - 1) / (1.58 - 1), rel=1e-6)
+
+
+def test_user_scenarios_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    user = tmp_path / "mine.yaml"
+    user.write_text(
+        "scenarios:\n  half-power:\n    description: GPUs capped at half power\n"
+        "    sources: [my lab notes]\n    changes:\n"
+        "      - {scale: {path: training.accelerators.power, factor: 0.5}}\n"
+    )
+    assert "half-power" in load_scenarios(user)
+    f = tmp_path / "a.yaml"
+    f.write_text(
+        "name: a\ngrid: {region: US}\n"
+        "training:\n  accelerators: {type: A100-80GB, gpu_hours: 1000 h, power: 400 W}\n"
+    )
+    code, out, _ = run_cli(
+        ["scenarios", str(f), "-f", str(user), "-s", "half-power", "--json"], capsys
+    )
+    assert code == 0
+    (d,) = json.loads(out)
+    assert d["scenario"] == "half-power"
+    assert d["phases"]["training"]["energy_kwh"]["rel_change"] == pytest.approx(-0.5)
+    code, out, _ = run_cli(["scenarios", str(f), "--list"], capsys)
+    assert code == 0 and "move-region:REGION" in out
+    code, _, err = run_cli(["scenarios", str(f), "-s", "liquid-coolin"], capsys)
+    assert code == 2 and "liquid-cooling" in err
+    code, _, err = run_cli(["scenarios", str(f), "-s", "move-region"], capsys)
+    assert code == 2 and "needs an argument" in err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenarios:\n  x:\n    changes:\n      - {explode: now}\n")
+    code, _, err = run_cli(["scenarios", str(f), "-f", str(bad)], capsys)
+    assert code == 2 and "each change is one of" in err
+
+
+def test_example_runs_every_library_scenario() -> None:
+    comps = compare(EXAMPLE, [n for n, s in library().items() if s.argument is None])
+    by = {c.scenario: c for c in comps}
+    assert by["co-packaged-optics"].change("training", "energy_kwh")[0] < 0
+    assert by["5g-delivery"].change("usage", "energy_kwh")[0] < 0
+    assert by["immersion-50c"].change("total", "water_l")[0] < 0
