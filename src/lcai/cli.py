@@ -10,7 +10,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -63,12 +63,15 @@ def _emit(text: str, output: Path | None) -> None:
 def _fmt(value: float, unit: str) -> str:
     """Readable magnitude: 433196 kWh -> '433,196 kWh'; 24690 kg -> '24.69 t'."""
     v = abs(value)
-    if unit == "kg" and v >= 1000:
-        return f"{value / 1000:,.2f} t"
-    if unit == "L" and v >= 1e6:
-        return f"{value / 1e6:,.3f} million L"
-    if unit == "kWh" and v >= 1e6:
-        return f"{value / 1000:,.0f} MWh"
+    scaled = {
+        "kWh": ((1e9, "TWh"), (1e6, "GWh")),
+        "kg": ((1e9, "Mt"), (1e3, "t")),
+        "L": ((1e9, "billion L"), (1e6, "million L")),
+    }.get(unit, ())
+    for factor, name in scaled:
+        if v >= factor:
+            x = value / factor
+            return f"{x:,.0f} {name}" if abs(x) >= 1000 else f"{x:,.4g} {name}"
     if v == 0:
         return f"0 {unit}"
     if v >= 100:
@@ -529,6 +532,127 @@ def render_scenarios(comps: list[Comparison], console: Console) -> None:
                 f"{_fmt(iv['p50'], 'kg')} / {_fmt(iv['p95'], 'kg')}"
             )
         console.print(f"  [dim]{c.description} Sources: {', '.join(c.sources)}[/dim]")
+
+
+@app.command()
+def project(
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="huatai-US, huatai-CN or bofa-AI.")
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--start", help="Yearly energy at the start, or a range: '200-283 TWh'."),
+    ] = None,
+    requests_per_day: Annotated[
+        float | None, typer.Option("--requests-per-day", help="Instead of --start: demand.")
+    ] = None,
+    energy_per_request: Annotated[
+        str | None, typer.Option("--energy-per-request", help="With --requests-per-day: '0.3 Wh'.")
+    ] = None,
+    growth: Annotated[
+        str | None, typer.Option("--growth", help="Demand growth per year, or a range: '25-33%'.")
+    ] = None,
+    from_year: Annotated[int | None, typer.Option("--from", help="Start year.")] = None,
+    to_year: Annotated[int | None, typer.Option("--to", help="Horizon year.")] = None,
+    efficiency: Annotated[
+        str, typer.Option("--efficiency", help="Energy per unit of demand falls by this a year.")
+    ] = "0%",
+    region: Annotated[
+        str | None, typer.Option("--region", help="Grid region for carbon and water.")
+    ] = None,
+    decarbonisation: Annotated[
+        str, typer.Option("--decarbonisation", help="Grid intensity falls by this a year.")
+    ] = "0%",
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Project yearly energy, carbon and water of growing demand, with low/high bands."""
+    import json
+
+    from lcai import catalog
+    from lcai import projection as pj
+    from lcai.errors import SpecError
+    from lcai.units import parse_quantity, parse_range
+
+    def quantity(text: str, dim: str, option: str) -> tuple[float, float]:
+        try:
+            return parse_range(text, dim)
+        except SpecError as exc:
+            raise SpecError(f"{option}: {exc.message}") from None
+
+    p: dict[str, Any] = pj.preset(preset) if preset else {"start_kwh": None, "growth": None}
+    start_kwh = p["start_kwh"]
+    if start is not None:
+        start_kwh = quantity(start, "energy", "--start")
+    elif requests_per_day is not None:
+        if energy_per_request is None:
+            raise SpecError("--requests-per-day needs --energy-per-request")
+        per = parse_quantity(energy_per_request, "energy").value
+        start_kwh = (requests_per_day * 365 * per,) * 2
+    if start_kwh is None:
+        raise SpecError("give --start (yearly energy) or --requests-per-day, or a --preset")
+    rate = quantity(growth, "dimensionless", "--growth") if growth else p["growth"]
+    if rate is None:
+        raise SpecError("give --growth (e.g. '25-33%') or a --preset")
+    y0 = from_year if from_year is not None else p.get("start_year")
+    y1 = to_year if to_year is not None else p.get("end_year")
+    if y0 is None or y1 is None:
+        raise SpecError("give --from and --to years (or a --preset)")
+    if y1 < y0:
+        raise SpecError(f"--to {y1} is before --from {y0}")
+    intensity = water = 0.0
+    if region is not None:
+        key = catalog.table("grid_intensity").resolve(region, "grid region")
+        intensity = catalog.table("grid_intensity").factor(key, "co2e_intensity", "kg/kWh").value
+        w = catalog.table("electricity_water")
+        water_key = key if w.has(key, "water_consumption") else "WORLD"
+        water = w.factor(water_key, "water_consumption", "L/kWh").value
+    rows = pj.project(
+        start_kwh, rate, y0, y1,
+        efficiency=quantity(efficiency, "dimensionless", "--efficiency")[0],
+        intensity_kg_per_kwh=intensity,
+        decarbonisation=quantity(decarbonisation, "dimensionless", "--decarbonisation")[0],
+        water_l_per_kwh=water,
+    )  # fmt: skip
+    if json_out:
+        _emit(
+            json.dumps(
+                {
+                    "preset": preset,
+                    "note": p.get("note"),
+                    "region": region,
+                    "years": [r.to_dict() for r in rows],
+                },
+                indent=2,
+            ),
+            None,
+        )
+        return
+    from rich.table import Table
+
+    console = _console()
+    if p.get("note"):
+        console.print(f"{p['note']} [source: {p['source']}]")
+    t = Table(title="Projection (low / central / high)", title_justify="left")
+    t.add_column("year")
+    t.add_column("energy", justify="right")
+    if region:
+        t.add_column(f"carbon ({region})", justify="right")
+        t.add_column("water (off-site)", justify="right")
+    for r in rows:
+        cells = [" / ".join(_fmt(x, "kWh") for x in r.energy_kwh)]
+        if region:
+            cells += [
+                " / ".join(_fmt(x, "kg") for x in r.co2e_kg),
+                " / ".join(_fmt(x, "L") for x in r.water_l),
+            ]
+        t.add_row(str(r.year), *cells)
+    console.print(t)
+    if p.get("expected_kwh"):
+        lo, hi = p["expected_kwh"]
+        console.print(
+            f"Check: the forecast says {lo / 1e12:g}-{hi / 1e12:g} trillion kWh in {y1}; "
+            f"lcai gives {rows[-1].energy_kwh[0] / 1e12:.3g}-{rows[-1].energy_kwh[2] / 1e12:.3g}."
+        )
 
 
 @app.command()

@@ -32,6 +32,7 @@ __all__ = [
     "convert",
     "format_quantity",
     "parse_quantity",
+    "parse_range",
     "parse_unit",
 ]
 
@@ -364,3 +365,23 @@ def format_quantity(value: float, unit: str, digits: int = 6) -> str:
     '400 W'
     """
     return f"{value:.{digits}g} {unit}" if unit != "1" else f"{value:.{digits}g}"
+
+
+_RANGE = re.compile(
+    r"^\s*(?P<a>[-+]?(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?:-|to|–)\s*"
+    r"(?P<b>(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>.*?)\s*$"
+)
+
+
+def parse_range(text: str | float, dimension: str) -> tuple[float, float]:
+    """``"25-33%"`` or ``"200 to 283 TWh"`` -> (low, high) in the canonical unit; a single
+    quantity gives (x, x)."""
+    if isinstance(text, str):
+        m = _RANGE.match(text)
+        if m:
+            unit = m["unit"]
+            lo = parse_quantity(f"{m['a']} {unit}".strip(), dimension).value
+            hi = parse_quantity(f"{m['b']} {unit}".strip(), dimension).value
+            return (lo, hi) if lo <= hi else (hi, lo)
+    x = parse_quantity(text, dimension).value
+    return x, x

@@ -1,0 +1,137 @@
+"""Demand projections: yearly energy, carbon and water of growing AI use, with bands.
+
+energy(y) = E0 x (1 + g)^(y - y0) x (1 - e)^(y - y0)
+carbon(y) = energy(y) x I0 x (1 - d)^(y - y0)
+water(y)  = energy(y) x W
+
+with starting energy E0 [kWh/year], demand growth g, efficiency gain e and
+grid decarbonisation d per year. A range for E0 or g gives a low and a high
+path; the central path takes the midpoints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lcai.model._types import Num
+
+__all__ = ["ProjectionYear", "cagr_from_multiple", "energy_path_kwh", "project"]
+
+
+def cagr_from_multiple(multiple: float, years: float) -> float:
+    """The compound annual growth rate that multiplies a level by ``multiple`` in ``years``.
+
+    Huatai's 6x from 2022 to 2030 for the US: 6^(1/8) - 1 = 25.1% a year.
+    """
+    return float(multiple ** (1.0 / years) - 1.0)
+
+
+def energy_path_kwh(start_kwh: Num, growth: Num, efficiency: Num, years: Num) -> Num:
+    """Yearly energy after ``years`` of demand growth and efficiency gains (both per year)."""
+    return start_kwh * (1.0 + growth) ** years * (1.0 - efficiency) ** years
+
+
+@dataclass(frozen=True)
+class ProjectionYear:
+    """One year of a projection: low, central and high paths."""
+
+    year: int
+    energy_kwh: tuple[float, float, float]
+    co2e_kg: tuple[float, float, float]
+    water_l: tuple[float, float, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        keys = ("low", "central", "high")
+        return {
+            "year": self.year,
+            "energy_kwh": dict(zip(keys, self.energy_kwh, strict=True)),
+            "co2e_kg": dict(zip(keys, self.co2e_kg, strict=True)),
+            "water_l": dict(zip(keys, self.water_l, strict=True)),
+        }
+
+
+def project(
+    start_kwh: tuple[float, float],
+    growth: tuple[float, float],
+    start_year: int,
+    end_year: int,
+    *,
+    efficiency: float = 0.0,
+    intensity_kg_per_kwh: float = 0.0,
+    decarbonisation: float = 0.0,
+    water_l_per_kwh: float = 0.0,
+) -> list[ProjectionYear]:
+    """Yearly low / central / high paths from ``start_year`` to ``end_year`` inclusive."""
+    if end_year < start_year:
+        raise ValueError("the end year is before the start year")
+    lo_e, hi_e = sorted(start_kwh)
+    lo_g, hi_g = sorted(growth)
+    mid_e, mid_g = (lo_e + hi_e) / 2, (lo_g + hi_g) / 2
+    out = []
+    for year in range(start_year, end_year + 1):
+        t = year - start_year
+        energy = tuple(
+            float(energy_path_kwh(e, g, efficiency, t))
+            for e, g in ((lo_e, lo_g), (mid_e, mid_g), (hi_e, hi_g))
+        )
+        factor = intensity_kg_per_kwh * (1.0 - decarbonisation) ** t
+        out.append(
+            ProjectionYear(
+                year,
+                (energy[0], energy[1], energy[2]),
+                (energy[0] * factor, energy[1] * factor, energy[2] * factor),
+                (
+                    energy[0] * water_l_per_kwh,
+                    energy[1] * water_l_per_kwh,
+                    energy[2] * water_l_per_kwh,
+                ),
+            )
+        )
+    return out
+
+
+def preset(name: str) -> dict[str, Any]:
+    """A published forecast as projection inputs: ``huatai-US``, ``huatai-CN``, ``bofa-AI``.
+
+    Huatai's presets start from the 2022 level implied by the 2030 range and the
+    multiple, and grow at the rate that multiple implies; BofA's gives only the
+    growth range (2023-2028), so a start must be given with it.
+    """
+    from lcai import catalog
+    from lcai.errors import UnknownKeyError
+
+    t = catalog.table("projections")
+    key = name.replace("-", ":", 1)
+    try:
+        key = t.resolve(key, "projection preset")
+    except UnknownKeyError:
+        presets = ["huatai-US", "huatai-CN", "bofa-AI"]
+        raise UnknownKeyError(name, "projection preset", presets) from None
+    horizon = t.row(key, "base_year").year
+    base = int(t.row(key, "base_year").value)
+    source = t.row(key, "base_year").source_id
+    if t.has(key, "multiple"):
+        mult = t.row(key, "multiple").value
+        lo, hi = t.row(key, "energy_low").value, t.row(key, "energy_high").value
+        g = cagr_from_multiple(mult, horizon - base)
+        return {
+            "start_kwh": (lo / mult, hi / mult),
+            "growth": (g, g),
+            "start_year": base,
+            "end_year": horizon,
+            "expected_kwh": (lo, hi),
+            "source": source,
+            "note": f"{t.label(key)}: {lo / 1e12:g}-{hi / 1e12:g} trillion kWh in {horizon}, "
+            f"{mult:g}x {base}; implied {base} level and {100 * g:.1f}% a year",
+        }
+    return {
+        "start_kwh": None,
+        "growth": (t.row(key, "cagr_low").value, t.row(key, "cagr_high").value),
+        "start_year": base,
+        "end_year": horizon,
+        "expected_kwh": None,
+        "source": source,
+        "note": f"{t.label(key)}: {100 * t.row(key, 'cagr_low').value:g}-"
+        f"{100 * t.row(key, 'cagr_high').value:g}% a year, {base}-{horizon}",
+    }
