@@ -20,15 +20,16 @@ def render() -> str:
     checks = run_suite()
     s = summarise(checks)
     lines = [
-        "| mode | case | quantity | published | lcai | error | within |",
-        "|---|---|---|---|---|---|---|",
+        "| mode | case | quantity | published | lcai | lcai p5-p95 | error | within |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for c in checks:
         unit = "" if c.unit == "1" else f" {c.unit}"
         err = "-" if c.rel_error is None else f"{100 * c.rel_error:+.2f}%"
+        iv = "-" if c.p5 is None or c.p95 is None else f"{c.p5:,.4g}-{c.p95:,.4g}{unit}"
         lines.append(
             f"| {c.mode} | {c.case} | {c.quantity} | {c.published:,.6g}{unit} | "
-            f"{c.computed:,.6g}{unit} | {err} | {'yes' if c.within_tolerance else 'no'} |"
+            f"{c.computed:,.6g}{unit} | {iv} | {err} | {'yes' if c.within_tolerance else 'no'} |"
         )
     lines += [
         "",
@@ -36,8 +37,10 @@ def render() -> str:
         f"{s.reproduction_checks} checks within tolerance. Prediction "
         f"({s.prediction_cases} training cases, no GPU-hours given): median absolute energy "
         f"error {100 * (s.median_abs_energy_error or 0):.1f}%, worst case off by "
-        f"{s.max_energy_factor or 0:.2f}x. Inference: {s.inference_within} of "
-        f"{s.inference_checks} within their bound.",
+        f"{s.max_energy_factor or 0:.2f}x. Calibration: the published value is inside "
+        f"lcai's p5-p95 for {100 * (s.coverage or 0):.0f}% of the prediction checks, the "
+        f"widest interval {s.max_interval_factor or 0:.2f}x (p95/p5). Inference: "
+        f"{s.inference_within} of {s.inference_checks} within their bound.",
     ]
     return "\n".join(lines)
 

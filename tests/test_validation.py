@@ -36,6 +36,10 @@ def test_prediction_cases_are_reported_not_gated() -> None:
     # and the error is what the table shows (no constant is fitted per case)
     training = [c for c in checks if c.quantity == "GPU-hours"]
     assert len(training) == 5 and all(c.rel_error is not None for c in training)
+    # calibrated: every training prediction check has an interval; coverage is reported
+    assert all(c.p5 is not None and c.p95 is not None for c in training)
+    assert s.coverage is not None and 0 <= s.coverage <= 1
+    assert s.max_interval_factor is not None and s.max_interval_factor > 1
 
 
 def test_cli_json_keys_and_exit_status(capsys: pytest.CaptureFixture[str]) -> None:

@@ -697,16 +697,24 @@ def render_validation(checks: list[Check], summary: SuiteSummary, console: Conso
         if not rows:
             continue
         t = Table(title=f"Validation: {mode}", title_justify="left")
-        for col in ("case", "quantity", "published", "lcai", "error", "", "src"):
-            t.add_column(col, justify="right" if col in ("published", "lcai", "error") else "left")
+        cols = ["case", "quantity", "published", "lcai", "error", "", "src"]
+        if mode == "prediction":
+            cols.insert(4, "lcai p5-p95")
+        for col in cols:
+            right = col in ("published", "lcai", "error", "lcai p5-p95")
+            t.add_column(col, justify="right" if right else "left")
         for c in rows:
             unit = "" if c.unit == "1" else f" {c.unit}"
             err = "-" if c.rel_error is None else f"{100 * c.rel_error:+.2f}%"
             mark = "ok" if c.within_tolerance else ("MISS" if mode == "reproduction" else "> 2x")
-            t.add_row(
-                c.case, c.quantity, f"{c.published:,.6g}{unit}", f"{c.computed:,.6g}{unit}",
-                err, mark, f"[{sources[c.source]}]",
-            )  # fmt: skip
+            cells = [c.case, c.quantity, f"{c.published:,.6g}{unit}", f"{c.computed:,.6g}{unit}"]
+            if mode == "prediction":
+                cells.append(
+                    f"{c.p5:,.4g}-{c.p95:,.4g}" + (" in" if c.covered else " OUT")
+                    if c.p5 is not None and c.p95 is not None
+                    else "-"
+                )
+            t.add_row(*cells, err, mark, f"[{sources[c.source]}]")
         console.print(t)
     console.print("Sources:")
     for s, i in sources.items():
@@ -721,6 +729,14 @@ def render_validation(checks: list[Check], summary: SuiteSummary, console: Conso
             f"Prediction ({summary.prediction_cases} cases, no GPU-hours given): median absolute "
             f"energy error {100 * summary.median_abs_energy_error:.1f}%, worst case off by "
             f"{summary.max_energy_factor:.2f}x; {verdict} the goal (30%, 2x)."
+        )
+    if summary.coverage is not None and summary.max_interval_factor is not None:
+        ok = summary.coverage >= 0.8 and summary.max_interval_factor <= 4
+        console.print(
+            f"Calibration: the published value is inside lcai's p5-p95 interval for "
+            f"{100 * summary.coverage:.0f}% of the prediction checks; the widest interval is "
+            f"{summary.max_interval_factor:.2f}x (p95/p5); {'meets' if ok else 'misses'} the "
+            "goal (80%, at most 4x)."
         )
     if summary.inference_checks:
         console.print(

@@ -18,13 +18,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from lcai.errors import DataError, SpecError
+from lcai.plan import Evaluation, Plan, evaluate
 from lcai.result import Result
 from lcai.units import convert, parse_unit
 
 __all__ = ["Check", "SuiteSummary", "run_suite", "summarise"]
 
 Mode = Literal["reproduction", "prediction"]
+Array = npt.NDArray[np.float64]
 _FIELD_UNITS = {
     "energy_kwh": "kWh",
     "co2e_kg": "kg",
@@ -49,6 +54,15 @@ class Check:
     within_tolerance: bool
     source: str
     note: str = ""
+    p5: float | None = None
+    p95: float | None = None
+
+    @property
+    def covered(self) -> bool | None:
+        """Whether the published value lies in lcai's p5-p95 interval (predictions)."""
+        if self.p5 is None or self.p95 is None:
+            return None
+        return self.p5 <= self.published <= self.p95
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +77,9 @@ class Check:
             "within_tolerance": self.within_tolerance,
             "source": self.source,
             "note": self.note,
+            "p5": self.p5,
+            "p95": self.p95,
+            "covered": self.covered,
         }
 
 
@@ -78,6 +95,10 @@ class SuiteSummary:
     prediction_goal_met: bool
     inference_checks: int = 0
     inference_within: int = 0
+    coverage: float | None = None
+    """Share of training prediction checks whose published value is in lcai's p5-p95."""
+    max_interval_factor: float | None = None
+    """Widest p95 / p5 among those intervals."""
 
     @property
     def ok(self) -> bool:
@@ -183,13 +204,64 @@ def _convert_computed(value: float, from_unit: str, to_unit: str) -> float:
     return value * f1 / f2
 
 
-def run_case(case: dict[str, Any], base: Path | Any) -> list[Check]:
-    """Assess one case's file and compare every check."""
-    from lcai.api import assess_file
+def _sample_select(
+    plan: Plan, ev: Evaluation, selector: str, draws: dict[str, Array]
+) -> tuple[Array, str]:
+    """Per-sample values of a selector (total, item, accelerator_hours, and their ratios)."""
+    for op, fn in _OPS.items():
+        token = f" {op} "
+        if token in selector:
+            left, right = selector.split(token, 1)
+            a, ua = _sample_select(plan, ev, left, draws)
+            b, ub = _sample_select(plan, ev, right, draws)
+            unit = ua if (op != "/" or ub == "1") else f"{ua}/{ub}"
+            return np.asarray(fn(a, b)), unit  # type: ignore[arg-type]
+    m = _TERM.match(selector.strip())
+    if not m or m["eq"] or m["ph"]:
+        raise DataError(f"validation: no per-sample form for {selector!r}")
+    if m["num"]:
+        return np.asarray(float(m["num"])), "1"
+    if m["tf"]:
+        return ev.total(m["tf"]) / ev.divisor, _FIELD_UNITS.get(m["tf"], "1")
+    names = [it.name for it in ev.items]
+    if m["item"]:
+        i = names.index(m["item"])
+        return getattr(ev, m["if"])[i] / ev.divisor, _FIELD_UNITS.get(m["if"], "1")
+    key = "training.accelerators.power"
+    for i, it in enumerate(ev.items):
+        if it.phase == "training" and key in it.inputs:
+            power_w = draws.get(key, plan.params[key].value)
+            return ev.energy_kwh[i] / (np.asarray(power_w) / 1000.0), "h"
+    raise DataError("validation: the result has no training accelerators with a power")
+
+
+def _interval(
+    plan: Plan, selector: str, unit: str, n: int, seed: int
+) -> tuple[float, float] | None:
+    from lcai.montecarlo import sample_params
+
+    draws = sample_params(plan, n, seed)
+    if not draws:
+        return None
+    ev = evaluate(plan, draws)
+    values, raw_unit = _sample_select(plan, ev, selector, draws)
+    values = np.broadcast_to(values, (n,))
+    p5, p95 = np.percentile(values, (5, 95))
+    return _convert_computed(float(p5), raw_unit, unit), _convert_computed(
+        float(p95), raw_unit, unit
+    )
+
+
+def run_case(
+    case: dict[str, Any], base: Path | Any, samples: int = 0, seed: int = 0
+) -> list[Check]:
+    """Assess one case's file and compare every check (with an interval for predictions)."""
+    from lcai.api import _result, plan_file
 
     mode: Mode = case["mode"]
     path = base / case["file"]
-    res = assess_file(Path(str(path)))
+    plan = plan_file(Path(str(path)))
+    res = _result(plan)
     banned = set(case.get("independent_of", []))
     used = {a.source for a in res.assumptions if a.source}
     if mode == "prediction" and banned & used:
@@ -216,6 +288,11 @@ def run_case(case: dict[str, Any], base: Path | Any) -> list[Check]:
         else:
             ok = rel is not None and abs(rel) <= float(tol)
         note = " ".join(x for x in (chk.get("note", ""), case.get("tolerance_note", "")) if x)
+        interval = (
+            _interval(plan, chk["select"], unit, samples, seed)
+            if mode == "prediction" and samples and case.get("group") != "inference"
+            else None
+        )
         out.append(
             Check(
                 case=case["case"],
@@ -229,6 +306,8 @@ def run_case(case: dict[str, Any], base: Path | Any) -> list[Check]:
                 within_tolerance=bool(ok),
                 source=case["source"],
                 note=note if mode == "reproduction" else chk.get("note", ""),
+                p5=interval[0] if interval else None,
+                p95=interval[1] if interval else None,
             )
         )
     return out
@@ -246,15 +325,21 @@ def load_suite(path: Path | None = None) -> tuple[dict[str, Any], Any]:
     return data, base
 
 
-def run_suite(path: Path | None = None, mode: Mode | None = None) -> list[Check]:
-    """Run the packaged suite (or the one at ``path``); every check, in order."""
+def run_suite(
+    path: Path | None = None, mode: Mode | None = None, samples: int = 2000, seed: int = 0
+) -> list[Check]:
+    """Run the packaged suite (or the one at ``path``); every check, in order.
+
+    Prediction checks get a Monte Carlo p5-p95 interval from ``samples`` draws of the
+    catalog's default uncertainties (0 to skip).
+    """
     data, base = load_suite(path)
     checks: list[Check] = []
     for case in data["cases"]:
         if mode is not None and case["mode"] != mode:
             continue
         try:
-            checks += run_case(case, base)
+            checks += run_case(case, base, samples, seed)
         except SpecError as exc:
             raise DataError(f"validation case {case['case']!r}: {exc}") from None
     return checks
@@ -292,7 +377,12 @@ def summarise(checks: list[Check], path: Path | None = None) -> SuiteSummary:
     )
     inference_cases = {c["case"] for c in data["cases"] if c.get("group") == "inference"}
     inference = [c for c in checks if c.case in inference_cases]
+    intervals = [c for c in checks if c.covered is not None]
+    coverage = sum(bool(c.covered) for c in intervals) / len(intervals) if intervals else None
+    widths = [c.p95 / c.p5 for c in intervals if c.p5 and c.p95 and c.p5 > 0]
     return SuiteSummary(
+        coverage=coverage,
+        max_interval_factor=max(widths) if widths else None,
         inference_checks=len(inference),
         inference_within=sum(c.within_tolerance for c in inference),
         reproduction_checks=len(rep),
