@@ -656,6 +656,79 @@ def project(
 
 
 @app.command()
+def capacity(
+    accelerator: Annotated[str, typer.Option("--accelerator", "-a", help="e.g. H100.")] = "H100",
+    count: Annotated[
+        float | None, typer.Option("--count", "-c", help="Number of accelerators.")
+    ] = None,
+    supply: Annotated[
+        str | None, typer.Option("--supply", help="Or: the supply, e.g. '150 MW'.")
+    ] = None,
+    system: Annotated[
+        str | None, typer.Option("--system", help="Server around each accelerator: dgx-h100...")
+    ] = None,
+    pue: Annotated[float | None, typer.Option("--pue", help="Default: industry average.")] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="Grid region for carbon and water.")
+    ] = None,
+    load_factor: Annotated[
+        float, typer.Option("--load-factor", help="Average / maximum power over a year.")
+    ] = 1.0,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Power a cluster draws at the meter, or how many accelerators a supply can feed."""
+    import json
+
+    from lcai.capacity import plan_capacity
+    from lcai.errors import SpecError
+    from lcai.units import parse_quantity
+
+    supply_w = None
+    if supply is not None:
+        try:
+            supply_w = parse_quantity(supply, "power").value
+        except SpecError as exc:
+            raise SpecError(f"--supply: {exc.message}") from None
+    if pue is not None and pue < 1:
+        raise SpecError(f"--pue must be at least 1, got {pue:g}")
+    cap = plan_capacity(
+        accelerator, count=count, supply_w=supply_w, system=system, pue=pue, region=region,
+        load_factor=load_factor,
+    )  # fmt: skip
+    if json_out:
+        _emit(json.dumps(cap.to_dict(), indent=2), None)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _console()
+    mw = cap.power_w / 1e6
+    console.print(
+        f"{cap.count:,.0f} x {cap.accelerator} draw [bold]{mw:,.1f} MW[/bold] at the meter "
+        f"({cap.system_w_per_accelerator:,.0f} W per accelerator in its system x PUE {cap.pue:g})."
+    )
+    line = f"A year at load factor {cap.load_factor:g}: {_fmt(cap.energy_kwh_per_year, 'kWh')}"
+    if cap.co2e_kg_per_year is not None and cap.water_l_per_year is not None:
+        line += (
+            f", {_fmt(cap.co2e_kg_per_year, 'kg')} CO2e, {_fmt(cap.water_l_per_year, 'L')} water"
+        )
+    console.print(line + ".")
+    t = Table(title="Against real sites and grids", title_justify="left")
+    for col in ("site or grid", "power", "this cluster is", "source"):
+        t.add_column(col, justify="right" if col in ("power", "this cluster is") else "left")
+    for c in sorted(cap.comparisons, key=lambda c: c["power_w"]):
+        share = c["share"]
+        text = f"{share:,.1f}x" if share >= 1 else f"{100 * share:.2g}%"
+        t.add_row(
+            escape(c["label"]), f"{c['power_w'] / 1e6:,.4g} MW ({c['quantity']})", text,
+            f"{c['source']}, {c['year']}",
+        )  # fmt: skip
+    console.print(t)
+    for a in cap.assumptions:
+        console.print(f"  - {escape(a)}", soft_wrap=True)
+
+
+@app.command()
 def validate(
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list of checks.")] = False,
     mode: Annotated[

@@ -1,0 +1,174 @@
+"""Grid capacity: the power a cluster draws at the meter, and how many accelerators a
+supply can feed.
+
+power at the meter [W] = accelerators x system power per accelerator [W] x PUE
+
+The system power per accelerator is the vendor's 8-GPU server at its maximum
+(GPUs, CPUs, memory, NICs, fans: NVIDIA DGX user guides), the figure a site
+plans its supply for; the cluster's interconnect may be added per accelerator.
+The yearly energy takes a load factor (average / maximum power).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from lcai import catalog
+from lcai.errors import SpecError, UnknownKeyError
+
+__all__ = ["Capacity", "accelerators_for_supply", "cluster_power_w", "plan_capacity"]
+
+_H_PER_YEAR = 8760.0
+
+
+def cluster_power_w(count: float, system_w_per_accelerator: float, pue: float) -> float:
+    """Power at the meter of ``count`` accelerators in their systems, with facility overhead."""
+    return count * system_w_per_accelerator * pue
+
+
+def accelerators_for_supply(supply_w: float, system_w_per_accelerator: float, pue: float) -> int:
+    """How many accelerators (in their systems) a supply can feed at full power."""
+    return math.floor(supply_w / (system_w_per_accelerator * pue))
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """A cluster's power, yearly energy and impacts, and its size against real sites."""
+
+    accelerator: str
+    system: str
+    count: float
+    system_w_per_accelerator: float
+    pue: float
+    power_w: float
+    load_factor: float
+    energy_kwh_per_year: float
+    co2e_kg_per_year: float | None
+    water_l_per_year: float | None
+    comparisons: list[dict[str, Any]]
+    assumptions: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accelerator": self.accelerator,
+            "system": self.system,
+            "accelerators": self.count,
+            "system_w_per_accelerator": self.system_w_per_accelerator,
+            "pue": self.pue,
+            "power_w": self.power_w,
+            "load_factor": self.load_factor,
+            "energy_kwh_per_year": self.energy_kwh_per_year,
+            "co2e_kg_per_year": self.co2e_kg_per_year,
+            "water_l_per_year": self.water_l_per_year,
+            "comparisons": self.comparisons,
+            "assumptions": self.assumptions,
+        }
+
+
+def _system_w(accelerator: str, system: str | None) -> tuple[str, float, str]:
+    sites = catalog.table("sites")
+    if system is None:
+        defaults = sites._meta.get("default_systems") or {}
+        system = defaults.get(accelerator)
+        if system is None:
+            raise SpecError(
+                f"no reference system for {accelerator} in the catalog; give --system "
+                f"({', '.join(k for k in list(sites.keys()) if k.startswith('system:'))})"
+            )
+    try:
+        key = sites.resolve(system if ":" in system else f"system:{system}", "system")
+    except UnknownKeyError as exc:
+        raise SpecError(f"--system: {exc}") from None
+    q = "max_power" if sites.has(key, "max_power") else "measured_max_power"
+    watts = sites.factor(key, q, "W")
+    per = sites.factor(key, "accelerators", "1").value
+    return (
+        key,
+        watts.value / per,
+        f"{sites.label(key)}: {watts.value:g} W for {per:g} ({watts.source_id})",
+    )
+
+
+def plan_capacity(
+    accelerator: str,
+    *,
+    count: float | None = None,
+    supply_w: float | None = None,
+    system: str | None = None,
+    pue: float | None = None,
+    region: str | None = None,
+    load_factor: float = 1.0,
+) -> Capacity:
+    """Either direction: the power of ``count`` accelerators, or the count a supply feeds."""
+    if (count is None) == (supply_w is None):
+        raise SpecError("give either the number of accelerators or the supply")
+    if not 0 < load_factor <= 1:
+        raise SpecError(f"the load factor must be in (0, 1], got {load_factor:g}")
+    acc = catalog.table("accelerators")
+    try:
+        key = acc.resolve(accelerator, "accelerator")
+    except UnknownKeyError as exc:
+        raise SpecError(f"--accelerator: {exc}") from None
+    system_key, per_w, system_note = _system_w(key, system)
+    notes = [f"system power per accelerator {per_w:g} W ({system_note})"]
+    fac = catalog.table("facility")
+    if pue is None:
+        f = fac.factor("industry_average", "pue", "1")
+        pue = f.value
+        notes.append(f"PUE {pue:g}: industry average ({f.source_id}, {f.year})")
+    wue = fac.factor("industry_average", "wue", "L/kWh").value
+    if count is None:
+        assert supply_w is not None
+        count = accelerators_for_supply(supply_w, per_w, pue)
+    power = cluster_power_w(count, per_w, pue)
+    energy = power * _H_PER_YEAR * load_factor / 1000.0
+    co2e = water = None
+    if region is not None:
+        grid = catalog.table("grid_intensity")
+        rkey = grid.resolve(region, "grid region")
+        gi = grid.factor(rkey, "co2e_intensity", "kg/kWh")
+        co2e = energy * gi.value
+        ew = catalog.table("electricity_water")
+        candidates = [rkey, rkey.split("-")[0], "WORLD"]
+        wkey = next(k for k in candidates if ew.has(k, "water_consumption"))
+        ewif = ew.factor(wkey, "water_consumption", "L/kWh")
+        water = energy / pue * wue + energy * ewif.value
+        notes.append(f"grid {rkey}: {gi.value * 1000:.4g} gCO2e/kWh ({gi.source_id}, {gi.year})")
+        notes.append(
+            f"water: industry-average WUE {wue:g} L/kWh on site, {ewif.value:g} L/kWh "
+            f"off site ({wkey}, {ewif.source_id})"
+        )
+    sites = catalog.table("sites")
+    comparisons = []
+    keys = sites.keys()
+    for k in keys:
+        for q in ("power", "peak_demand", "average_load"):
+            if sites.has(k, q):
+                f = sites.factor(k, q, "W")
+                comparisons.append(
+                    {
+                        "key": k,
+                        "label": sites.label(k),
+                        "quantity": q,
+                        "power_w": f.value,
+                        "share": power / f.value,
+                        "year": f.year,
+                        "source": f.source_id,
+                    }
+                )
+    return Capacity(
+        accelerator=key,
+        system=system_key,
+        count=float(count),
+        system_w_per_accelerator=per_w,
+        pue=pue,
+        power_w=power,
+        load_factor=load_factor,
+        energy_kwh_per_year=energy,
+        co2e_kg_per_year=co2e,
+        water_l_per_year=water,
+        comparisons=comparisons,
+        assumptions=notes,
+    )
