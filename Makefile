@@ -18,7 +18,9 @@ demo: $(STAMP)
 	$(BIN)/lcai assess examples/open-model-lifecycle.yaml
 	@mkdir -p out
 	$(BIN)/lcai assess examples/open-model-lifecycle.yaml --json --output out/open-model-lifecycle.json
-	@echo "JSON result written to out/open-model-lifecycle.json"
+	$(BIN)/lcai report examples/open-model-lifecycle.yaml --output out/report.html
+	@echo "JSON result: out/open-model-lifecycle.json"
+	@echo "Open the report: $(CURDIR)/out/report.html"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -44,6 +44,9 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file and a rename: never half-written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # as a plain open() would create it
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -214,6 +217,9 @@ def assess(
         typer.Option("--samples", "-n", min=1, help="Monte Carlo samples: p5/p50/p95 per total."),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo (0 is a seed).")] = 0,
+    report_path: Annotated[
+        Path | None, typer.Option("--report", help="Also write an HTML report here.")
+    ] = None,
 ) -> None:
     """Assess FILE: energy, carbon and water per phase and in total."""
     from lcai.api import assess_file
@@ -221,6 +227,10 @@ def assess(
     if json_out and csv_out:
         raise typer.BadParameter("choose one of --json and --csv")
     res = assess_file(file, samples=samples, seed=seed)
+    if report_path is not None:
+        from lcai.report import build_report
+
+        write_report(build_report(file, samples=samples or 2000, seed=seed), report_path)
     if json_out:
         _emit(res.to_json(), output)
     elif csv_out:
@@ -726,6 +736,59 @@ def capacity(
     console.print(t)
     for a in cap.assumptions:
         console.print(f"  - {escape(a)}", soft_wrap=True)
+
+
+@app.command()
+def report(
+    file: Annotated[Path, typer.Argument(help="Assessment file (.yaml or .toml).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Report file to write.")] = Path(
+        "report.html"
+    ),
+    fmt_: Annotated[
+        str, typer.Option("--format", help="html (default), md (with SVG charts) or latex.")
+    ] = "html",
+    samples: Annotated[
+        int, typer.Option("--samples", "-n", min=0, help="Monte Carlo samples (0: none).")
+    ] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed (0 is a seed).")] = 0,
+    scenarios_: Annotated[
+        bool, typer.Option("--scenarios/--no-scenarios", help="Compare the library scenarios.")
+    ] = True,
+    sensitivity_: Annotated[
+        bool, typer.Option("--sensitivity/--no-sensitivity", help="One-at-a-time tornado.")
+    ] = True,
+    validation_: Annotated[
+        bool, typer.Option("--validation/--no-validation", help="The method's validation status.")
+    ] = True,
+) -> None:
+    """Write a report of FILE: one self-contained HTML file, Markdown + SVG, or LaTeX."""
+    from lcai.errors import SpecError
+    from lcai.report import build_report
+
+    if fmt_ not in ("html", "md", "latex"):
+        raise SpecError(f"--format: expected html, md or latex, got {fmt_!r}")
+    rep = build_report(
+        file, samples=samples, seed=seed, with_scenarios=scenarios_,
+        with_sensitivity=sensitivity_, with_validation=validation_,
+    )  # fmt: skip
+    write_report(rep, output, fmt_)
+    _console().print(f"Report written to {output}")
+
+
+def write_report(rep: Any, output: Path, fmt_: str = "html") -> None:
+    """Write a built report in a format, atomically (charts beside a Markdown report)."""
+    from lcai.report import render_html, render_latex, render_markdown
+
+    if fmt_ == "html":
+        write_atomic(output, render_html(rep))
+    elif fmt_ == "latex":
+        write_atomic(output, render_latex(rep))
+    else:
+        chart_dir = f"{output.stem}-charts"
+        text, files = render_markdown(rep, chart_dir)
+        for name, svg in files.items():
+            write_atomic(output.parent / chart_dir / name, svg)
+        write_atomic(output, text)
 
 
 @app.command()
