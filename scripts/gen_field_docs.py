@@ -30,6 +30,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("PowerDraw (cpu, storage, idle)", spec.PowerDraw),
     ("MemoryPower (training.memory)", spec.MemoryPower),
     ("Network", spec.Network),
+    ("MeasuredRuns (training.measured, usage.measured)", spec.MeasuredRuns),
     ("Usage", spec.Usage),
     ("Inference (usage.inference)", spec.Inference),
     ("Annotation", spec.Annotation),

@@ -32,6 +32,7 @@ __all__ = [
     "parse_quantity",
     "plan_file",
     "resolve",
+    "track",
 ]
 
 _LAZY = {
@@ -45,6 +46,7 @@ _LAZY = {
     "load_assessment": "lcai.loader",
     "resolve": "lcai.resolve",
     "parse_quantity": "lcai.units",
+    "track": "lcai.track.tracker",
     "DataError": "lcai.errors",
     "LcaiError": "lcai.errors",
     "SpecError": "lcai.errors",
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
     from lcai.resolve import resolve
     from lcai.result import Result
     from lcai.spec import Assessment
+    from lcai.track.tracker import track
     from lcai.units import parse_quantity
 
 

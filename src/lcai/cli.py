@@ -30,6 +30,8 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="See the packaged, cited data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+runs_app = typer.Typer(help="Read run files written by `lcai track`.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
 
 PHASE_NAMES = ("manufacturing", "training", "annotation", "usage")
 
@@ -789,6 +791,151 @@ def write_report(rep: Any, output: Path, fmt_: str = "html") -> None:
         for name, svg in files.items():
             write_atomic(output.parent / chart_dir / name, svg)
         write_atomic(output, text)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def track(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Run file (default: runs/run-*.jsonl).")
+    ] = None,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between samples.")] = 1.0,
+    flush: Annotated[float, typer.Option("--flush", help="Seconds between flushes to disk.")] = 5.0,
+    region: Annotated[
+        str | None, typer.Option("--region", help="Grid region for the live gCO2e.")
+    ] = None,
+    pid: Annotated[int | None, typer.Option("--pid", help="Attach to a running process.")] = None,
+) -> None:
+    """Measure a command (`lcai track -- python train.py`) or a process (`--pid`)."""
+    import signal
+    import subprocess
+    import time
+
+    from lcai.errors import SpecError
+    from lcai.track.tracker import Tracker
+
+    command = list(ctx.args)
+    if (pid is None) == (not command):
+        raise SpecError("give a command after '--' (lcai track -- python train.py) or --pid")
+    if interval <= 0 or flush <= 0:
+        raise SpecError("--interval and --flush must be positive")
+    factor = None
+    if region is not None:
+        from lcai import catalog
+
+        grid = catalog.table("grid_intensity")
+        factor = grid.factor(grid.resolve(region, "grid region"), "co2e_intensity", "g/kWh").value
+    live = sys.stderr.isatty()
+    t0 = time.time()
+
+    def status(t: float, energy_j: float) -> None:
+        if not live:
+            return
+        kwh = energy_j / 3.6e6
+        text = f"\r[lcai] {t - t0:7.0f} s  {kwh:.6f} kWh"
+        if factor is not None:
+            text += f"  {kwh * factor:.3f} gCO2e ({region})"
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    child = None
+    if command:
+        try:
+            child = subprocess.Popen(command)
+        except OSError as exc:
+            raise SpecError(f"cannot run {command[0]!r}: {exc.strerror}") from None
+        pid = child.pid
+    else:
+        import psutil
+
+        if not psutil.pid_exists(pid):
+            raise SpecError(f"--pid: no process {pid}")
+    tracker = Tracker(
+        output, interval_s=interval, flush_s=flush, pid=pid, command=command, region=region,
+        on_sample=status,
+    )  # fmt: skip
+    tracker.start()
+    for w in tracker.warnings:
+        sys.stderr.write(f"warning: {w}\n")
+    rc: int | None = None
+    try:
+        if child is not None:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda n, _f: child.send_signal(n))
+            rc = child.wait()
+            rc = 128 - rc if rc < 0 else rc
+        else:
+            import psutil
+
+            proc = psutil.Process(pid)
+            while proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                time.sleep(min(interval, 0.5))
+    finally:
+        tracker.stop(rc)
+        if live:
+            sys.stderr.write("\n")
+    sys.stderr.write(f"[lcai] {tracker.energy_kwh:.6f} kWh measured; run file: {tracker.output}\n")
+    if rc:
+        raise typer.Exit(rc)
+
+
+@runs_app.command("show")
+def runs_show(
+    files: Annotated[list[Path], typer.Argument(help="Run files.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Summarise run files: duration, energy per device, average power, backends, warnings."""
+    import json
+
+    from lcai.track.runfile import read_run
+
+    runs = [read_run(f) for f in files]
+    summaries: list[dict[str, Any]] = []
+    for r in runs:
+        devices = {
+            d: {
+                "energy_kwh": r.energy_j(d) / 3.6e6,
+                "average_power_w": r.energy_j(d) / r.duration_s if r.duration_s else None,
+            }
+            for d in r.devices
+        }
+        summaries.append(
+            {
+                "file": r.path,
+                "started": r.header.get("started"),
+                "command": r.header.get("command"),
+                "duration_s": r.duration_s,
+                "energy_kwh": r.energy_kwh,
+                "devices": devices,
+                "backends": r.backends,
+                "assumptions": r.assumptions,
+                "warnings": r.warnings,
+                "exit_status": (r.end or {}).get("exit_status"),
+            }
+        )
+    if json_out:
+        _emit(json.dumps(summaries, indent=2), None)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _console()
+    for sm in summaries:
+        t = Table(
+            title=f"{sm['file']}: {sm['duration_s']:.1f} s, {sm['energy_kwh']:.6g} kWh, "
+            f"backends {', '.join(sm['backends']) or 'none'}",
+            title_justify="left",
+        )
+        for col in ("device", "energy", "average power"):
+            t.add_column(col, justify="left" if col == "device" else "right")
+        for d, v in sm["devices"].items():
+            p = v["average_power_w"]
+            t.add_row(d, f"{v['energy_kwh']:.6g} kWh", "-" if p is None else f"{p:.1f} W")
+        console.print(t)
+        for a in sm["assumptions"]:
+            console.print(f"  assumption: {escape(a)}", soft_wrap=True)
+        for w in sm["warnings"]:
+            console.print(f"  [yellow]warning:[/yellow] {escape(w)}", soft_wrap=True)
 
 
 @app.command()

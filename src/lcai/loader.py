@@ -138,4 +138,6 @@ def read_data(path: str | Path) -> tuple[Any, str | None]:
 def load_assessment(path: str | Path) -> Assessment:
     """Read and validate an assessment file (``.yaml``/``.yml`` or ``.toml``)."""
     data, text = read_data(path)
-    return parse_assessment(data, file=str(path), text=text)
+    spec = parse_assessment(data, file=str(path), text=text)
+    spec._base_dir = str(Path(path).resolve().parent)
+    return spec

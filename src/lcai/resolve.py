@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from lcai import catalog
 from lcai import model as m
@@ -26,6 +28,7 @@ from lcai.spec import (
     Grid,
     Inference,
     Manufacturing,
+    MeasuredRuns,
     Network,
     PowerDraw,
     Reported,
@@ -524,9 +527,10 @@ class _Resolver:
                 self.reported_item("training", t.reported, s, ("training", "reported"))
             )
             return
-        assert t.accelerators is not None
-        acc_item = self.accelerators(t.accelerators, s)
-        self.items.append(acc_item)
+        if t.measured is not None:
+            self.items += self.measured_items("training", t.measured, s)
+        if t.accelerators is not None:
+            self.items.append(self.accelerators(t.accelerators, s))
         draws = (
             ("host CPUs", t.cpu),
             ("storage", t.storage),
@@ -544,6 +548,99 @@ class _Resolver:
         self.items.append(self.overhead_item("training", s))
         if t.network is not None:
             self.items.append(self.network(t.network, "training", s, None))
+
+    def measured_items(self, phase: str, m: MeasuredRuns, s: _Supply) -> list[ItemPlan]:
+        """IT energy from `lcai track` run files: measured devices, and estimated ones apart."""
+        import glob
+
+        from lcai.track.runfile import read_run
+
+        base = Path(self.spec._base_dir)
+        path: tuple[str | int, ...] = (phase, "measured", "runs")
+        files: list[str] = []
+        for pattern in m.runs:
+            full = pattern if Path(pattern).is_absolute() else str(base / pattern)
+            found = sorted(glob.glob(full))
+            if not found:
+                raise SpecError(f"no run file matches {pattern!r} (in {base})", path=path)
+            files += found
+        runs = [read_run(f) for f in files]
+        measured_kwh = estimated_kwh = 0.0
+        for r in runs:
+            for dev in r.devices:
+                backend = next(x.backend for x in r.samples if x.device == dev)
+                e = r.energy_j(dev) / 3.6e6
+                if backend == "utilisation-estimate":
+                    estimated_kwh += e
+                else:
+                    measured_kwh += e
+            self.warnings += [f"{phase}: {Path(r.path).name}: {w}" for w in r.warnings]
+        note = f"{len(runs)} run file(s): " + ", ".join(Path(f).name for f in files)
+        supply = s
+        if m.hourly_intensity is not None:
+            supply = self._hourly_supply(phase, m.hourly_intensity, runs, s)
+        items = []
+        for kind, kwh, method in (
+            ("measured", measured_kwh, "measured"),
+            ("estimated", estimated_kwh, "estimated"),
+        ):
+            if kwh == 0 and not (kind == "measured" and estimated_kwh == 0):
+                continue
+            k = self.add(
+                f"{phase}.measured.{kind}_energy", kwh, "kWh", "user" if kind == "measured"
+                else "derived", None, note,
+            )  # fmt: skip
+            label = "measured runs" if kind == "measured" else "runs, CPU/memory estimated"
+            items.append(self.dc_item(label, phase, method, _param(k), supply, [k], note))
+        return items
+
+    def _hourly_supply(self, phase: str, csv_path: str, runs: list[Any], s: _Supply) -> _Supply:
+        """The supply with the run energy's carbon weighted by the hourly grid intensity."""
+        import csv as _csv
+        import datetime as dt
+
+        base = Path(self.spec._base_dir)
+        f = Path(csv_path) if Path(csv_path).is_absolute() else base / csv_path
+        path = (phase, "measured", "hourly_intensity")
+        try:
+            rows = list(_csv.DictReader(f.open(encoding="utf-8")))
+        except OSError as exc:
+            raise SpecError(f"{f}: cannot be read: {exc.strerror}", path=path) from None
+        need = {"timestamp", "gco2e_per_kwh"}
+        if not rows or not need <= set(rows[0]):
+            raise SpecError(f"{f}: expected columns timestamp, region, gco2e_per_kwh", path=path)
+        hourly: dict[int, float] = {}
+        for n, row in enumerate(rows, start=2):
+            try:
+                ts = dt.datetime.fromisoformat(row["timestamp"].replace("Z", "+00:00"))
+                if ts.tzinfo is None:
+                    ts = ts.replace(tzinfo=dt.UTC)
+                hourly[int(ts.timestamp() // 3600 * 3600)] = float(row["gco2e_per_kwh"]) / 1000
+            except ValueError:
+                raise SpecError(f"{f}, line {n}: bad timestamp or intensity", path=path) from None
+        energy = 0.0
+        carbon = 0.0
+        missing = 0
+        annual = self.params[s.grid].value
+        for r in runs:
+            for hour, kwh in r.hourly_kwh().items():
+                energy += kwh
+                if hour in hourly:
+                    carbon += kwh * hourly[hour]
+                else:
+                    missing += 1
+                    carbon += kwh * annual
+        if missing:
+            self.warnings.append(
+                f"{phase}: {missing} hour(s) of the runs are not in {f.name}; the annual "
+                "factor was used for them"
+            )
+        effective = carbon / energy if energy else annual
+        key = self.add(
+            f"{phase}.measured.hourly_intensity", effective, "kg/kWh", "derived", None,
+            f"energy-weighted hourly intensity from {f.name}",
+        )  # fmt: skip
+        return _Supply(key, s.ewif, lambda p: p[key], s.pue, s.wue, s.sources)
 
     def accelerator_key(self, name: str, path: Sequence[str | int]) -> str:
         return self.resolve_key("accelerators", name, path=path, kind="accelerator")
@@ -802,9 +899,13 @@ class _Resolver:
             dep = self.user(f"{pre}.deployment", u.deployment, "h")
             deployment = lambda p: p[dep]  # noqa: E731
         tokens_per_request: Fn | None = None
-        if u.energy is not None:
+        energy: Fn = _zero_fn
+        if u.measured is not None:
+            self.items += self.measured_items("usage", u.measured, s)
+            method, inputs, note = "measured", [], ""
+        elif u.energy is not None:
             ek = self.user(f"{pre}.energy", u.energy, "kWh")
-            energy: Fn = lambda p: p[ek]  # noqa: E731
+            energy = lambda p: p[ek]  # noqa: E731
             method, inputs, note = "measured", [ek], u.energy_source or "measured energy"
         elif u.energy_per_request is not None:
             assert req is not None
@@ -819,7 +920,8 @@ class _Resolver:
             energy = lambda p: p[rk2] * per_request(p)  # noqa: E731
             method = "estimated"
             inputs.append(req)
-        self.items.append(self.dc_item("serving", "usage", method, energy, s, inputs, note))
+        if u.measured is None:
+            self.items.append(self.dc_item("serving", "usage", method, energy, s, inputs, note))
         if u.idle is not None:
             item = self.power_draw(u.idle, "usage", "idle", "idle capacity", s, deployment)
             self.items.append(item)
@@ -1269,6 +1371,15 @@ def _catalog_dist(
             hi = value * unc.row(key, "rel_high").value
             return Dist("triangular", lo, value, hi, lower=lower, upper=upper)
     return None
+
+
+def _param(key: str) -> Fn:
+    """The function that reads one parameter."""
+
+    def read(p: Params) -> Num:
+        return p[key]
+
+    return read
 
 
 def _zero_fn(_: Params) -> Num:

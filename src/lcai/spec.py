@@ -403,6 +403,32 @@ class Accelerators(_Model):
         return "estimated"
 
 
+def _runs(v: Any) -> Any:
+    if isinstance(v, str):
+        return {"runs": [v]}
+    if isinstance(v, list):
+        return {"runs": v}
+    return v
+
+
+class MeasuredRuns(_Model):
+    """Run files written by `lcai track`, whose energy the phase uses as measured."""
+
+    runs: list[str] = Field(
+        ..., min_length=1, description="Run files or glob patterns, relative to this file."
+    )
+    hourly_intensity: str | None = Field(
+        None,
+        description=(
+            "CSV of hourly grid intensity (timestamp, region, gco2e_per_kwh), matched to the "
+            "samples' hours instead of the annual factor."
+        ),
+    )
+
+
+Measured = Annotated[MeasuredRuns, BeforeValidator(_runs)]
+
+
 class _Phase(_Model):
     grid: Grid | None = Field(None, description="Electricity supply of this phase.")
     reported: Reported | None = Field(
@@ -418,6 +444,13 @@ class Training(_DataCenterPhase):
     """Training: accelerators plus host CPU, memory, storage, idle and network."""
 
     accelerators: Accelerators | None = Field(None, description="The accelerators.")
+    measured: Measured | None = Field(
+        None,
+        description=(
+            "Run files from `lcai track` (e.g. 'runs/train-*.jsonl'): their energy is the "
+            "measured IT energy of training."
+        ),
+    )
     cpu: PowerDraw | None = Field(None, description="Host CPUs (power per CPU and count).")
     memory: MemoryPower | None = Field(None, description="Host DRAM.")
     storage: PowerDraw | None = Field(None, description="Storage systems.")
@@ -435,8 +468,10 @@ class Training(_DataCenterPhase):
 
     @model_validator(mode="after")
     def _check(self) -> Training:
-        if self.reported is None and self.accelerators is None:
-            raise ValueError("training needs 'accelerators' or a 'reported' result")
+        if self.reported is None and self.accelerators is None and self.measured is None:
+            raise ValueError(
+                "training needs 'accelerators', 'measured' runs or a 'reported' result"
+            )
         return self
 
 
@@ -493,6 +528,9 @@ class Usage(_DataCenterPhase):
         None, description="IT energy per request, e.g. '4 Wh' (given)."
     )
     energy: Energy | None = Field(None, description="Measured IT energy of serving in total.")
+    measured: Measured | None = Field(
+        None, description="Run files from `lcai track` measuring the serving (IT energy)."
+    )
     energy_source: str | None = Field(None, description="Where the measured energy comes from.")
     inference: Inference | None = Field(
         None, description="Estimate energy per request from model size and hardware."
@@ -510,15 +548,16 @@ class Usage(_DataCenterPhase):
             raise ValueError("'requests_per_day' needs 'deployment'")
         ways = [
             self.energy is not None,
+            self.measured is not None,
             self.energy_per_request is not None,
             self.inference is not None,
         ]
         if sum(ways) != 1:
             raise ValueError(
-                "give exactly one of 'energy' (measured), 'energy_per_request' (given) "
-                "or 'inference' (estimated)"
+                "give exactly one of 'energy' or 'measured' (measured), 'energy_per_request' "
+                "(given) or 'inference' (estimated)"
             )
-        if self.energy is None and self.total_requests is None:
+        if self.energy is None and self.measured is None and self.total_requests is None:
             raise ValueError("give 'requests', or 'requests_per_day' and 'deployment'")
         return self
 
@@ -737,6 +776,8 @@ class Assessment(_Model):
         default_factory=list, description="References for the inputs of this file."
     )
     _distributions: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _base_dir: str = PrivateAttr(default=".")
+    """Folder of the assessment file: relative paths (run files) are relative to it."""
     """Uncertain inputs of the file: {parameter path: RawDist} (see lcai.distributions)."""
 
     @model_validator(mode="after")
