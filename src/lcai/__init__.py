@@ -46,7 +46,7 @@ _LAZY = {
     "load_assessment": "lcai.loader",
     "resolve": "lcai.resolve",
     "parse_quantity": "lcai.units",
-    "track": "lcai.track.tracker",
+    "track": "lcai.tracking.tracker",
     "DataError": "lcai.errors",
     "LcaiError": "lcai.errors",
     "SpecError": "lcai.errors",
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from lcai.resolve import resolve
     from lcai.result import Result
     from lcai.spec import Assessment
-    from lcai.track.tracker import track
+    from lcai.tracking.tracker import track
     from lcai.units import parse_quantity
 
 

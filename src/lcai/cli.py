@@ -812,7 +812,7 @@ def track(
     import time
 
     from lcai.errors import SpecError
-    from lcai.track.tracker import Tracker
+    from lcai.tracking.tracker import Tracker
 
     command = list(ctx.args)
     if (pid is None) == (not command):
@@ -887,7 +887,7 @@ def runs_show(
     """Summarise run files: duration, energy per device, average power, backends, warnings."""
     import json
 
-    from lcai.track.runfile import read_run
+    from lcai.tracking.runfile import read_run
 
     runs = [read_run(f) for f in files]
     summaries: list[dict[str, Any]] = []

@@ -80,6 +80,7 @@ class _Resolver:
         self.accelerator_keys: dict[str, str] = {}
         self.dists = spec._distributions
         self.derived: dict[str, Fn] = {}
+        self._measured_supply: dict[str, _Supply] = {}
 
     # --- parameters -------------------------------------------------------
     def add(
@@ -528,7 +529,11 @@ class _Resolver:
             )
             return
         if t.measured is not None:
-            self.items += self.measured_items("training", t.measured, s)
+            items = self.measured_items("training", t.measured, s)
+            self.items += items
+            # with an hourly intensity, the phase's other loads and overhead run at those
+            # hours too: they take the same energy-weighted factor
+            s = self._measured_supply.get("training", s)
         if t.accelerators is not None:
             self.items.append(self.accelerators(t.accelerators, s))
         draws = (
@@ -553,7 +558,7 @@ class _Resolver:
         """IT energy from `lcai track` run files: measured devices, and estimated ones apart."""
         import glob
 
-        from lcai.track.runfile import read_run
+        from lcai.tracking.runfile import read_run
 
         base = Path(self.spec._base_dir)
         path: tuple[str | int, ...] = (phase, "measured", "runs")
@@ -579,6 +584,7 @@ class _Resolver:
         supply = s
         if m.hourly_intensity is not None:
             supply = self._hourly_supply(phase, m.hourly_intensity, runs, s)
+            self._measured_supply[phase] = supply
         items = []
         for kind, kwh, method in (
             ("measured", measured_kwh, "measured"),
@@ -902,6 +908,7 @@ class _Resolver:
         energy: Fn = _zero_fn
         if u.measured is not None:
             self.items += self.measured_items("usage", u.measured, s)
+            s = self._measured_supply.get("usage", s)
             method, inputs, note = "measured", [], ""
         elif u.energy is not None:
             ek = self.user(f"{pre}.energy", u.energy, "kWh")

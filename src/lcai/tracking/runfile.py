@@ -98,7 +98,7 @@ class Run:
         for dev in self.devices:
             ss = [s for s in self.samples if s.device == dev]
             for a, b in itertools.pairwise(ss):
-                hour = int(b.t // 3600 * 3600)
+                hour = int((a.t + b.t) / 2 // 3600 * 3600)  # the interval's midpoint
                 out[hour] = out.get(hour, 0.0) + (b.energy_j - a.energy_j) / 3.6e6
         return out
 
@@ -122,7 +122,13 @@ class RunWriter:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # 'x': a run file is always new; an earlier run is never overwritten
-        self._fh: IO[str] = open(self.path, "x", encoding="utf-8")  # noqa: SIM115
+        try:
+            self._fh: IO[str] = open(self.path, "x", encoding="utf-8")  # noqa: SIM115
+        except FileExistsError:
+            raise SpecError(
+                "run file already exists; a run never overwrites another (choose a new name)",
+                file=str(self.path),
+            ) from None
         self._clock = clock or time.monotonic
         self._last_flush = self._clock()
         header = {

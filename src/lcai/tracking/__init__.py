@@ -1,6 +1,9 @@
-"""Measure real runs: energy meters, the tracker, and run files (see docs/tracking.md)."""
+"""Measure real runs: energy meters, the tracker, and run files (see docs/tracking.md).
 
-from lcai.track.meters import (
+The package is ``lcai.tracking``; ``lcai.track`` is its main entry point, the function.
+"""
+
+from lcai.tracking.meters import (
     EnergyMeter,
     MeterUnavailableError,
     NvmlMeter,
@@ -9,8 +12,8 @@ from lcai.track.meters import (
     ReplayMeter,
     UtilisationMeter,
 )
-from lcai.track.runfile import Run, Sample, read_run
-from lcai.track.tracker import Tracker, track
+from lcai.tracking.runfile import Run, Sample, read_run
+from lcai.tracking.tracker import Tracker, track
 
 __all__ = [
     "EnergyMeter",
