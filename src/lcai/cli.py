@@ -807,74 +807,9 @@ def track(
     pid: Annotated[int | None, typer.Option("--pid", help="Attach to a running process.")] = None,
 ) -> None:
     """Measure a command (`lcai track -- python train.py`) or a process (`--pid`)."""
-    import signal
-    import subprocess
-    import time
+    from lcai.tracking.cli import run_tracked
 
-    from lcai.errors import SpecError
-    from lcai.tracking.tracker import Tracker
-
-    command = list(ctx.args)
-    if (pid is None) == (not command):
-        raise SpecError("give a command after '--' (lcai track -- python train.py) or --pid")
-    if interval <= 0 or flush <= 0:
-        raise SpecError("--interval and --flush must be positive")
-    factor = None
-    if region is not None:
-        from lcai import catalog
-
-        grid = catalog.table("grid_intensity")
-        factor = grid.factor(grid.resolve(region, "grid region"), "co2e_intensity", "g/kWh").value
-    live = sys.stderr.isatty()
-    t0 = time.time()
-
-    def status(t: float, energy_j: float) -> None:
-        if not live:
-            return
-        kwh = energy_j / 3.6e6
-        text = f"\r[lcai] {t - t0:7.0f} s  {kwh:.6f} kWh"
-        if factor is not None:
-            text += f"  {kwh * factor:.3f} gCO2e ({region})"
-        sys.stderr.write(text)
-        sys.stderr.flush()
-
-    child = None
-    if command:
-        try:
-            child = subprocess.Popen(command)
-        except OSError as exc:
-            raise SpecError(f"cannot run {command[0]!r}: {exc.strerror}") from None
-        pid = child.pid
-    else:
-        import psutil
-
-        if not psutil.pid_exists(pid):
-            raise SpecError(f"--pid: no process {pid}")
-    tracker = Tracker(
-        output, interval_s=interval, flush_s=flush, pid=pid, command=command, region=region,
-        on_sample=status,
-    )  # fmt: skip
-    tracker.start()
-    for w in tracker.warnings:
-        sys.stderr.write(f"warning: {w}\n")
-    rc: int | None = None
-    try:
-        if child is not None:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(sig, lambda n, _f: child.send_signal(n))
-            rc = child.wait()
-            rc = 128 - rc if rc < 0 else rc
-        else:
-            import psutil
-
-            proc = psutil.Process(pid)
-            while proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
-                time.sleep(min(interval, 0.5))
-    finally:
-        tracker.stop(rc)
-        if live:
-            sys.stderr.write("\n")
-    sys.stderr.write(f"[lcai] {tracker.energy_kwh:.6f} kWh measured; run file: {tracker.output}\n")
+    rc = run_tracked(list(ctx.args), output, interval, flush, region, pid)
     if rc:
         raise typer.Exit(rc)
 
@@ -1042,6 +977,11 @@ def main() -> None:
 
     from lcai.errors import LcaiError
 
+    if sys.argv[1:2] == ["track"] and not {"-h", "--help"} & set(sys.argv[2:]):
+        # fast path: a tracker should start quickly, so `lcai track` skips typer's imports
+        from lcai.tracking.cli import fast_main
+
+        sys.exit(fast_main(sys.argv[2:]))
     try:
         rc = app(standalone_mode=False)
     except LcaiError as exc:
