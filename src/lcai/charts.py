@@ -58,6 +58,22 @@ def _open(width: int, height: int, title: str, name: str) -> list[str]:
     ]
 
 
+def _x_axis(left: float, plot_w: float, axis_y: float, vmax: float, label: str) -> list[str]:
+    """A horizontal axis from 0 to ``vmax`` with five ticks and its label (with the unit)."""
+    out = [f'<line x1="{left}" y1="{axis_y}" x2="{left + plot_w}" y2="{axis_y}" stroke="#555"/>']
+    for k in range(5):
+        x = left + plot_w * k / 4
+        out.append(
+            f'<text x="{x:.1f}" y="{axis_y + 14}" font-size="10" text-anchor="middle" '
+            f'fill="#555">{_num(vmax * k / 4)}</text>'
+        )
+    out.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{axis_y + 30}" font-size="11" '
+        f'text-anchor="middle" fill="#333">{escape(label)}</text>'
+    )
+    return out
+
+
 def bar_chart(
     labels: Sequence[str],
     values: Sequence[float],
@@ -90,20 +106,7 @@ def bar_chart(
             f'<text x="{left + w + 6:.2f}" y="{y + 17}" font-size="12">{_num(v)} '
             f"{escape(unit)}</text>"
         )
-    axis_y = top + row * len(labels) + 4
-    out.append(
-        f'<line x1="{left}" y1="{axis_y}" x2="{left + plot_w}" y2="{axis_y}" stroke="#555"/>'
-    )
-    for k in range(5):
-        x = left + plot_w * k / 4
-        out.append(
-            f'<text x="{x:.1f}" y="{axis_y + 14}" font-size="10" text-anchor="middle" '
-            f'fill="#555">{_num(vmax * k / 4)}</text>'
-        )
-    out.append(
-        f'<text x="{left + plot_w / 2:.1f}" y="{axis_y + 30}" font-size="11" '
-        f'text-anchor="middle" fill="#333">{escape(unit)}</text>'
-    )
+    out += _x_axis(left, plot_w, top + row * len(labels) + 4, vmax, unit)
     out.append("</svg>")
     return "\n".join(out)
 
@@ -141,20 +144,10 @@ def interval_chart(
             f'<line x1="{x50:.2f}" y1="{y - 9:.1f}" x2="{x50:.2f}" y2="{y + 9:.1f}" '
             f'stroke="{PALETTE[0]}" stroke-width="3"/>'
         )
-    axis_y = top + row * len(labels) + 4
-    out.append(
-        f'<line x1="{left}" y1="{axis_y}" x2="{left + plot_w}" y2="{axis_y}" stroke="#555"/>'
-    )
-    for k in range(5):
-        x = left + plot_w * k / 4
-        out.append(
-            f'<text x="{x:.1f}" y="{axis_y + 14}" font-size="10" text-anchor="middle" '
-            f'fill="#555">{_num(vmax * k / 4)}</text>'
-        )
-    out.append(
-        f'<text x="{left + plot_w / 2:.1f}" y="{axis_y + 30}" font-size="11" '
-        f'text-anchor="middle" fill="#333">{escape(unit)} (bar: p5 to p95; line: median)</text>'
-    )
+    out += _x_axis(
+        left, plot_w, top + row * len(labels) + 4, vmax,
+        f"{unit} (bar: p5 to p95; line: median)",
+    )  # fmt: skip
     out.append("</svg>")
     return "\n".join(out)
 

@@ -29,6 +29,7 @@ from lcai.spec import (
     Inference,
     Manufacturing,
     MeasuredRuns,
+    ModelSize,
     Network,
     PowerDraw,
     Reported,
@@ -129,6 +130,12 @@ class _Resolver:
             text = f"{note}; {text}"
         dist = _catalog_dist(table, quantity, f.value, *_bounds(name), status=status)
         return self.add(name, f.value, unit, status, f.source_id, text, dist)
+
+    def active_parameters(self, pre: str, model: ModelSize) -> str:
+        """The parameters active per token (all of them for a dense model)."""
+        own = model.active_parameters is not None
+        path = f"{pre}.model.active_parameters" if own else f"{pre}.model.parameters"
+        return self.user(f"{pre}.active_parameters", model.active, "1", path=path)
 
     def user_or_factor(
         self,
@@ -705,14 +712,7 @@ class _Resolver:
                 flops: Fn = lambda p: p[fk]  # noqa: E731
                 inputs.append(fk)
             elif a.model is not None and a.tokens is not None:
-                nk = self.user(
-                    f"{pre}.active_parameters",
-                    a.model.active,
-                    "1",
-                    path=f"{pre}.model.active_parameters"
-                    if a.model.active_parameters is not None
-                    else f"{pre}.model.parameters",
-                )
+                nk = self.active_parameters(pre, a.model)
                 tk = self.user(f"{pre}.tokens", a.tokens, "1")
                 flops = lambda p: m.training_flops(p[nk], p[tk])  # noqa: E731
                 inputs += [nk, tk]
@@ -946,14 +946,7 @@ class _Resolver:
         ip = "usage.inference"
         key = self.accelerator_key(inf.accelerator, (*path, "accelerator"))
         self.accelerator_keys["usage.inference"] = key
-        nk = self.user(
-            f"{ip}.active_parameters",
-            inf.model.active,
-            "1",
-            path=f"{ip}.model.active_parameters"
-            if inf.model.active_parameters is not None
-            else f"{ip}.model.parameters",
-        )
+        nk = self.active_parameters(ip, inf.model)
         ik = self.user(f"{ip}.input_tokens", inf.input_tokens, "1")
         ok = self.user(f"{ip}.output_tokens", inf.output_tokens, "1")
         pk = self.user(f"{ip}.peak", inf.peak, "FLOP/s") if inf.peak else self.peak(key, ip, path)
