@@ -168,7 +168,9 @@ def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:
         if isinstance(v, np.ndarray) and v.ndim > 0:
             n = max(n, v.shape[0])
     k = len(plan.items)
-    energy, co2e, market, water, onsite = (np.zeros((k, n)) for _ in range(5))
+    # every row of these is written below; only on-site water stays zero for most items
+    energy, co2e, market, water = (np.empty((k, n)) for _ in range(4))
+    onsite = np.zeros((k, n))
     markets: dict[int, Num] = {}
 
     def market_of(s: Supply) -> Num:
@@ -190,19 +192,26 @@ def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:
         else:
             energy[i] = it.energy(p)
             if s is not None and s.wue is not None:
-                it_energy[it.phase] = it_energy.get(it.phase, np.zeros(n)) + energy[i]
+                if it.phase in it_energy:
+                    it_energy[it.phase] += energy[i]
+                else:
+                    it_energy[it.phase] = energy[i].copy()
         if it.co2e is not None:
             co2e[i] = it.co2e(p)
             market[i] = it.co2e_market(p) if it.co2e_market is not None else co2e[i]
         elif s is not None:
-            co2e[i] = energy[i] * p[s.grid]
-            market[i] = energy[i] * market_of(s)
+            np.multiply(energy[i], p[s.grid], out=co2e[i])
+            np.multiply(energy[i], market_of(s), out=market[i])
+        else:
+            co2e[i] = market[i] = 0.0
         if it.water is not None:
             water[i] = it.water(p)
-        elif s is not None:
-            water[i] = energy[i] * p[s.ewif]
+        elif s is None:
+            water[i] = 0.0
+        else:
+            np.multiply(energy[i], p[s.ewif], out=water[i])
             if s.wue is not None and not it.overhead:
-                onsite[i] = energy[i] * p[s.wue]
+                np.multiply(energy[i], p[s.wue], out=onsite[i])
                 water[i] += onsite[i]
     divisor = np.broadcast_to(np.asarray(plan.divisor(p) if plan.divisor else 1.0), (n,))
     return Evaluation(
