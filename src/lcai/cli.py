@@ -32,6 +32,10 @@ data_app = typer.Typer(help="See the packaged, cited data.", no_args_is_help=Tru
 app.add_typer(data_app, name="data")
 runs_app = typer.Typer(help="Read run files written by `lcai track`.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
+fleet_app = typer.Typer(
+    help="Footprint per job and project from a data center's telemetry.", no_args_is_help=True
+)
+app.add_typer(fleet_app, name="fleet")
 
 PHASE_NAMES = ("manufacturing", "training", "annotation", "usage")
 
@@ -871,6 +875,73 @@ def runs_show(
             console.print(f"  assumption: {escape(a)}", soft_wrap=True)
         for w in sm["warnings"]:
             console.print(f"  [yellow]warning:[/yellow] {escape(w)}", soft_wrap=True)
+
+
+@fleet_app.command("synth")
+def fleet_synth(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write.")],
+    nodes: Annotated[int, typer.Option("--nodes", min=1, help="Nodes of 8 GPUs.")] = 4,
+    hours: Annotated[int, typer.Option("--hours", min=1, help="Hours of 1 Hz telemetry.")] = 2,
+    seed: Annotated[int, typer.Option("--seed", help="Seed (0 is a seed).")] = 0,
+    faults: Annotated[bool, typer.Option("--faults", help="Inject data faults.")] = False,
+) -> None:
+    """Write synthetic telemetry, jobs, hourly intensity and sites (demos, tests, benchmarks)."""
+    from lcai.fleet.synth import synthesize
+
+    info = synthesize(output, nodes=nodes, hours=hours, seed=seed, faults=faults)
+    _console().print(
+        f"{info['samples']:,} samples in {info['files']} file(s), {info['jobs']} jobs: {output}"
+    )
+
+
+@fleet_app.command("account")
+def fleet_account(
+    power: Annotated[Path, typer.Option("--power", help="Telemetry file or folder.")],
+    jobs: Annotated[Path, typer.Option("--jobs", help="Job table (CSV or sacct --parsable2).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the results.")],
+    intensity: Annotated[
+        Path | None, typer.Option("--intensity", help="Hourly intensity CSV.")
+    ] = None,
+    sites: Annotated[Path | None, typer.Option("--sites", help="Node metadata CSV.")] = None,
+    gap: Annotated[float, typer.Option("--gap", help="Longest interval counted [s].")] = 10.0,
+    allocate_idle: Annotated[
+        str | None, typer.Option("--allocate-idle", help="'proportional' to spread idle.")
+    ] = None,
+) -> None:
+    """Account telemetry to jobs: energy, carbon of the hour, water, embodied; per job,
+    project and model, with a data-quality report."""
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from lcai.fleet.account import account
+
+    console = _console()
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("accounting", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        res = account(
+            power, jobs, intensity=intensity, sites=sites, gap_s=gap,
+            allocate_idle=allocate_idle, progress=progress,
+        )  # fmt: skip
+    res.write(output)
+    t = Table(title=f"Fleet: {res.samples:,} samples -> {output}", title_justify="left")
+    for col in ("job", "project", "GPU-hours", "energy", "carbon", "water"):
+        t.add_column(col, justify="left" if col in ("job", "project") else "right")
+    for row in res.jobs.sort("co2e_kg", descending=True).head(15).iter_rows(named=True):
+        t.add_row(
+            str(row["job_id"]), str(row.get("project") or ""), f"{row['gpu_hours']:,.2f}",
+            _fmt(row["energy_kwh"], "kWh"), _fmt(row["co2e_kg"], "kg"),
+            _fmt(row["water_l"], "L"),
+        )  # fmt: skip
+    console.print(t)
+    faults = {k: v for k, v in res.quality.to_dict().items() if v["count"]}
+    for k, v in faults.items():
+        console.print(f"[yellow]{k}[/yellow]: {v['count']} ({v['rule']})", soft_wrap=True)
+    for a in res.assumptions:
+        console.print(f"  - {a}", soft_wrap=True)
 
 
 @app.command()

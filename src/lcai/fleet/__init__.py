@@ -1,0 +1,7 @@
+"""Fleet accounting: per-job, per-project and per-model footprints from a data center's
+power telemetry, job table and hourly grid intensity (the ``lcai[fleet]`` extra)."""
+
+from lcai.fleet.account import FleetResult, account
+from lcai.fleet.synth import synthesize
+
+__all__ = ["FleetResult", "account", "synthesize"]

@@ -1,0 +1,196 @@
+"""Readers for fleet inputs, mapping common exports to canonical columns, with clear errors.
+
+Canonical power telemetry: ``t_ms`` (int, ms since the epoch), ``node`` (str), ``gpu``
+(int), ``power_w`` (float). Recognised exports: lcai's own, NVIDIA DCGM exporter as
+scraped into Prometheus and exported (``timestamp``, ``Hostname``, ``gpu``,
+``DCGM_FI_DEV_POWER_USAGE``), and lcai run files (JSON Lines, via :func:`read_power`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from lcai.errors import SpecError
+
+__all__ = ["power_files", "read_intensity", "read_jobs", "read_power", "read_sites"]
+
+_POWER_ALIASES = {
+    "t_ms": ("t_ms", "timestamp_ms"),
+    "timestamp": ("timestamp", "time", "Time", "ts"),
+    "node": ("node", "Hostname", "hostname", "host", "instance"),
+    "gpu": ("gpu", "GPU", "device", "gpu_index", "minor_number"),
+    "power_w": ("power_w", "DCGM_FI_DEV_POWER_USAGE", "power", "power_draw_w", "value"),
+}
+
+
+def power_files(path: str | Path) -> list[Path]:
+    """The telemetry files under ``path`` (a file, or a folder of Parquet/CSV files), in
+    name order, which should be time order (one file per hour or per day)."""
+    p = Path(path)
+    if p.is_file():
+        return [p]
+    if not p.is_dir():
+        raise SpecError("power telemetry: no such file or folder", file=str(path))
+    files = sorted([*p.glob("*.parquet"), *p.glob("*.csv")])
+    if not files:
+        raise SpecError("power telemetry: no .parquet or .csv file in the folder", file=str(path))
+    return files
+
+
+def _pick(columns: list[str], canon: str) -> str | None:
+    for a in _POWER_ALIASES[canon]:
+        if a in columns:
+            return a
+    return None
+
+
+def read_power(path: Path) -> Any:
+    """One telemetry file as a Polars frame with the canonical columns."""
+    import polars as pl
+
+    try:
+        df = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path)
+    except Exception as exc:  # polars raises several kinds for unreadable files
+        raise SpecError(f"cannot read telemetry: {exc}", file=str(path)) from None
+    cols = df.columns
+    out = {}
+    t_ms = _pick(cols, "t_ms")
+    if t_ms is not None:
+        out["t_ms"] = pl.col(t_ms).cast(pl.Int64)
+    else:
+        ts = _pick(cols, "timestamp")
+        if ts is None:
+            raise SpecError(
+                "telemetry needs a time column (t_ms, or timestamp as ISO time or epoch s)",
+                file=str(path),
+            )
+        if df.schema[ts] in (pl.Utf8, pl.String):
+            out["t_ms"] = pl.col(ts).str.to_datetime(time_zone="UTC").dt.epoch("ms")
+        else:
+            out["t_ms"] = (pl.col(ts).cast(pl.Float64) * 1000).cast(pl.Int64)
+    for canon in ("node", "gpu", "power_w"):
+        name = _pick(cols, canon)
+        if name is None:
+            raise SpecError(
+                f"telemetry has no {canon} column (accepted: "
+                f"{', '.join(_POWER_ALIASES[canon])}); columns are {', '.join(cols)}",
+                file=str(path),
+            )
+        out[canon] = pl.col(name)
+    try:
+        return df.select(
+            out["t_ms"].alias("t_ms"),
+            out["node"].cast(pl.Utf8).alias("node"),
+            out["gpu"].cast(pl.Int32).alias("gpu"),
+            out["power_w"].cast(pl.Float64).alias("power_w"),
+        )
+    except Exception as exc:
+        raise SpecError(f"telemetry columns have the wrong type: {exc}", file=str(path)) from None
+
+
+def _to_ms(value: str, file: str, line: int, field: str) -> int:
+    try:
+        v = value.strip()
+        if v.replace(".", "", 1).isdigit():
+            return int(float(v) * 1000)
+        t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=dt.UTC)
+        return int(t.timestamp() * 1000)
+    except ValueError:
+        raise SpecError(f"{field}: not a time: {value!r}", file=file, line=line) from None
+
+
+def read_jobs(path: str | Path) -> Any:
+    """The job table (CSV, or Slurm ``sacct --parsable2`` output) as one row per (job, GPU)."""
+    import csv
+
+    import polars as pl
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"cannot read the job table: {exc.strerror}", file=str(path)) from None
+    delim = "|" if "|" in text.splitlines()[0] else ","
+    rows = list(csv.DictReader(text.splitlines(), delimiter=delim))
+    if not rows:
+        raise SpecError("the job table is empty", file=str(path))
+    cols = set(rows[0])
+    sacct = "JobID" in cols
+    need = {"JobID", "NodeList", "Start", "End"} if sacct else {"job_id", "node", "start", "end"}
+    if not need <= cols:
+        raise SpecError(
+            f"the job table needs columns {', '.join(sorted(need))}; "
+            f"it has {', '.join(sorted(cols))}",
+            file=str(path),
+        )
+    out = []
+    for n, r in enumerate(rows, start=2):
+        if sacct:
+            if "." in r["JobID"]:  # job steps: the allocation row covers them
+                continue
+            job, node = r["JobID"], r["NodeList"]
+            gpus = _sacct_gpus(r.get("AllocTRES", ""))
+            start, end = r["Start"], r["End"]
+            meta = {"project": r.get("Account", ""), "user": r.get("User", ""),
+                    "model": r.get("JobName", ""), "phase": r.get("Comment", "")}  # fmt: skip
+        else:
+            job, node, start, end = r["job_id"], r["node"], r["start"], r["end"]
+            gpus = r.get("gpus", "all")
+            meta = {k: r.get(k, "") for k in ("project", "user", "model", "phase")}
+        s_ms = _to_ms(start, str(path), n, "start")
+        e_ms = _to_ms(end, str(path), n, "end")
+        if e_ms <= s_ms:
+            raise SpecError(f"job {job}: end is not after start", file=str(path), line=n)
+        ids = list(range(64)) if gpus in ("", "all") else [int(g) for g in str(gpus).split(",")]
+        for g in ids:
+            out.append({"job_id": job, "node": node, "gpu": g, "start_ms": s_ms, "end_ms": e_ms,
+                        **meta})  # fmt: skip
+    return pl.DataFrame(out).with_columns(pl.col("gpu").cast(pl.Int32))
+
+
+def _sacct_gpus(tres: str) -> str:
+    for part in tres.split(","):
+        if part.startswith("gres/gpu="):
+            return ",".join(str(i) for i in range(int(part.split("=")[1])))
+    return "all"
+
+
+def read_intensity(path: str | Path | None) -> Any:
+    """Hourly carbon intensity: (region, hour) -> kgCO2e/kWh."""
+    import polars as pl
+
+    if path is None:
+        return pl.DataFrame(schema={"region": pl.Utf8, "hour": pl.Int64, "kg_per_kwh": pl.Float64})
+    try:
+        df = pl.read_csv(path)
+    except Exception as exc:
+        raise SpecError(f"cannot read intensity: {exc}", file=str(path)) from None
+    need = {"timestamp", "region", "gco2e_per_kwh"}
+    if not need <= set(df.columns):
+        raise SpecError(f"intensity needs columns {', '.join(sorted(need))}", file=str(path))
+    return df.select(
+        pl.col("region").cast(pl.Utf8),
+        (pl.col("timestamp").str.to_datetime(time_zone="UTC").dt.epoch("ms") // 3_600_000).alias(
+            "hour"
+        ),
+        (pl.col("gco2e_per_kwh").cast(pl.Float64) / 1000).alias("kg_per_kwh"),
+    )
+
+
+def read_sites(path: str | Path | None) -> Any:
+    """Node metadata: node -> region, pue, wue_l_per_kwh, accelerator."""
+    import polars as pl
+
+    if path is None:
+        return pl.DataFrame(schema={"node": pl.Utf8})
+    try:
+        df = pl.read_csv(path)
+    except Exception as exc:
+        raise SpecError(f"cannot read sites: {exc}", file=str(path)) from None
+    if "node" not in df.columns:
+        raise SpecError("sites needs a 'node' column", file=str(path))
+    return df.with_columns(pl.col("node").cast(pl.Utf8))
