@@ -16,9 +16,11 @@ def energy_per_job_j(power: str | Path, jobs_csv: str | Path, gap_s: float = 10.
     frames = []
     for f in power_files(power):
         df = read_power(f).to_pandas()
+        df["row"] = range(len(df))
+        df = df.sort_values(["node", "gpu", "t_ms"], kind="stable")
         df = df.drop_duplicates(["node", "gpu", "t_ms"], keep="first")
-        step = df.groupby(["node", "gpu"])["t_ms"].diff() < 0
-        df = df[~step]
+        nxt = df.groupby(["node", "gpu"])["row"].shift(-1)
+        df = df[~(df["row"] > nxt)]  # written after a later-stamped sample: a clock step
         df = df[df["power_w"].notna() & (df["power_w"] >= 0)]
         df["power_w"] = df["power_w"].clip(upper=cap_w)
         frames.append(df)

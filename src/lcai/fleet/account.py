@@ -28,13 +28,11 @@ __all__ = ["RULES", "FleetResult", "account", "kernel"]
 
 IDLE = "idle"
 RULES = {
-    "duplicate": "dropped (the first sample of a device at a time is kept)",
+    "duplicate": "dropped (of samples with the same device and time, the first written is kept)",
     "missing_power": "dropped",
     "negative_power": "dropped",
     "impossible_power": "capped at the device's TDP from the catalog",
-    "clock_step": (
-        "dropped (a sample earlier than the one before it, for that device, in file order)"
-    ),
+    "clock_step": ("dropped (a sample written after a later-stamped sample of the same device)"),
     "gap": "no energy over the gap (not interpolated); the interval is reported",
     "overlapping_jobs": "the later-starting job takes the device from its start",
     "job_without_samples": "reported; no energy",
@@ -61,10 +59,28 @@ class Quality:
         }
 
 
-def _examples(df: Any, n: int = 5) -> list[str]:
-    return [
-        f"{r['node']}/gpu{r['gpu']} at {r['t_ms']} ms" for r in df.head(n).iter_rows(named=True)
-    ]
+_T_SPAN = 2**42  # times in ms fit in 42 bits until the year 2109: key = dev x 2^42 + t
+
+
+def _examples(df: Any, names: dict[int, str], n: int = 5) -> list[str]:
+    out = []
+    for r in df.head(n).iter_rows(named=True):
+        d = int(r["dev"])
+        out.append(f"{names.get(d >> 6, '?')}/gpu{d & 63} at {r['t_ms']} ms")
+    return out
+
+
+def encode(df: Any, node_ids: dict[str, int]) -> Any:
+    """Telemetry with an integer device id (node id x 64 + GPU index) instead of strings."""
+    import polars as pl
+
+    return df.select(
+        (pl.col("node").replace_strict(node_ids, return_dtype=pl.Int64) * 64 + pl.col("gpu")).alias(
+            "dev"
+        ),
+        "t_ms",
+        "power_w",
+    )
 
 
 def kernel(
@@ -76,60 +92,80 @@ def kernel(
     gap_ms: int,
     cap_w: float,
     quality: Quality,
+    names: dict[int, str] | None = None,
 ) -> Any:
-    """Energy [J] and device-seconds per (job, node, hour) for intervals starting in
-    [t_lo, t_hi). ``jobs``: one row per (job, node, gpu) with start_ms and end_ms."""
+    """Energy [J] and device-seconds per (job, device, hour) for intervals starting in
+    [t_lo, t_hi).
+
+    ``batch``/``head_of_next``: encoded telemetry (dev, t_ms, power_w) in file order;
+    ``jobs``: (key, end_ms, job) with key = dev x 2^42 + start_ms, sorted by key.
+    Integer keys and one combined sort key keep every step a vectorised pass.
+    """
     import polars as pl
 
-    dev = ["node", "gpu"]
-    n = batch.height
-    b = batch.unique(subset=[*dev, "t_ms"], keep="first", maintain_order=True)
-    if b.height < n:
-        quality.add("duplicate", n - b.height, [])
-    b = b.with_row_index("_row")
-    step = b.filter(pl.col("t_ms").diff().over(dev) < 0)
-    quality.add("clock_step", step.height, _examples(step))
-    b = b.filter(~pl.col("_row").is_in(step["_row"].implode()))
-    missing = b.filter(pl.col("power_w").is_null() | pl.col("power_w").is_nan())
-    quality.add("missing_power", missing.height, _examples(missing))
-    b = b.filter(pl.col("power_w").is_not_null() & pl.col("power_w").is_not_nan())
+    names = names or {}
+    # one stable sort by (device, time): equal keys keep their file order
+    b = (
+        batch.with_row_index("_row")
+        .with_columns((pl.col("dev") * _T_SPAN + pl.col("t_ms")).alias("key"))
+        .sort("key", maintain_order=True)
+    )
+    dup = (pl.col("key") == pl.col("key").shift(1)).fill_null(False)
+    n_dup = int(b.select(dup.sum()).item())
+    if n_dup:
+        quality.add("duplicate", n_dup, _examples(b.filter(dup), names))
+        b = b.filter(~dup)
+    # a clock step: a sample written after a later-stamped one of the same device
+    step = (
+        (pl.col("dev") == pl.col("dev").shift(-1)) & (pl.col("_row") > pl.col("_row").shift(-1))
+    ).fill_null(False)
+    stepped = b.filter(step)
+    if stepped.height:
+        quality.add("clock_step", stepped.height, _examples(stepped, names))
+        b = b.filter(~step)
+    b = b.drop("_row")
+    bad = pl.col("power_w").is_null() | pl.col("power_w").is_nan()
+    missing = b.filter(bad)
+    if missing.height:
+        quality.add("missing_power", missing.height, _examples(missing, names))
+        b = b.filter(~bad)
     neg = b.filter(pl.col("power_w") < 0)
-    quality.add("negative_power", neg.height, _examples(neg))
-    b = b.filter(pl.col("power_w") >= 0)
+    if neg.height:
+        quality.add("negative_power", neg.height, _examples(neg, names))
+        b = b.filter(pl.col("power_w") >= 0)
     huge = b.filter(pl.col("power_w") > cap_w)
-    quality.add("impossible_power", huge.height, _examples(huge))
-    b = b.with_columns(pl.col("power_w").clip(upper_bound=cap_w)).drop("_row")
+    if huge.height:
+        quality.add("impossible_power", huge.height, _examples(huge, names))
+        b = b.with_columns(pl.col("power_w").clip(upper_bound=cap_w))
     if head_of_next is not None and head_of_next.height:
-        b = pl.concat([b, head_of_next.filter(pl.col("t_ms") < t_hi + gap_ms)])
-    b = b.sort([*dev, "t_ms"])
+        head = head_of_next.filter(pl.col("t_ms") < t_hi + gap_ms).with_columns(
+            (pl.col("dev") * _T_SPAN + pl.col("t_ms")).alias("key")
+        )
+        b = pl.concat([b, head.select(b.columns)]).sort("key")
+    nxt_same = pl.col("dev").shift(-1) == pl.col("dev")
     iv = b.with_columns(
-        pl.col("t_ms").shift(-1).over(dev).alias("t_next"),
-        pl.col("power_w").shift(-1).over(dev).alias("p_next"),
-    ).filter((pl.col("t_ms") >= t_lo) & (pl.col("t_ms") < t_hi) & pl.col("t_next").is_not_null())
-    iv = iv.with_columns((pl.col("t_next") - pl.col("t_ms")).alias("dt_ms"))
+        (pl.col("t_ms").shift(-1) - pl.col("t_ms")).alias("dt_ms"),
+        ((pl.col("power_w") + pl.col("power_w").shift(-1)) * 0.5).alias("p_mid"),
+    ).filter(nxt_same & (pl.col("t_ms") >= t_lo) & (pl.col("t_ms") < t_hi))
     gaps = iv.filter(pl.col("dt_ms") > gap_ms)
-    quality.add("gap", gaps.height, _examples(gaps))
-    iv = iv.filter((pl.col("dt_ms") > 0) & (pl.col("dt_ms") <= gap_ms))
-    iv = iv.with_columns(
-        ((pl.col("power_w") + pl.col("p_next")) * 0.5 * pl.col("dt_ms") / 1000.0).alias("energy_j"),
+    if gaps.height:
+        quality.add("gap", gaps.height, _examples(gaps, names))
+        iv = iv.filter(pl.col("dt_ms") <= gap_ms)
+    att = iv.join_asof(jobs, on="key", strategy="backward", check_sortedness=False)
+    held = (
+        pl.col("job").is_not_null()
+        & (pl.col("end_ms") > pl.col("t_ms"))
+        & ((pl.col("job_key") // _T_SPAN) == pl.col("dev"))
+    )
+    att = att.select(
+        pl.when(held).then(pl.col("job")).otherwise(-1).alias("job"),
+        "dev",
         (pl.col("t_ms") // 3_600_000).alias("hour"),
+        (pl.col("p_mid") * pl.col("dt_ms") / 1000.0).alias("energy_j"),
+        (pl.col("dt_ms") / 1000.0).alias("device_s"),
     )
-    att = iv.sort("t_ms").join_asof(
-        jobs.sort("start_ms"),
-        left_on="t_ms",
-        right_on="start_ms",
-        by=dev,
-        strategy="backward",
-        check_sortedness=False,
-    )
-    att = att.with_columns(
-        pl.when(pl.col("job_id").is_not_null() & (pl.col("t_ms") < pl.col("end_ms")))
-        .then(pl.col("job_id"))
-        .otherwise(pl.lit(IDLE))
-        .alias("job_id")
-    )
-    return att.group_by(["job_id", "node", "hour"]).agg(
-        pl.col("energy_j").sum(), (pl.col("dt_ms").sum() / 1000.0).alias("device_s")
+    return att.group_by(["job", "dev", "hour"]).agg(
+        pl.col("energy_j").sum(), pl.col("device_s").sum()
     )
 
 
@@ -216,27 +252,66 @@ def account(
         accel = acc.resolve(str(site["accelerator"][0]), "accelerator")
     cap_w = acc.factor(accel, "tdp", "W").value
     gap_ms = int(gap_s * 1000)
+    # integer ids: nodes (from the sites file, the job table and the first file), jobs
+    first = read_power(files[0])
+    node_list = list(
+        dict.fromkeys(
+            [*(site["node"].to_list() if "node" in site.columns else []),
+             *jobs["node"].to_list(), *first["node"].unique(maintain_order=True).to_list()]
+        )
+    )  # fmt: skip
+    node_ids = {n: i for i, n in enumerate(node_list)}
+    names = {i: n for n, i in node_ids.items()}
+    job_names = jobs["job_id"].unique(maintain_order=True).to_list()
+    job_ids = {j: i for i, j in enumerate(job_names)}
+    jobs_x = (
+        jobs.with_columns(
+            (
+                pl.col("node").replace_strict(node_ids, return_dtype=pl.Int64) * 64 + pl.col("gpu")
+            ).alias("dev"),
+            pl.col("job_id").replace_strict(job_ids, return_dtype=pl.Int64).alias("job"),
+        )
+        .select((pl.col("dev") * _T_SPAN + pl.col("start_ms")).alias("key"), "end_ms", "job")
+        .with_columns(pl.col("key").alias("job_key"))
+        .sort("key")
+    )
     parts = []
     samples = 0
-    frames: list[Any] = [None] * len(files)
-    frames[0] = read_power(files[0])
+
+    def load(path: Path) -> Any:
+        df = read_power(path)
+        unknown = set(df["node"].unique().to_list()) - node_ids.keys()
+        for n in sorted(unknown):
+            node_ids[n] = len(node_ids)
+            names[node_ids[n]] = n
+        return encode(df, node_ids)
+
+    cur = encode(first, node_ids)
     for i in range(len(files)):
-        cur = frames[i]
-        nxt = read_power(files[i + 1]) if i + 1 < len(files) else None
-        if i + 1 < len(files):
-            frames[i + 1] = nxt
+        nxt = load(files[i + 1]) if i + 1 < len(files) else None
         t_lo = int(cur["t_ms"].min())
         t_hi = int(nxt["t_ms"].min()) if nxt is not None else int(cur["t_ms"].max()) + 1
         samples += cur.height
-        head = nxt.filter(pl.col("t_ms") < t_hi + gap_ms) if nxt is not None else None
-        parts.append(kernel(cur, head, t_lo, t_hi, jobs, gap_ms, cap_w, quality))
-        frames[i] = None  # one file in memory at a time (plus the next)
+        parts.append(kernel(cur, nxt, t_lo, t_hi, jobs_x, gap_ms, cap_w, quality, names))
+        cur = nxt  # one file in memory at a time (plus the next)
         if progress is not None:
             progress(i + 1, len(files))
+    dev_names = pl.DataFrame(
+        {"nid": list(names), "node": list(names.values())},
+        schema={"nid": pl.Int64, "node": pl.Utf8},
+    )
+    job_table = pl.DataFrame(
+        {"job": [-1, *job_ids.values()], "job_id": [IDLE, *job_ids]},
+        schema={"job": pl.Int64, "job_id": pl.Utf8},
+    )
     per = (
         pl.concat(parts)
-        .group_by(["job_id", "node", "hour"])
+        .with_columns((pl.col("dev") // 64).alias("nid"))
+        .group_by(["job", "nid", "hour"])
         .agg(pl.col("energy_j").sum(), pl.col("device_s").sum())
+        .join(dev_names, on="nid", how="left")
+        .join(job_table, on="job", how="left")
+        .select("job_id", "node", "hour", "energy_j", "device_s")
     )
     total_j = float(per["energy_j"].sum())
     seen = set(per["job_id"].unique().to_list())
