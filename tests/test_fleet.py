@@ -153,3 +153,22 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["fleet", "account", "--power", str(tmp_path / "nope"),
                             "--jobs", str(d / "jobs.csv"), "-o", str(outdir)], capsys)  # fmt: skip
     assert code == 2 and "no such file" in err
+
+
+def test_dask_engine_gives_identical_results(fleet: Path) -> None:
+    """The same per-file kernel on a Dask LocalCluster of 2 workers."""
+    pytest.importorskip("distributed", reason="the dask engine needs dask.distributed")
+    a = account(fleet / "power", fleet / "jobs.csv", intensity=fleet / "intensity.csv",
+                sites=fleet / "sites.csv")  # fmt: skip
+    b = account(fleet / "power", fleet / "jobs.csv", intensity=fleet / "intensity.csv",
+                sites=fleet / "sites.csv", engine="dask")  # fmt: skip
+    cols = ["job_id", "it_energy_kwh", "co2e_kg", "water_l", "gpu_hours"]
+    left = a.jobs.select(cols).sort("job_id")
+    right = b.jobs.select(cols).sort("job_id")
+    assert left["job_id"].to_list() == right["job_id"].to_list()
+    for c in cols[1:]:
+        for x, y in zip(left[c].to_list(), right[c].to_list(), strict=True):
+            assert x == pytest.approx(y, rel=1e-12), c
+    assert a.quality.counts == b.quality.counts and a.samples == b.samples
+    with pytest.raises(SpecError, match="--engine"):
+        account(fleet / "power", fleet / "jobs.csv", engine="spark")

@@ -907,6 +907,13 @@ def fleet_account(
     allocate_idle: Annotated[
         str | None, typer.Option("--allocate-idle", help="'proportional' to spread idle.")
     ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="polars (one machine) or dask (a cluster).")
+    ] = "polars",
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Dask scheduler address; default a local cluster."),
+    ] = None,
 ) -> None:
     """Account telemetry to jobs: energy, carbon of the hour, water, embodied; per job,
     project and model, with a data-quality report."""
@@ -924,7 +931,7 @@ def fleet_account(
 
         res = account(
             power, jobs, intensity=intensity, sites=sites, gap_s=gap,
-            allocate_idle=allocate_idle, progress=progress,
+            allocate_idle=allocate_idle, progress=progress, engine=engine, scheduler=scheduler,
         )  # fmt: skip
     res.write(output)
     t = Table(title=f"Fleet: {res.samples:,} samples -> {output}", title_justify="left")

@@ -169,6 +169,148 @@ def kernel(
     )
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every per-file task needs (small, picklable: sent to Dask workers)."""
+
+    node_ids: dict[str, int]
+    jobs_x: Any
+    job_names: list[str]
+    gap_ms: int
+    cap_w: float
+
+
+def _context(jobs: Any, site: Any, gap_s: float, cap_w: float) -> _Context:
+    import polars as pl
+
+    nodes = [*(site["node"].to_list() if "node" in site.columns else []), *jobs["node"].to_list()]
+    node_ids = {n: i for i, n in enumerate(dict.fromkeys(nodes))}
+    job_names = jobs["job_id"].unique(maintain_order=True).to_list()
+    job_ids = {j: i for i, j in enumerate(job_names)}
+    jobs_x = (
+        jobs.with_columns(
+            (
+                pl.col("node").replace_strict(node_ids, return_dtype=pl.Int64) * 64 + pl.col("gpu")
+            ).alias("dev"),
+            pl.col("job_id").replace_strict(job_ids, return_dtype=pl.Int64).alias("job"),
+        )
+        .select((pl.col("dev") * _T_SPAN + pl.col("start_ms")).alias("key"), "end_ms", "job")
+        .with_columns(pl.col("key").alias("job_key"))
+        .sort("key")
+    )
+    return _Context(node_ids, jobs_x, job_names, int(gap_s * 1000), cap_w)
+
+
+def _load(path: Path, node_ids: dict[str, int]) -> Any:
+    """Read and encode one file, giving nodes seen for the first time the next ids."""
+    from lcai.fleet.readers import read_power
+
+    df = read_power(path)
+    for n in sorted(set(df["node"].unique().to_list()) - node_ids.keys()):
+        node_ids[n] = len(node_ids)
+    return encode(df, node_ids)
+
+
+def _named(part: Any, node_ids: dict[str, int], job_names: list[str]) -> Any:
+    """A kernel result with node and job names instead of integer ids."""
+    import polars as pl
+
+    nodes = {i: n for n, i in node_ids.items()}
+    jobs = dict(enumerate(job_names)) | {-1: IDLE}
+    return part.select(
+        pl.col("job").replace_strict(jobs, return_dtype=pl.Utf8).alias("job_id"),
+        (pl.col("dev") // 64).replace_strict(nodes, return_dtype=pl.Utf8).alias("node"),
+        "hour",
+        "energy_j",
+        "device_s",
+    )
+
+
+def _bounds(cur: Any, nxt: Any | None) -> tuple[int, int]:
+    t_lo = int(cur["t_ms"].min())
+    t_hi = int(nxt["t_ms"].min()) if nxt is not None else int(cur["t_ms"].max()) + 1
+    return t_lo, t_hi
+
+
+def _serial(
+    files: list[Path], ctx: _Context, quality: Quality, progress: Callable[[int, int], None] | None
+) -> tuple[list[Any], int]:
+    """One file at a time (plus the next file's first seconds), each file read once."""
+    node_ids = dict(ctx.node_ids)
+    parts, samples = [], 0
+    cur = _load(files[0], node_ids)
+    for i in range(len(files)):
+        nxt = _load(files[i + 1], node_ids) if i + 1 < len(files) else None
+        t_lo, t_hi = _bounds(cur, nxt)
+        samples += cur.height
+        names = {v: k for k, v in node_ids.items()}
+        part = kernel(cur, nxt, t_lo, t_hi, ctx.jobs_x, ctx.gap_ms, ctx.cap_w, quality, names)
+        parts.append(_named(part, node_ids, ctx.job_names))
+        cur = nxt
+        if progress is not None:
+            progress(i + 1, len(files))
+    return parts, samples
+
+
+def file_task(ctx: _Context, path: Path, next_path: Path | None) -> tuple[Any, Quality, int]:
+    """The per-file task of the distributed engine: the same kernel, its own quality."""
+    node_ids = dict(ctx.node_ids)
+    quality = Quality()
+    cur = _load(path, node_ids)
+    nxt = _load(next_path, node_ids) if next_path is not None else None
+    t_lo, t_hi = _bounds(cur, nxt)
+    names = {v: k for k, v in node_ids.items()}
+    part = kernel(cur, nxt, t_lo, t_hi, ctx.jobs_x, ctx.gap_ms, ctx.cap_w, quality, names)
+    return _named(part, node_ids, ctx.job_names), quality, cur.height
+
+
+def _dask(
+    files: list[Path],
+    ctx: _Context,
+    quality: Quality,
+    progress: Callable[[int, int], None] | None,
+    scheduler: str | None,
+) -> tuple[list[Any], int]:
+    """The per-file kernel mapped over the files on a Dask cluster (no shuffle: the
+    per-file results are small and additive)."""
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise SpecError("--engine dask needs dask.distributed: pip install 'lcai[fleet]'") from None
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(scheduler, timeout=10)
+        except OSError as exc:
+            raise SpecError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+    try:
+        futures = [
+            client.submit(file_task, ctx, f, files[i + 1] if i + 1 < len(files) else None,
+                          pure=False)
+            for i, f in enumerate(files)
+        ]  # fmt: skip
+        for done, _ in enumerate(as_completed(futures), start=1):
+            if progress is not None:
+                progress(done, len(files))
+        results = client.gather(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    parts, samples = [], 0
+    for part, q, n in results:
+        parts.append(part)
+        samples += n
+        for kind in RULES:
+            quality.add(kind, q.counts[kind], q.examples[kind])
+    return parts, samples
+
+
 @dataclass
 class FleetResult:
     """Per-job, per-project and per-model footprints, the idle bucket, and data quality."""
@@ -231,16 +373,25 @@ def account(
     gap_s: float = 10.0,
     allocate_idle: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine: str = "polars",
+    scheduler: str | None = None,
 ) -> FleetResult:
-    """Account a fleet's telemetry to its jobs (see the module docstring)."""
+    """Account a fleet's telemetry to its jobs (see the module docstring).
+
+    ``engine``: ``polars`` (one machine, one file at a time) or ``dask`` (the same
+    per-file kernel mapped over the files on a Dask cluster: ``scheduler`` is its
+    address, or a local cluster of 2 workers when None). Both give the same result.
+    """
     import polars as pl
 
     from lcai import catalog
-    from lcai.fleet.readers import power_files, read_intensity, read_jobs, read_power, read_sites
+    from lcai.fleet.readers import power_files, read_intensity, read_jobs, read_sites
 
     if allocate_idle not in (None, "proportional"):
         raise SpecError(f"--allocate-idle: expected 'proportional', got {allocate_idle!r}")
     files = power_files(power)
+    if engine not in ("polars", "dask"):
+        raise SpecError(f"--engine: expected 'polars' or 'dask', got {engine!r}")
     jobs = read_jobs(jobs_path)
     quality = Quality()
     assumptions: list[str] = []
@@ -251,67 +402,17 @@ def account(
     if "accelerator" in site.columns and site.height:
         accel = acc.resolve(str(site["accelerator"][0]), "accelerator")
     cap_w = acc.factor(accel, "tdp", "W").value
-    gap_ms = int(gap_s * 1000)
-    # integer ids: nodes (from the sites file, the job table and the first file), jobs
-    first = read_power(files[0])
-    node_list = list(
-        dict.fromkeys(
-            [*(site["node"].to_list() if "node" in site.columns else []),
-             *jobs["node"].to_list(), *first["node"].unique(maintain_order=True).to_list()]
-        )
-    )  # fmt: skip
-    node_ids = {n: i for i, n in enumerate(node_list)}
-    names = {i: n for n, i in node_ids.items()}
-    job_names = jobs["job_id"].unique(maintain_order=True).to_list()
-    job_ids = {j: i for i, j in enumerate(job_names)}
-    jobs_x = (
-        jobs.with_columns(
-            (
-                pl.col("node").replace_strict(node_ids, return_dtype=pl.Int64) * 64 + pl.col("gpu")
-            ).alias("dev"),
-            pl.col("job_id").replace_strict(job_ids, return_dtype=pl.Int64).alias("job"),
-        )
-        .select((pl.col("dev") * _T_SPAN + pl.col("start_ms")).alias("key"), "end_ms", "job")
-        .with_columns(pl.col("key").alias("job_key"))
-        .sort("key")
-    )
-    parts = []
-    samples = 0
-
-    def load(path: Path) -> Any:
-        df = read_power(path)
-        unknown = set(df["node"].unique().to_list()) - node_ids.keys()
-        for n in sorted(unknown):
-            node_ids[n] = len(node_ids)
-            names[node_ids[n]] = n
-        return encode(df, node_ids)
-
-    cur = encode(first, node_ids)
-    for i in range(len(files)):
-        nxt = load(files[i + 1]) if i + 1 < len(files) else None
-        t_lo = int(cur["t_ms"].min())
-        t_hi = int(nxt["t_ms"].min()) if nxt is not None else int(cur["t_ms"].max()) + 1
-        samples += cur.height
-        parts.append(kernel(cur, nxt, t_lo, t_hi, jobs_x, gap_ms, cap_w, quality, names))
-        cur = nxt  # one file in memory at a time (plus the next)
-        if progress is not None:
-            progress(i + 1, len(files))
-    dev_names = pl.DataFrame(
-        {"nid": list(names), "node": list(names.values())},
-        schema={"nid": pl.Int64, "node": pl.Utf8},
-    )
-    job_table = pl.DataFrame(
-        {"job": [-1, *job_ids.values()], "job_id": [IDLE, *job_ids]},
-        schema={"job": pl.Int64, "job_id": pl.Utf8},
-    )
+    ctx = _context(jobs, site, gap_s, cap_w)
+    if engine == "polars":
+        per_parts, samples = _serial(files, ctx, quality, progress)
+    elif engine == "dask":
+        per_parts, samples = _dask(files, ctx, quality, progress, scheduler)
+    else:
+        raise SpecError(f"--engine: expected 'polars' or 'dask', got {engine!r}")
     per = (
-        pl.concat(parts)
-        .with_columns((pl.col("dev") // 64).alias("nid"))
-        .group_by(["job", "nid", "hour"])
+        pl.concat(per_parts)
+        .group_by(["job_id", "node", "hour"])
         .agg(pl.col("energy_j").sum(), pl.col("device_s").sum())
-        .join(dev_names, on="nid", how="left")
-        .join(job_table, on="job", how="left")
-        .select("job_id", "node", "hour", "energy_j", "device_s")
     )
     total_j = float(per["energy_j"].sum())
     seen = set(per["job_id"].unique().to_list())
