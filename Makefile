@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sensitivity.py
 	$(BIN)/python benchmarks/bench_report.py
 	$(BIN)/python benchmarks/bench_track.py
+	$(BIN)/python benchmarks/bench_fleet.py
 
 wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist

@@ -27,6 +27,11 @@ if kind == "lcai":
     r = account(d + "/power", d + "/jobs.csv", intensity=d + "/intensity.csv",
                 sites=d + "/sites.csv")
     n = r.samples
+elif kind == "dask":
+    from lcai.fleet import account
+    r = account(d + "/power", d + "/jobs.csv", intensity=d + "/intensity.csv",
+                sites=d + "/sites.csv", engine="dask")
+    n = r.samples
 elif kind == "pandas":
     from fleet_pandas import energy_per_job_j
     energy_per_job_j(d + "/power", d + "/jobs.csv")
@@ -37,7 +42,9 @@ else:
     for f in sorted(glob.glob(d + "/power/*.parquet")):
         n += pl.read_parquet(f, columns=["t_ms", "node", "gpu", "power_w"]).height
 s = time.perf_counter() - t0
-print(s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024)
+peak = max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF,
+                                                        resource.RUSAGE_CHILDREN))
+print(s, peak / 1024 / 1024)  # largest single process (workers are separate processes)
 """
 
 
@@ -63,7 +70,9 @@ def main() -> None:
         n = info["samples"]
         print(f"fleet, {label}: {n:,} samples in {hours} files ({time.perf_counter() - t0:.0f} s "
               "to synthesise)")  # fmt: skip
-        for kind, name in (("scan", "scan the 4 Parquet columns (limit)"), ("lcai", "lcai"),
+        for kind, name in (("scan", "scan the 4 Parquet columns (limit)"),
+                           ("lcai", "lcai, polars engine"),
+                           ("dask", "lcai, dask engine (LocalCluster 2x1)"),
                            ("pandas", "plain pandas (reference)")):  # fmt: skip
             if kind == "pandas" and label == "100M":
                 print(f"  {name:38s} skipped (needs more than 24 GB at 100M)")
