@@ -105,38 +105,45 @@ def kernel(
 
     names = names or {}
     # one stable sort by (device, time): equal keys keep their file order
-    b = (
-        batch.with_row_index("_row")
-        .with_columns((pl.col("dev") * _T_SPAN + pl.col("t_ms")).alias("key"))
-        .sort("key", maintain_order=True)
+    b = batch.with_row_index("_row").with_columns(
+        (pl.col("dev") * _T_SPAN + pl.col("t_ms")).alias("key")
     )
+    if not b["key"].is_sorted():  # files written device by device are sorted already
+        b = b.sort("key", maintain_order=True)
     dup = (pl.col("key") == pl.col("key").shift(1)).fill_null(False)
-    n_dup = int(b.select(dup.sum()).item())
-    if n_dup:
-        quality.add("duplicate", n_dup, _examples(b.filter(dup), names))
-        b = b.filter(~dup)
     # a clock step: a sample written after a later-stamped one of the same device
     step = (
         (pl.col("dev") == pl.col("dev").shift(-1)) & (pl.col("_row") > pl.col("_row").shift(-1))
     ).fill_null(False)
-    stepped = b.filter(step)
-    if stepped.height:
-        quality.add("clock_step", stepped.height, _examples(stepped, names))
+    missing = pl.col("power_w").is_null() | pl.col("power_w").is_nan()
+    negative = pl.col("power_w") < 0
+    huge = pl.col("power_w") > cap_w
+    # one pass to count; the rarer work below only runs when something was found
+    n_dup, n_missing, n_neg, n_huge = b.select(
+        dup.sum().alias("dup"),
+        missing.sum().alias("missing"),
+        negative.fill_null(False).sum().alias("neg"),
+        huge.fill_null(False).sum().alias("huge"),
+    ).row(0)
+    if n_dup:
+        quality.add("duplicate", n_dup, _examples(b.filter(dup), names))
+        b = b.filter(~dup)
+    n_step = int(b.select(step.sum()).item())
+    if n_step:
+        quality.add("clock_step", n_step, _examples(b.filter(step), names))
         b = b.filter(~step)
-    b = b.drop("_row")
-    bad = pl.col("power_w").is_null() | pl.col("power_w").is_nan()
-    missing = b.filter(bad)
-    if missing.height:
-        quality.add("missing_power", missing.height, _examples(missing, names))
-        b = b.filter(~bad)
-    neg = b.filter(pl.col("power_w") < 0)
-    if neg.height:
-        quality.add("negative_power", neg.height, _examples(neg, names))
-        b = b.filter(pl.col("power_w") >= 0)
-    huge = b.filter(pl.col("power_w") > cap_w)
-    if huge.height:
-        quality.add("impossible_power", huge.height, _examples(huge, names))
+    if n_missing or n_neg:
+        for kind, cond, n in (("missing_power", missing, n_missing),
+                              ("negative_power", negative, n_neg)):  # fmt: skip
+            if n:
+                found = b.filter(cond)
+                quality.add(kind, found.height, _examples(found, names))
+        b = b.filter(~missing & (pl.col("power_w") >= 0))
+    if n_huge:
+        found = b.filter(huge)
+        quality.add("impossible_power", found.height, _examples(found, names))
         b = b.with_columns(pl.col("power_w").clip(upper_bound=cap_w))
+    b = b.drop("_row")
     if head_of_next is not None and head_of_next.height:
         head = head_of_next.filter(pl.col("t_ms") < t_hi + gap_ms).with_columns(
             (pl.col("dev") * _T_SPAN + pl.col("t_ms")).alias("key")
@@ -147,9 +154,10 @@ def kernel(
         (pl.col("t_ms").shift(-1) - pl.col("t_ms")).alias("dt_ms"),
         ((pl.col("power_w") + pl.col("power_w").shift(-1)) * 0.5).alias("p_mid"),
     ).filter(nxt_same & (pl.col("t_ms") >= t_lo) & (pl.col("t_ms") < t_hi))
-    gaps = iv.filter(pl.col("dt_ms") > gap_ms)
-    if gaps.height:
-        quality.add("gap", gaps.height, _examples(gaps, names))
+    n_gap = int(iv.select((pl.col("dt_ms") > gap_ms).sum()).item())
+    if n_gap:
+        gaps = iv.filter(pl.col("dt_ms") > gap_ms)
+        quality.add("gap", n_gap, _examples(gaps, names))
         iv = iv.filter(pl.col("dt_ms") <= gap_ms)
     att = iv.join_asof(jobs, on="key", strategy="backward", check_sortedness=False)
     held = (
