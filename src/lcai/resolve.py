@@ -570,7 +570,7 @@ class _Resolver:
         base = Path(self.spec._base_dir)
         path: tuple[str | int, ...] = (phase, "measured", "runs")
         files: list[str] = []
-        for pattern in m.runs:
+        for pattern in m.runs:  # lcai track run files
             full = pattern if Path(pattern).is_absolute() else str(base / pattern)
             found = sorted(glob.glob(full))
             if not found:
@@ -578,6 +578,9 @@ class _Resolver:
             files += found
         runs = [read_run(f) for f in files]
         measured_kwh = estimated_kwh = 0.0
+        if m.fleet is not None:
+            measured_kwh += self._fleet_kwh(phase, m)
+            files.append(m.fleet)
         for r in runs:
             for dev in r.devices:
                 backend = next(x.backend for x in r.samples if x.device == dev)
@@ -606,6 +609,29 @@ class _Resolver:
             label = "measured runs" if kind == "measured" else "runs, CPU/memory estimated"
             items.append(self.dc_item(label, phase, method, _param(k), supply, [k], note))
         return items
+
+    def _fleet_kwh(self, phase: str, m: MeasuredRuns) -> float:
+        """IT energy of the fleet jobs that match the filters (lcai fleet account's jobs.csv)."""
+        import csv as _csv
+
+        assert m.fleet is not None
+        f = Path(m.fleet) if Path(m.fleet).is_absolute() else Path(self.spec._base_dir) / m.fleet
+        path = (phase, "measured", "fleet")
+        try:
+            rows = list(_csv.DictReader(f.open(encoding="utf-8")))
+        except OSError as exc:
+            raise SpecError(f"{f}: cannot be read: {exc.strerror}", path=path) from None
+        if not rows or "it_energy_kwh" not in rows[0]:
+            raise SpecError(f"{f}: not a jobs.csv from `lcai fleet account`", path=path)
+        wanted = {k: v for k, v in (("model", m.model), ("project", m.project),
+                                    ("phase", m.phase)) if v is not None}  # fmt: skip
+        chosen = [
+            r for r in rows
+            if r["job_id"] != "idle" and all(r.get(k) == v for k, v in wanted.items())
+        ]  # fmt: skip
+        if not chosen:
+            raise SpecError(f"no job in {f.name} matches {wanted or 'any job'}", path=path)
+        return sum(float(r["it_energy_kwh"]) for r in chosen)
 
     def _hourly_supply(self, phase: str, csv_path: str, runs: list[Any], s: _Supply) -> _Supply:
         """The supply with the run energy's carbon weighted by the hourly grid intensity."""

@@ -415,8 +415,27 @@ class MeasuredRuns(_Model):
     """Run files written by `lcai track`, whose energy the phase uses as measured."""
 
     runs: list[str] = Field(
-        ..., min_length=1, description="Run files or glob patterns, relative to this file."
+        default_factory=list, description="Run files or glob patterns, relative to this file."
     )
+    fleet: str | None = Field(
+        None,
+        description=(
+            "The jobs.csv written by `lcai fleet account`: the IT energy of its jobs (those "
+            "matching `model` / `project` / `phase`) is the phase's measured energy."
+        ),
+    )
+    model: str | None = Field(None, description="With `fleet`: only this model's jobs.")
+    project: str | None = Field(None, description="With `fleet`: only this project's jobs.")
+    phase: str | None = Field(
+        None, description="With `fleet`: only jobs of this phase (training, inference)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> MeasuredRuns:
+        if not self.runs and self.fleet is None:
+            raise ValueError("give 'runs' (lcai track files) or 'fleet' (lcai fleet jobs.csv)")
+        return self
+
     hourly_intensity: str | None = Field(
         None,
         description=(
