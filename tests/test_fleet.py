@@ -194,3 +194,31 @@ def test_fleet_result_feeds_an_assessment(fleet: Path, tmp_path: Path) -> None:
     f.write_text(f.read_text().replace(f"model: {model}", "model: nope"))
     with pytest.raises(SpecError, match="no job"):
         lcai.assess_file(f)
+
+
+def test_tracker_run_files_as_telemetry(tmp_path: Path) -> None:
+    from lcai.tracking.runfile import RunWriter, Sample
+
+    w = RunWriter(tmp_path / "p" / "n1.jsonl")
+    for i in range(4):  # 100 W for 3 s: 300 J
+        w.sample(Sample(1000.0 + i, "gpu:0", "nvml", 100.0 * i, 100.0))
+        w.sample(Sample(1000.0 + i, "cpu:estimate", "utilisation-estimate", 5.0 * i, 5.0))
+    w.close(1004.0, 0)
+    df = read_power(tmp_path / "p" / "n1.jsonl")
+    assert df["node"].unique().to_list() == ["n1"] and df.height == 4
+    (tmp_path / "jobs.csv").write_text("job_id,node,gpus,start,end\nj,n1,0,1000,1010\n")
+    r = account(tmp_path / "p", tmp_path / "jobs.csv")
+    assert r.total_energy_j == pytest.approx(300.0)
+
+
+def test_energy_counter_is_used_where_present(tmp_path: Path) -> None:
+    """DCGM's total-energy counter (mJ): 0, 150 000, 450 000 mJ -> 150 J + 300 J, although
+    the power readings alone would give (100+100)/2 + (100+100)/2 = 200 J."""
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "a.csv").write_text(
+        "timestamp,Hostname,gpu,DCGM_FI_DEV_POWER_USAGE,DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION\n"
+        "1000,n1,0,100,0\n1001,n1,0,100,150000\n1002,n1,0,100,450000\n"
+    )
+    (tmp_path / "jobs.csv").write_text("job_id,node,gpus,start,end\nj,n1,0,1000,1010\n")
+    r = account(tmp_path / "p", tmp_path / "jobs.csv")
+    assert r.total_energy_j == pytest.approx(450.0)

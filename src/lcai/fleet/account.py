@@ -4,8 +4,9 @@ For each time-ordered telemetry file (plus the first seconds of the next, so tha
 intervals crossing a file boundary come out exact), the kernel:
 
 1. checks the data and applies a stated rule to each fault (see ``RULES``);
-2. integrates each GPU's power by the trapezoid rule over each interval between
-   consecutive samples, when 0 < dt <= the gap limit (longer is a gap: no energy);
+2. takes each interval's energy between consecutive samples from the GPU's energy
+   counter where the telemetry has one, else by the trapezoid rule on its power, when
+   0 < dt <= the gap limit (longer is a gap: no energy);
 3. gives the interval to the job holding that GPU at the interval's start, else to
    ``idle``;
 4. sums energy and device-seconds per (job, node, hour).
@@ -74,13 +75,9 @@ def encode(df: Any, node_ids: dict[str, int]) -> Any:
     """Telemetry with an integer device id (node id x 64 + GPU index) instead of strings."""
     import polars as pl
 
-    return df.select(
-        (pl.col("node").replace_strict(node_ids, return_dtype=pl.Int64) * 64 + pl.col("gpu")).alias(
-            "dev"
-        ),
-        "t_ms",
-        "power_w",
-    )
+    energy = pl.col("energy_j") if "energy_j" in df.columns else pl.lit(None, dtype=pl.Float64)
+    dev = pl.col("node").replace_strict(node_ids, return_dtype=pl.Int64) * 64 + pl.col("gpu")
+    return df.select(dev.alias("dev"), "t_ms", "power_w", energy.alias("energy_j"))
 
 
 def kernel(
@@ -150,9 +147,12 @@ def kernel(
         )
         b = pl.concat([b, head.select(b.columns)]).sort("key")
     nxt_same = pl.col("dev").shift(-1) == pl.col("dev")
+    counter = pl.col("energy_j").shift(-1) - pl.col("energy_j")
     iv = b.with_columns(
         (pl.col("t_ms").shift(-1) - pl.col("t_ms")).alias("dt_ms"),
         ((pl.col("power_w") + pl.col("power_w").shift(-1)) * 0.5).alias("p_mid"),
+        # the device's own energy counter where the telemetry has one (and it did not reset)
+        pl.when(counter >= 0).then(counter).otherwise(None).alias("counter_j"),
     ).filter(nxt_same & (pl.col("t_ms") >= t_lo) & (pl.col("t_ms") < t_hi))
     n_gap = int(iv.select((pl.col("dt_ms") > gap_ms).sum()).item())
     if n_gap:
@@ -169,7 +169,9 @@ def kernel(
         pl.when(held).then(pl.col("job")).otherwise(-1).alias("job"),
         "dev",
         (pl.col("t_ms") // 3_600_000).alias("hour"),
-        (pl.col("p_mid") * pl.col("dt_ms") / 1000.0).alias("energy_j"),
+        pl.coalesce(pl.col("counter_j"), pl.col("p_mid") * pl.col("dt_ms") / 1000.0).alias(
+            "energy_j"
+        ),
         (pl.col("dt_ms") / 1000.0).alias("device_s"),
     )
     return att.group_by(["job", "dev", "hour"]).agg(

@@ -1,9 +1,11 @@
 """Readers for fleet inputs, mapping common exports to canonical columns, with clear errors.
 
 Canonical power telemetry: ``t_ms`` (int, ms since the epoch), ``node`` (str), ``gpu``
-(int), ``power_w`` (float). Recognised exports: lcai's own, NVIDIA DCGM exporter as
-scraped into Prometheus and exported (``timestamp``, ``Hostname``, ``gpu``,
-``DCGM_FI_DEV_POWER_USAGE``), and lcai run files (JSON Lines, via :func:`read_power`).
+(int), ``power_w`` (float), and optionally ``energy_j`` (a cumulative energy counter, J;
+DCGM's ``DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION`` in mJ is converted). Recognised exports:
+lcai's own, NVIDIA DCGM exporter as scraped into Prometheus and exported
+(``timestamp``, ``Hostname``, ``gpu``, ``DCGM_FI_DEV_POWER_USAGE``), and ``lcai track`` run files (``.jsonl``: node = the file's
+name, gpu = the device index).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ _POWER_ALIASES = {
     "gpu": ("gpu", "GPU", "device", "gpu_index", "minor_number"),
     "power_w": ("power_w", "DCGM_FI_DEV_POWER_USAGE", "power", "power_draw_w", "value"),
 }
+# an optional cumulative energy counter: (column, factor to J)
+_ENERGY_COUNTERS = (("energy_j", 1.0), ("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", 1e-3))
 
 
 def power_files(path: str | Path) -> list[Path]:
@@ -33,9 +37,11 @@ def power_files(path: str | Path) -> list[Path]:
         return [p]
     if not p.is_dir():
         raise SpecError("power telemetry: no such file or folder", file=str(path))
-    files = sorted([*p.glob("*.parquet"), *p.glob("*.csv")])
+    files = sorted([*p.glob("*.parquet"), *p.glob("*.csv"), *p.glob("*.jsonl")])
     if not files:
-        raise SpecError("power telemetry: no .parquet or .csv file in the folder", file=str(path))
+        raise SpecError(
+            "power telemetry: no .parquet, .csv or .jsonl file in the folder", file=str(path)
+        )
     return files
 
 
@@ -50,6 +56,8 @@ def read_power(path: Path) -> Any:
     """One telemetry file as a Polars frame with the canonical columns."""
     import polars as pl
 
+    if path.suffix == ".jsonl":
+        return _read_run_file(path)
     try:
         df = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path)
     except Exception as exc:  # polars raises several kinds for unreadable files
@@ -79,15 +87,49 @@ def read_power(path: Path) -> Any:
                 file=str(path),
             )
         out[canon] = pl.col(name)
+    select = [
+        out["t_ms"].alias("t_ms"),
+        out["node"].cast(pl.Utf8).alias("node"),
+        out["gpu"].cast(pl.Int32).alias("gpu"),
+        out["power_w"].cast(pl.Float64).alias("power_w"),
+    ]
+    for name, factor in _ENERGY_COUNTERS:
+        if name in cols:
+            select.append((pl.col(name).cast(pl.Float64) * factor).alias("energy_j"))
+            break
     try:
-        return df.select(
-            out["t_ms"].alias("t_ms"),
-            out["node"].cast(pl.Utf8).alias("node"),
-            out["gpu"].cast(pl.Int32).alias("gpu"),
-            out["power_w"].cast(pl.Float64).alias("power_w"),
-        )
+        return df.select(select)
     except Exception as exc:
         raise SpecError(f"telemetry columns have the wrong type: {exc}", file=str(path)) from None
+
+
+def _read_run_file(path: Path) -> Any:
+    """GPU power from an `lcai track` run file: node = the file's name, gpu = the device
+    index; power from the samples' power, else from the energy counter's differences."""
+    import polars as pl
+
+    from lcai.tracking.runfile import read_run
+
+    run = read_run(path)
+    rows = []
+    last: dict[str, tuple[float, float]] = {}
+    for s in run.samples:
+        if not s.device.startswith("gpu:"):
+            continue
+        power = s.power_w
+        if power is None and s.device in last:
+            t0, e0 = last[s.device]
+            power = (s.energy_j - e0) / (s.t - t0) if s.t > t0 else None
+        last[s.device] = (s.t, s.energy_j)
+        if power is not None:
+            rows.append((int(s.t * 1000), path.stem, int(s.device[4:]), float(power)))
+    if not rows:
+        raise SpecError("the run file has no GPU samples", file=str(path))
+    t, node, gpu, p = zip(*rows, strict=True)
+    return pl.DataFrame(
+        {"t_ms": t, "node": node, "gpu": gpu, "power_w": p},
+        schema={"t_ms": pl.Int64, "node": pl.Utf8, "gpu": pl.Int32, "power_w": pl.Float64},
+    )
 
 
 def _to_ms(value: str, file: str, line: int, field: str) -> int:
