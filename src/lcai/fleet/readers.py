@@ -4,8 +4,8 @@ Canonical power telemetry: ``t_ms`` (int, ms since the epoch), ``node`` (str), `
 (int), ``power_w`` (float), and optionally ``energy_j`` (a cumulative energy counter, J;
 DCGM's ``DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION`` in mJ is converted). Recognised exports:
 lcai's own, NVIDIA DCGM exporter as scraped into Prometheus and exported
-(``timestamp``, ``Hostname``, ``gpu``, ``DCGM_FI_DEV_POWER_USAGE``), and ``lcai track`` run files (``.jsonl``: node = the file's
-name, gpu = the device index).
+(``timestamp``, ``Hostname``, ``gpu``, ``DCGM_FI_DEV_POWER_USAGE``), and ``lcai track``
+run files (``.jsonl``: node = the file's name, gpu = the device index).
 """
 
 from __future__ import annotations
