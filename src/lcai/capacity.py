@@ -131,8 +131,7 @@ def plan_capacity(
         gi = grid.factor(rkey, "co2e_intensity", "kg/kWh")
         co2e = energy * gi.value
         ew = catalog.table("electricity_water")
-        candidates = [rkey, rkey.split("-")[0], "WORLD"]
-        wkey = next(k for k in candidates if ew.has(k, "water_consumption"))
+        wkey, _ = catalog.regional_key("electricity_water", "water_consumption", rkey)
         ewif = ew.factor(wkey, "water_consumption", "L/kWh")
         water = energy / pue * wue + energy * ewif.value
         notes.append(f"grid {rkey}: {gi.value * 1000:.4g} gCO2e/kWh ({gi.source_id}, {gi.year})")

@@ -28,6 +28,7 @@ __all__ = [
     "Table",
     "bibliography",
     "format_citation",
+    "regional_key",
     "source",
     "table",
     "table_names",
@@ -298,6 +299,25 @@ def source(source_id: str) -> Source:
     raise UnknownKeyError(
         source_id, "source", difflib.get_close_matches(source_id, list(bib), n=3, cutoff=0.4)
     )
+
+
+def regional_key(table_name: str, quantity: str, region: str | None) -> tuple[str, str]:
+    """The key of ``table_name`` holding ``quantity`` for a region, falling back from a
+    sub-national region (``US-VA``) to its country (``US``) and then to ``WORLD``.
+
+    Returns (key, level) with level ``region``, ``country`` or ``world``.
+    """
+    t = table(table_name)
+    candidates: list[tuple[str, str]] = []
+    if region is not None:
+        candidates.append((region, "region"))
+        if "-" in region and ":" not in region:
+            candidates.append((region.split("-")[0], "country"))
+    candidates.append(("WORLD", "world"))
+    for key, level in candidates:
+        if t.has(key, quantity):
+            return t.resolve(key), level
+    raise DataError(f"table {table_name} has no {quantity} for {region} nor for WORLD")
 
 
 def format_citation(s: Source) -> str:

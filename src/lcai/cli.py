@@ -620,7 +620,7 @@ def project(
         key = catalog.table("grid_intensity").resolve(region, "grid region")
         intensity = catalog.table("grid_intensity").factor(key, "co2e_intensity", "kg/kWh").value
         w = catalog.table("electricity_water")
-        water_key = key if w.has(key, "water_consumption") else "WORLD"
+        water_key, _ = catalog.regional_key("electricity_water", "water_consumption", key)
         water = w.factor(water_key, "water_consumption", "L/kWh").value
     rows = pj.project(
         start_kwh, rate, y0, y1,

@@ -254,38 +254,17 @@ class _Resolver:
         return _Supply(grid_key, ewif_key, market, pue_key, wue_key, self.sources_of(keys))
 
     def _ewif(self, pre: str, region_key: str | None, path: Sequence[str | int]) -> str:
-        water = catalog.table("electricity_water")
-        candidates = []
-        if region_key is not None:
-            candidates.append(region_key)
-            if "-" in region_key and ":" not in region_key:
-                candidates.append(region_key.split("-")[0])
-        for i, key in enumerate(candidates):
-            if water.has(key, "water_consumption"):
-                status: Status = "table" if i == 0 else "default"
-                note = "" if i == 0 else f"no figure for {region_key}: country average"
-                return self.factor(
-                    f"{pre}.water_intensity",
-                    "electricity_water",
-                    key,
-                    "water_consumption",
-                    "L/kWh",
-                    path=path,
-                    kind="region",
-                    status=status,
-                    note=note,
-                )
+        key, level = catalog.regional_key("electricity_water", "water_consumption", region_key)
+        note = {
+            "region": "",
+            "country": f"no figure for {region_key}: country average",
+            "world": f"no water figure for {region_key or 'an unstated region'}: world average",
+        }[level]
         return self.factor(
-            f"{pre}.water_intensity",
-            "electricity_water",
-            "WORLD",
-            "water_consumption",
-            "L/kWh",
-            path=path,
-            kind="region",
-            status="default",
-            note=f"no water figure for {region_key or 'an unstated region'}: world average",
-        )
+            f"{pre}.water_intensity", "electricity_water", key, "water_consumption", "L/kWh",
+            path=path, kind="region", status="table" if level == "region" else "default",
+            note=note,
+        )  # fmt: skip
 
     def _market(
         self, pre: str, g: dict[str, object], grid_key: str, src: Callable[[str], str]

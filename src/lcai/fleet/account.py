@@ -537,7 +537,7 @@ def _impacts(per: Any, site: Any, hourly: Any, assumptions: list[str]) -> Any:
     for r in regions:
         key = grid.resolve(r, "grid region")
         annual[r] = grid.factor(key, "co2e_intensity", "kg/kWh").value
-        wk = next(k for k in (key, key.split("-")[0], "WORLD") if water.has(k, "water_consumption"))
+        wk, _ = catalog.regional_key("electricity_water", "water_consumption", key)
         ewif[r] = water.factor(wk, "water_consumption", "L/kWh").value
     per = per.join(hourly, on=["region", "hour"], how="left")
     missing = per.filter(pl.col("kg_per_kwh").is_null())
