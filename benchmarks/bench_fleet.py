@@ -9,6 +9,7 @@ memory under 1 GB and flat as the data grows, at least 6x pandas at 10 million. 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,7 @@ def main() -> None:
                 continue
             s, gb = m
             print(f"  {name:38s} {n / s / 1e6:6.2f} M samples/s  {s:7.2f} s  peak {gb:5.2f} GB")
+        shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":

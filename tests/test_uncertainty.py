@@ -73,8 +73,9 @@ def test_seeds() -> None:
     assert a != c
 
 
-def test_catalog_uncertainty_applies_to_defaults(tmp_path: Path) -> None:
-    """Without the uncertainty table nothing is uncertain; the fixture catalog has none."""
+def test_nothing_uncertain_without_distributions(tmp_path: Path) -> None:
+    """The fixture catalog has no uncertainty table and the file states no distribution:
+    every sample is the point value."""
     r = lcai.assess(_spec(idle={"energy": "100 kWh"}), samples=100)
     assert r.uncertainty["uncertain_inputs"] == []  # type: ignore[index]
     assert r.uncertainty["total"]["energy_kwh"]["p5"] == pytest.approx(100)  # type: ignore[index]
