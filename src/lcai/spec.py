@@ -116,11 +116,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-def _nonneg(v: float | None, name: str) -> None:
-    if v is not None and v < 0:
-        raise ValueError(f"{name} must not be negative")
-
-
 class Reported(_Model):
     """A published result used as given instead of being computed.
 
@@ -146,8 +141,6 @@ class Reported(_Model):
     def _check(self) -> Reported:
         if self.energy is None and self.co2e is None:
             raise ValueError("a reported result needs 'energy' or 'co2e' (or both)")
-        for name in ("energy", "co2e", "co2e_market", "water"):
-            _nonneg(getattr(self, name), name)
         return self
 
 
@@ -206,9 +199,6 @@ class Grid(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Grid:
-        _nonneg(self.co2e_intensity, "co2e_intensity")
-        _nonneg(self.water_intensity, "water_intensity")
-        _nonneg(self.contract_intensity, "contract_intensity")
         if self.renewable_share is not None and self.contract_intensity is not None:
             raise ValueError("give either 'renewable_share' or 'contract_intensity', not both")
         return self
@@ -239,11 +229,6 @@ class Facility(_Model):
         None, description="On-site water per kWh of IT energy, e.g. '0.55 L/kWh'."
     )
 
-    @model_validator(mode="after")
-    def _check(self) -> Facility:
-        _nonneg(self.wue, "wue")
-        return self
-
 
 class PowerDraw(_Model):
     """Equipment drawing a power for a time, or a measured energy."""
@@ -260,8 +245,6 @@ class PowerDraw(_Model):
             raise ValueError("give 'power' (with 'count' and 'duration') or 'energy'")
         if self.energy is not None and self.power is not None:
             raise ValueError("give either 'power' or 'energy', not both")
-        for name in ("power", "duration", "energy"):
-            _nonneg(getattr(self, name), name)
         return self
 
 
@@ -273,13 +256,6 @@ class MemoryPower(_Model):
         None, description="Power per GB, default from the catalog (servers table)."
     )
     duration: Duration | None = Field(None, description="Default the phase's duration.")
-
-    @model_validator(mode="after")
-    def _check(self) -> MemoryPower:
-        _nonneg(self.capacity, "capacity")
-        _nonneg(self.power_per_gb, "power_per_gb")
-        _nonneg(self.duration, "duration")
-        return self
 
 
 class Network(_Model):
@@ -306,9 +282,6 @@ class Network(_Model):
     def _check(self) -> Network:
         if self.data is None and self.data_per_request is None:
             raise ValueError("give 'data' or 'data_per_request'")
-        _nonneg(self.data, "data")
-        _nonneg(self.data_per_request, "data_per_request")
-        _nonneg(self.intensity, "intensity")
         return self
 
 
@@ -376,8 +349,6 @@ class Accelerators(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Accelerators:
-        for name in ("duration", "gpu_hours", "power", "energy", "flops", "peak"):
-            _nonneg(getattr(self, name), name)
         if self.gpu_hours is not None and self.count is not None and self.duration is not None:
             raise ValueError("give 'gpu_hours' or 'count' and 'duration', not all three")
         has_hours = self.gpu_hours is not None or (
@@ -645,8 +616,6 @@ class Component(_Model):
     def _check(self) -> Component:
         if all(v is None for v in (self.embodied, self.hardware, self.die_area, self.memory)):
             raise ValueError("give 'embodied', 'hardware', or 'die_area'/'memory'")
-        for name in ("embodied", "die_area", "memory", "fab_water", "duration", "unit_hours"):
-            _nonneg(getattr(self, name), name)
         if self.lifetime is not None and self.lifetime <= 0:
             raise ValueError("lifetime must be positive")
         if self.unit_hours is not None and (self.count is not None or self.duration is not None):

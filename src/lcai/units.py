@@ -102,7 +102,6 @@ DIMENSIONS: Final[dict[str, Dimension]] = {
         Dimension("power per data", _mul(POWER, DATA, -1), "W/GB", "0.375 W/GB"),
         Dimension("data rate", _mul(DATA, TIME, -1), "GB/s", "3350 GB/s"),
         Dimension("carbon per distance", _mul(MASS, LENGTH, -1), "kg/km", "170 gCO2e/km"),
-        Dimension("node", LENGTH, "nm", "5 nm"),
         Dimension("dimensionless", NONE, "1", "0.85"),
     )
 }
@@ -263,7 +262,7 @@ def parse_unit(unit: str) -> tuple[float, Dims]:
 
 def _dimension_named(dims: Dims) -> str:
     for d in DIMENSIONS.values():
-        if d.dims == dims and d.name != "node":
+        if d.dims == dims:
             return d.name
     parts = [f"{b}^{p}" if p != 1 else b for b, p in zip(_BASES, dims, strict=True) if p]
     return " ".join(parts) or "dimensionless"
