@@ -160,10 +160,12 @@ def test_decorator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         return sum(range(10_000))
 
     assert work() == sum(range(10_000))
+    assert work() == sum(range(10_000))  # a second call is a second run, in its own file
     files = list((tmp_path / "runs").glob("run-*.jsonl"))
-    assert len(files) == 1
-    run = read_run(files[0])
-    assert run.end is not None and run.samples
+    assert len(files) == 2
+    for f in files:
+        run = read_run(f)
+        assert run.end is not None and run.samples
 
 
 def test_reader_survives_a_cut_line_and_no_end(tmp_path: Path) -> None:

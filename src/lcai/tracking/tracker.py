@@ -31,9 +31,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def default_output(directory: str | Path = "runs") -> Path:
-    """A new timestamped run file name under ``runs/``."""
+    """A new timestamped run file name under ``runs/`` (not taken yet)."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path(directory) / f"run-{stamp}-{os.getpid()}.jsonl"
+    base = Path(directory) / f"run-{stamp}-{os.getpid()}"
+    path, n = base.with_suffix(".jsonl"), 1
+    while path.exists():  # several runs in one second from one process
+        path, n = Path(f"{base}-{n}.jsonl"), n + 1
+    return path
 
 
 def _cpu_watts_per_core() -> tuple[float, str]:
@@ -116,6 +120,7 @@ class Tracker:
     ) -> None:
         if interval_s <= 0 or flush_s <= 0:
             raise ValueError("interval_s and flush_s must be positive")
+        self._output_arg = output
         self.output = Path(output) if output is not None else default_output()
         self.interval_s, self.flush_s = interval_s, flush_s
         self.pid, self.command, self.region = pid, list(command), region
@@ -190,9 +195,10 @@ class Tracker:
     def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # each call is a new run: a new default file unless one was named
             with Tracker(
-                self.output if self.output.name else None, interval_s=self.interval_s,
-                flush_s=self.flush_s, pid=self.pid, region=self.region,
+                self._output_arg, interval_s=self.interval_s, flush_s=self.flush_s,
+                pid=self.pid, region=self.region,
             ):  # fmt: skip
                 return fn(*args, **kwargs)
 
