@@ -236,17 +236,11 @@ def _sample_select(
 
 
 def _interval(
-    plan: Plan, selector: str, unit: str, n: int, seed: int
-) -> tuple[float, float] | None:
-    from lcai.montecarlo import sample_params
-
-    draws = sample_params(plan, n, seed)
-    if not draws:
-        return None
-    ev = evaluate(plan, draws)
+    plan: Plan, ev: Evaluation, draws: dict[str, Array], selector: str, unit: str
+) -> tuple[float, float]:
+    """p5 and p95 of a selector over a Monte Carlo evaluation, in ``unit``."""
     values, raw_unit = _sample_select(plan, ev, selector, draws)
-    values = np.broadcast_to(values, (n,))
-    p5, p95 = np.percentile(values, (5, 95))
+    p5, p95 = np.percentile(np.broadcast_to(values, (ev.divisor.shape[0],)), (5, 95))
     return _convert_computed(float(p5), raw_unit, unit), _convert_computed(
         float(p95), raw_unit, unit
     )
@@ -270,6 +264,13 @@ def run_case(
             f"validation case {case['case']!r} is circular: its defaults come from "
             f"{clash}, the publication it is checked against"
         )
+    mc: tuple[Evaluation, dict[str, Array]] | None = None
+    if mode == "prediction" and samples and case.get("group") != "inference":
+        from lcai.montecarlo import sample_params
+
+        draws = sample_params(plan, samples, seed)  # one Monte Carlo per case, not per check
+        if draws:
+            mc = (evaluate(plan, draws), draws)
     out = []
     for chk in case["checks"]:
         unit = str(chk.get("unit", "1"))
@@ -288,11 +289,7 @@ def run_case(
         else:
             ok = rel is not None and abs(rel) <= float(tol)
         note = " ".join(x for x in (chk.get("note", ""), case.get("tolerance_note", "")) if x)
-        interval = (
-            _interval(plan, chk["select"], unit, samples, seed)
-            if mode == "prediction" and samples and case.get("group") != "inference"
-            else None
-        )
+        interval = _interval(plan, mc[0], mc[1], chk["select"], unit) if mc else None
         out.append(
             Check(
                 case=case["case"],
