@@ -232,11 +232,16 @@ def assess(
 
     if json_out and csv_out:
         raise typer.BadParameter("choose one of --json and --csv")
-    res = assess_file(file, samples=samples, seed=seed)
-    if report_path is not None:
+    if report_path is None:
+        res = assess_file(file, samples=samples, seed=seed)
+    else:  # one assessment serves the report and the printed result
+        from dataclasses import replace
+
         from lcai.report import build_report
 
-        write_report(build_report(file, samples=samples or 2000, seed=seed), report_path)
+        rep = build_report(file, samples=samples or 2000, seed=seed)
+        write_report(rep, report_path)
+        res = rep.result if samples else replace(rep.result, uncertainty=None)
     if json_out:
         _emit(res.to_json(), output)
     elif csv_out:

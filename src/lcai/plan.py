@@ -114,6 +114,9 @@ class Plan:
     has_market: bool = False
     warnings: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    regions: dict[str, str] = field(default_factory=dict)
+    """The grid each phase draws from: a catalog key, or 'given' when the file states the
+    factor."""
     derived: dict[str, Fn] = field(default_factory=dict)
     """Parameters computed from others on every sample (e.g. requests = per day x days)."""
     accelerator_keys: dict[str, str] = field(default_factory=dict)

@@ -9,7 +9,6 @@ end of the report.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -117,11 +116,10 @@ def _count(value: float) -> str:
 
 
 def _region_of(res: Result, phase: str) -> str:
-    for a in res.assumptions:
-        if a.name == f"{phase}.grid.co2e_intensity":
-            m = re.search(r"grid_intensity:([^.]+(?:\.[^.]+)*?)\.co2e_intensity", a.note)
-            return f"{m[1]} grid" if m else "grid"
-    return "grid (given factor)"
+    region = res.regions.get(phase)
+    if region is None:
+        return "reported"
+    return "grid (given factor)" if region == "given" else f"{region} grid"
 
 
 def _use_of(item: Any) -> str:
@@ -146,7 +144,7 @@ def flows(res: Result) -> tuple[list[Flow], dict[str, str]]:
         e = it.energy_kwh * div
         if e <= 0:
             continue
-        src = _region_of(res, it.phase) if it.phase in PHASES else "reported"
+        src = _region_of(res, it.phase)
         use = _use_of(it)
         a[(src, use)] = a.get((src, use), 0.0) + e
         b[(use, it.phase)] = b.get((use, it.phase), 0.0) + e

@@ -82,6 +82,7 @@ class _Resolver:
         self.dists = spec._distributions
         self.derived: dict[str, Fn] = {}
         self._measured_supply: dict[str, _Supply] = {}
+        self.regions: dict[str, str] = {}
 
     # --- parameters -------------------------------------------------------
     def add(
@@ -204,6 +205,7 @@ class _Resolver:
             own = grid is not None and getattr(grid, field) is not None
             return f"{phase}.grid.{field}" if own else f"grid.{field}"
 
+        self.regions[phase] = "given" if "co2e_intensity" in g else (region_key or "WORLD")
         if "co2e_intensity" in g:
             grid_key = self.user(
                 f"{pre}.co2e_intensity",
@@ -1455,4 +1457,5 @@ def resolve(spec: Assessment) -> Plan:
         sources=list(dict.fromkeys(used)),
         accelerator_keys=r.accelerator_keys,
         derived=r.derived,
+        regions=r.regions,
     )

@@ -124,6 +124,8 @@ class Result:
     assumptions: tuple[Assumption, ...]
     warnings: tuple[str, ...]
     sources: dict[str, str] = field(default_factory=dict)
+    regions: dict[str, str] = field(default_factory=dict)
+    """The grid each phase draws from (catalog key, or 'given')."""
     uncertainty: dict[str, Any] | None = None
     """Monte Carlo percentiles (``lcai assess --samples N``), per functional unit."""
 
@@ -150,6 +152,7 @@ class Result:
         if self.functional_unit != "the whole life cycle":
             d["life_cycle"] = self.life_cycle.to_dict()
             d["functional_units"] = self.divisor
+        d["grid_regions"] = self.regions
         d["warnings"] = list(self.warnings)
         d["sources"] = self.sources
         if self.uncertainty is not None:
@@ -249,4 +252,5 @@ def build_result(plan: Plan, ev: Evaluation, sample: int = 0) -> Result:
         assumptions=tuple(Assumption.of(p) for p in plan.params.values() if p.status != "user"),
         warnings=tuple(plan.warnings),
         sources=sources,
+        regions=dict(plan.regions),
     )
