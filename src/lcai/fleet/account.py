@@ -411,6 +411,8 @@ def account(
     accel = "H100-SXM5-80GB"
     if "accelerator" in site.columns and site.height:
         accel = acc.resolve(str(site["accelerator"][0]), "accelerator")
+    else:
+        assumptions.append(f"no accelerator in the sites file: {accel} assumed (TDP cap, embodied)")
     cap_w = acc.factor(accel, "tdp", "W").value
     ctx = _context(jobs, site, gap_s, cap_w)
     if engine == "polars":
@@ -434,7 +436,7 @@ def account(
             "idle energy of each (node, hour) spread over that node's jobs in that hour in "
             "proportion to their energy; idle with no job there stays idle"
         )
-    per = _impacts(per, site, read_intensity(intensity), assumptions)
+    per = _impacts(per, site, read_intensity(intensity), assumptions, accel)
     meta = jobs.group_by("job_id").agg(
         pl.col(c).first() for c in ("project", "user", "model", "phase") if c in jobs.columns
     )
@@ -498,7 +500,7 @@ def _allocate_idle(per: Any) -> Any:
     return pl.concat([busy.select(per.columns), rest.select(per.columns)])
 
 
-def _impacts(per: Any, site: Any, hourly: Any, assumptions: list[str]) -> Any:
+def _impacts(per: Any, site: Any, hourly: Any, assumptions: list[str], accel: str) -> Any:
     """PUE, carbon of the hour, water and embodied carbon for each (job, node, hour)."""
     import polars as pl
 
@@ -551,9 +553,6 @@ def _impacts(per: Any, site: Any, hourly: Any, assumptions: list[str]) -> Any:
         pl.col("region").replace_strict(ewif, default=None).alias("ewif"),
     )
     acc = catalog.table("accelerators")
-    accel = "H100-SXM5-80GB"
-    if "accelerator" in site.columns and site.height:
-        accel = acc.resolve(str(site["accelerator"][0]), "accelerator")
     emb = next(
         acc.factor(accel, f"embodied_{m}", "kg")
         for m in ("manufacturer", "lca", "parametric", "bottom_up")
