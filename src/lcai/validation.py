@@ -166,22 +166,29 @@ _OPS: dict[str, Callable[[float, float], float]] = {
 }
 
 
-def select(res: Result, selector: str) -> tuple[float, str]:
-    """Evaluate ``A op B`` (op in / - +, spaces around it) or a single term."""
+def _combine(selector: str, term: Callable[[str], tuple[Any, str]]) -> tuple[Any, str]:
+    """Evaluate ``A op B`` (op in / - +, spaces around it) with ``term`` for single terms;
+    values may be floats or per-sample arrays."""
     for op, fn in _OPS.items():
         token = f" {op} "
         if token in selector:
             left, right = selector.split(token, 1)
-            a, ua = select(res, left)
-            b, ub = select(res, right)
+            a, ua = _combine(left, term)
+            b, ub = _combine(right, term)
             if op == "/":
                 unit = ua if ub == "1" else (f"{ua}/{ub}" if ua != "1" else f"1/{ub}")
+            elif ua != ub:
+                raise DataError(f"validation: {selector!r} mixes {ua} and {ub}")
             else:
-                if ua != ub:
-                    raise DataError(f"validation: {selector!r} mixes {ua} and {ub}")
                 unit = ua
             return fn(a, b), unit
-    return _term(res, selector)
+    return term(selector)
+
+
+def select(res: Result, selector: str) -> tuple[float, str]:
+    """A selector's value in one result."""
+    value, unit = _combine(selector, lambda t: _term(res, t))
+    return float(value), unit
 
 
 def _published(text: Any, unit: str) -> float:
@@ -197,7 +204,7 @@ def _published(text: Any, unit: str) -> float:
 def _convert_computed(value: float, from_unit: str, to_unit: str) -> float:
     if from_unit == to_unit:
         return value
-    f1, d1 = parse_unit(from_unit.replace("1/", "/") if from_unit.startswith("1/") else from_unit)
+    f1, d1 = parse_unit(from_unit)
     f2, d2 = parse_unit(to_unit)
     if d1 != d2:
         raise DataError(f"validation: cannot compare {from_unit} with {to_unit}")
@@ -208,14 +215,9 @@ def _sample_select(
     plan: Plan, ev: Evaluation, selector: str, draws: dict[str, Array]
 ) -> tuple[Array, str]:
     """Per-sample values of a selector (total, item, accelerator_hours, and their ratios)."""
-    for op, fn in _OPS.items():
-        token = f" {op} "
-        if token in selector:
-            left, right = selector.split(token, 1)
-            a, ua = _sample_select(plan, ev, left, draws)
-            b, ub = _sample_select(plan, ev, right, draws)
-            unit = ua if (op != "/" or ub == "1") else f"{ua}/{ub}"
-            return np.asarray(fn(a, b)), unit  # type: ignore[arg-type]
+    if any(f" {op} " in selector for op in _OPS):
+        values, unit = _combine(selector, lambda t: _sample_select(plan, ev, t, draws))
+        return np.asarray(values), unit
     m = _TERM.match(selector.strip())
     if not m or m["eq"] or m["ph"]:
         raise DataError(f"validation: no per-sample form for {selector!r}")
