@@ -713,33 +713,33 @@ class _Resolver:
             assert ck is not None
             hours = lambda p: p[ck] * p[dk]  # noqa: E731
             inputs.append(dk)
-        elif a.method == "estimated" or (a.flops is not None or a.model is not None):
+        elif a.energy is None:  # estimated from compute (the spec guarantees flops or model)
             if a.flops is not None:
                 fk = self.user(f"{pre}.flops", a.flops, "FLOP")
-                flops: Fn = lambda p: p[fk]  # noqa: E731
+                flops: Fn = _param(fk)
                 inputs.append(fk)
-            elif a.model is not None and a.tokens is not None:
+            else:
+                assert a.model is not None and a.tokens is not None
                 nk = self.active_parameters(pre, a.model)
                 tk = self.user(f"{pre}.tokens", a.tokens, "1")
                 flops = lambda p: m.training_flops(p[nk], p[tk])  # noqa: E731
                 inputs += [nk, tk]
-            if a.method == "estimated" or a.energy is None:
-                if a.peak is not None:
-                    pk = self.user(f"{pre}.peak", a.peak, "FLOP/s")
-                elif key is not None:
-                    pk = self.peak(key, pre, (*path, "type"))
-                else:
-                    raise SpecError(
-                        "estimating from compute needs the accelerator 'type' or its 'peak'",
-                        path=(*path, "type"),
-                    )
-                uk = (
-                    self.user(f"{pre}.mfu", a.mfu, "1")
-                    if a.mfu is not None
-                    else self.mfu(key, pre, "training", (*path, "mfu"))
+            if a.peak is not None:
+                pk = self.user(f"{pre}.peak", a.peak, "FLOP/s")
+            elif key is not None:
+                pk = self.peak(key, pre, (*path, "type"))
+            else:
+                raise SpecError(
+                    "estimating from compute needs the accelerator 'type' or its 'peak'",
+                    path=(*path, "type"),
                 )
-                hours = lambda p: m.accelerator_hours_from_flops(flops(p), p[pk], p[uk])  # noqa: E731
-                inputs += [pk, uk]
+            uk = (
+                self.user(f"{pre}.mfu", a.mfu, "1")
+                if a.mfu is not None
+                else self.mfu(key, pre, "training", (*path, "mfu"))
+            )
+            hours = lambda p: m.accelerator_hours_from_flops(flops(p), p[pk], p[uk])  # noqa: E731
+            inputs += [pk, uk]
         self.accel_hours = hours
         if a.duration is not None:
             dk2 = f"{pre}.duration"
