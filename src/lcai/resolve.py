@@ -272,7 +272,7 @@ class _Resolver:
         self, pre: str, g: dict[str, object], grid_key: str, src: Callable[[str], str]
     ) -> Fn:
         if g.get("contract_intensity") is None and g.get("renewable_share") is None:
-            return lambda p: p[grid_key]
+            return _param(grid_key)
         self.has_market = True
         if g.get("renewable_share") is not None:
             share = self.user(
@@ -474,7 +474,7 @@ class _Resolver:
             return p[e_key] if e_key else 0.0
 
         def given(key: str | None) -> Fn | None:
-            return (lambda p: p[key]) if key else None
+            return _param(key) if key else None
 
         # Without a reported carbon (or water) figure, the phase's grid turns the
         # reported energy into carbon (or off-site water).
@@ -660,7 +660,7 @@ class _Resolver:
             f"{phase}.measured.hourly_intensity", effective, "kg/kWh", "derived", None,
             f"energy-weighted hourly intensity from {f.name}",
         )  # fmt: skip
-        return _Supply(key, s.ewif, lambda p: p[key], s.pue, s.wue, s.sources)
+        return _Supply(key, s.ewif, _param(key), s.pue, s.wue, s.sources)
 
     def accelerator_key(self, name: str, path: Sequence[str | int]) -> str:
         return self.resolve_key("accelerators", name, path=path, kind="accelerator")
@@ -705,7 +705,7 @@ class _Resolver:
         hours: Fn | None = None
         if a.gpu_hours is not None:
             hk = self.user(f"{pre}.gpu_hours", a.gpu_hours, "h")
-            hours = lambda p: p[hk]  # noqa: E731
+            hours = _param(hk)
             inputs.append(hk)
         elif a.count is not None and a.duration is not None:
             ck = self.accel_count
@@ -745,7 +745,7 @@ class _Resolver:
             dk2 = f"{pre}.duration"
             if dk2 not in self.params:
                 self.user(dk2, a.duration, "h")
-            self.training_duration = lambda p: p[dk2]
+            self.training_duration = _param(dk2)
         elif hours is not None and self.accel_count is not None:
             ck2, h2 = self.accel_count, hours
             self.training_duration = lambda p: h2(p) / p[ck2]
@@ -753,7 +753,7 @@ class _Resolver:
         if a.energy is not None:
             ek = self.user(f"{pre}.energy", a.energy, "kWh")
             inputs.insert(0, ek)
-            energy: Fn = lambda p: p[ek]  # noqa: E731
+            energy: Fn = _param(ek)
             note = f"measured: {a.energy_source}" if a.energy_source else "measured energy"
         else:
             if a.power is not None:
@@ -796,14 +796,14 @@ class _Resolver:
         name = d.name or label
         if d.energy is not None:
             ek = self.user(f"{pre}.energy", d.energy, "kWh")
-            fn: Fn = lambda p: p[ek]  # noqa: E731
+            fn: Fn = _param(ek)
             return self.dc_item(name, phase, "measured", fn, s, [ek])
         assert d.power is not None
         pk = self.user(f"{pre}.power", d.power, "W")
         ck = self.user(f"{pre}.count", d.count, "1")
         if d.duration is not None:
             dk = self.user(f"{pre}.duration", d.duration, "h")
-            dur: Fn = lambda p: p[dk]  # noqa: E731
+            dur: Fn = _param(dk)
         elif default_duration is not None:
             dur = default_duration
         else:
@@ -835,7 +835,7 @@ class _Resolver:
             )
         if mem.duration is not None:
             dk = self.user(f"{pre}.duration", mem.duration, "h")
-            dur: Fn = lambda p: p[dk]  # noqa: E731
+            dur: Fn = _param(dk)
         elif self.training_duration is not None:
             dur = self.training_duration
         else:
@@ -863,7 +863,7 @@ class _Resolver:
             )
         if n.data is not None:
             dk = self.user(f"{pre}.data", n.data, "GB")
-            data: Fn = lambda p: p[dk]  # noqa: E731
+            data: Fn = _param(dk)
             inputs = [dk, ik]
         else:
             if requests is None:
@@ -910,7 +910,7 @@ class _Resolver:
         deployment: Fn | None = None
         if u.deployment is not None:
             dep = self.user(f"{pre}.deployment", u.deployment, "h")
-            deployment = lambda p: p[dep]  # noqa: E731
+            deployment = _param(dep)
         tokens_per_request: Fn | None = None
         energy: Fn = _zero_fn
         if u.measured is not None:
@@ -919,7 +919,7 @@ class _Resolver:
             method, inputs, note = "measured", [], ""
         elif u.energy is not None:
             ek = self.user(f"{pre}.energy", u.energy, "kWh")
-            energy = lambda p: p[ek]  # noqa: E731
+            energy = _param(ek)
             method, inputs, note = "measured", [ek], u.energy_source or "measured energy"
         elif u.energy_per_request is not None:
             assert req is not None
@@ -1151,7 +1151,7 @@ class _Resolver:
         # unit-hours
         if c.unit_hours is not None:
             uh = self.user(f"{pre}.unit_hours", c.unit_hours, "h")
-            unit_hours: Fn = lambda p: p[uh]  # noqa: E731
+            unit_hours: Fn = _param(uh)
         elif c.count is not None and c.duration is not None:
             ck = self.user(f"{pre}.count", c.count, "1")
             dk = self.user(f"{pre}.duration", c.duration, "h")
@@ -1216,7 +1216,7 @@ class _Resolver:
         acc = catalog.table("accelerators")
         if c.embodied is not None:
             ek = self.user(f"{pre}.embodied", c.embodied, "kg")
-            return (lambda p: p[ek]), "embodied per unit as given"
+            return _param(ek), "embodied per unit as given"
         published = _published_embodied(key)
         method = c.embodied_method
         if method is None:
@@ -1249,7 +1249,7 @@ class _Resolver:
                 status="table" if c.embodied_method else "default",
                 note=note,
             )
-            return (lambda p: p[ek]), f"embodied per unit: {note}"
+            return _param(ek), f"embodied per unit: {note}"
         # die-area method
         parts: list[Fn] = []
         if c.die_area is not None:
