@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from lcai import montecarlo
 from lcai.api import plan_file
-from lcai.plan import evaluate
+from lcai.engine.plan import evaluate
+from lcai.whatif import montecarlo
 
 ROOT = Path(__file__).resolve().parent.parent
 N = 100_000

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from lcai.api import plan_file
-from lcai.plan import evaluate
-from lcai.sensitivity import plan_sobol
+from lcai.engine.plan import evaluate
+from lcai.whatif.sensitivity import plan_sobol
 
 ROOT = Path(__file__).resolve().parent.parent
 

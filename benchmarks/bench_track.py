@@ -32,7 +32,7 @@ def child_cpu(cmd: list[str]) -> tuple[float, float]:
 
 
 def main() -> None:
-    lcai = [sys.executable, "-m", "lcai.cli"]
+    lcai = [sys.executable, "-m", "lcai.cli.app"]
     tmp = Path(tempfile.mkdtemp())
     start = []
     for i in range(5):

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from lcai import spec
+from lcai.spec import schema as spec
 from lcai.units import DIMENSIONS
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "assessment-fields.md"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lcai.validation import run_suite, summarise
+from lcai.checks.validation import run_suite, summarise
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "methodology.md"
 START, END = "<!-- validation:start -->", "<!-- validation:end -->"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from lcai.capacity import accelerators_for_supply, cluster_power_w, plan_capacity
 from lcai.errors import SpecError
+from lcai.whatif.capacity import accelerators_for_supply, cluster_power_w, plan_capacity
 from tests.test_bad_input import run_cli
 
 

@@ -18,7 +18,7 @@ def test_field_docs_are_current() -> None:
 
 
 def test_every_field_is_documented() -> None:
-    from lcai.spec import Assessment
+    from lcai.spec.schema import Assessment
 
     text = (ROOT / "docs" / "assessment-fields.md").read_text()
     schema = Assessment.model_json_schema()

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lcai
+from lcai.engine.plan import evaluate
 from lcai.errors import SpecError
-from lcai.plan import evaluate
 from lcai.resolve import resolve
 
 pytestmark = pytest.mark.usefixtures("fixture_catalog")

@@ -34,7 +34,7 @@ def test_bloom_reproduces_luccioni_2023() -> None:
 
 def test_source_article_is_49_americans() -> None:
     """962.37 tCO2e / 19.58 t per American per year (Maplecroft, 2009) = 49.15."""
-    from lcai.equivalences import equivalences
+    from lcai.engine.equivalences import equivalences
 
     r = lcai.assess_file(EXAMPLES / "source-article.yaml")
     assert r.total.co2e_kg == pytest.approx(962_370)
@@ -60,7 +60,7 @@ def test_open_model_exercises_every_phase() -> None:
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
 def test_every_example_runs_through_the_cli(name: str) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "lcai.cli", "assess", str(EXAMPLES / name), "--json"],
+        [sys.executable, "-m", "lcai.cli.app", "assess", str(EXAMPLES / name), "--json"],
         capture_output=True,
         text=True,
         check=False,

@@ -197,7 +197,7 @@ def test_fleet_result_feeds_an_assessment(fleet: Path, tmp_path: Path) -> None:
 
 
 def test_tracker_run_files_as_telemetry(tmp_path: Path) -> None:
-    from lcai.tracking.runfile import RunWriter, Sample
+    from lcai.measure.runfile import RunWriter, Sample
 
     w = RunWriter(tmp_path / "p" / "n1.jsonl")
     for i in range(4):  # 100 W for 3 s: 300 J

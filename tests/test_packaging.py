@@ -32,7 +32,7 @@ def test_import_reads_no_files() -> None:
         "and not args[0].endswith(('.py', '.pyc')) and '__pycache__' not in args[0]:\n"
         "        opened.append(args[0])\n"
         "sys.addaudithook(hook)\n"
-        "import lcai, lcai.cli\n"
+        "import lcai, lcai.cli.app\n"
         "assert 'numpy' not in sys.modules, 'numpy imported by lcai'\n"
         "print(opened)\n"
     )

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lcai.projection import cagr_from_multiple, energy_path_kwh, preset, project
+from lcai.whatif.projection import cagr_from_multiple, energy_path_kwh, preset, project
 from tests.test_bad_input import run_cli
 
 

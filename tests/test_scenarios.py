@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lcai import catalog
-from lcai.scenarios import Scenario, apply, compare, library, load_scenarios
+from lcai.whatif.scenarios import Scenario, apply, compare, library, load_scenarios
 from tests.test_bad_input import run_cli
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "open-model-lifecycle.yaml"

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from lcai.distributions import Dist
-from lcai.loader import parse_assessment
 from lcai.resolve import resolve
-from lcai.sensitivity import plan_sobol, sobol_indices, tornado
+from lcai.spec.distributions import Dist
+from lcai.spec.loading import parse_assessment
+from lcai.whatif.sensitivity import plan_sobol, sobol_indices, tornado
 from tests.test_bad_input import run_cli
 
 

@@ -16,7 +16,7 @@ import pytest
 
 import lcai
 from lcai.errors import SpecError
-from lcai.tracking import (
+from lcai.measure import (
     MeterUnavailableError,
     NvmlMeter,
     RaplMeter,
@@ -25,10 +25,10 @@ from lcai.tracking import (
     Tracker,
     read_run,
 )
-from lcai.tracking.runfile import RunWriter, Sample
+from lcai.measure.runfile import RunWriter, Sample
 from tests.test_bad_input import run_cli
 
-LCAI = [sys.executable, "-m", "lcai.cli"]
+LCAI = [sys.executable, "-m", "lcai.cli.app"]
 
 
 class FakeNvml:

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lcai
-from lcai.distributions import Dist, RawDist, extract, to_dist
 from lcai.errors import SpecError
+from lcai.spec.distributions import Dist, RawDist, extract, to_dist
 from tests.test_bad_input import run_cli
 
 pytestmark = pytest.mark.usefixtures("fixture_catalog")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lcai.validation import run_suite, summarise
+from lcai.checks.validation import run_suite, summarise
 from tests.test_bad_input import run_cli
 
 SUITE = Path(__file__).resolve().parent.parent / "src" / "lcai" / "data" / "validation"

@@ -36,17 +36,17 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Assessment": "lcai.spec",
-    "Plan": "lcai.plan",
-    "evaluate": "lcai.plan",
-    "Result": "lcai.result",
+    "Assessment": "lcai.spec.schema",
+    "Plan": "lcai.engine.plan",
+    "evaluate": "lcai.engine.plan",
+    "Result": "lcai.engine.result",
     "assess": "lcai.api",
     "assess_file": "lcai.api",
     "plan_file": "lcai.api",
-    "load_assessment": "lcai.loader",
+    "load_assessment": "lcai.spec.loading",
     "resolve": "lcai.resolve",
     "parse_quantity": "lcai.units",
-    "track": "lcai.tracking.tracker",
+    "track": "lcai.measure.tracker",
     "DataError": "lcai.errors",
     "LcaiError": "lcai.errors",
     "SpecError": "lcai.errors",
@@ -56,13 +56,13 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from lcai.api import assess, assess_file, plan_file
+    from lcai.engine.plan import Plan, evaluate
+    from lcai.engine.result import Result
     from lcai.errors import DataError, LcaiError, SpecError, UnitError, UnknownKeyError
-    from lcai.loader import load_assessment
-    from lcai.plan import Plan, evaluate
+    from lcai.measure.tracker import track
     from lcai.resolve import resolve
-    from lcai.result import Result
-    from lcai.spec import Assessment
-    from lcai.tracking.tracker import track
+    from lcai.spec.loading import load_assessment
+    from lcai.spec.schema import Assessment
     from lcai.units import parse_quantity
 
 

@@ -6,12 +6,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from lcai.engine.plan import Plan, evaluate
+from lcai.engine.result import Result, build_result
 from lcai.errors import SpecError
-from lcai.loader import _yaml_line, load_assessment, parse_assessment
-from lcai.plan import Plan, evaluate
 from lcai.resolve import resolve
-from lcai.result import Result, build_result
-from lcai.spec import Assessment
+from lcai.spec.loading import _yaml_line, load_assessment, parse_assessment
+from lcai.spec.schema import Assessment
 
 __all__ = ["assess", "assess_file", "plan_file"]
 
@@ -31,13 +31,13 @@ def assess(
 
 def _result(plan: Plan, samples: int | None = None, seed: int | None = 0) -> Result:
     """Evaluate a plan once, flag implausible values, and build the result."""
-    from lcai.plausibility import check
+    from lcai.engine.plausibility import check
 
     ev = evaluate(plan)
     plan.warnings.extend(w for w in check(plan, ev) if w not in plan.warnings)
     res = build_result(plan, ev)
     if samples:
-        from lcai import montecarlo
+        from lcai.whatif import montecarlo
 
         res = replace(res, uncertainty=montecarlo.run(plan, samples, seed).to_dict())
     return res

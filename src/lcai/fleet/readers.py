@@ -108,7 +108,7 @@ def _read_run_file(path: Path) -> Any:
     index; power from the samples' power, else from the energy counter's differences."""
     import polars as pl
 
-    from lcai.tracking.runfile import read_run
+    from lcai.measure.runfile import read_run
 
     run = read_run(path)
     rows = []

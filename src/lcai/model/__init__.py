@@ -2,6 +2,7 @@
 
 No file reads, no globals. Every function names the unit of each argument and
 of its result, and its reference where the equation comes from a publication.
+May import: units, errors (and NumPy).
 """
 
 from lcai.model.carbon import co2e_kg, market_intensity_kg_per_kwh

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from lcai.errors import SpecError
-from lcai.spec import Assessment
+from lcai.spec.schema import Assessment
 
 __all__ = ["load_assessment", "parse_assessment", "read_data"]
 
@@ -79,7 +79,7 @@ def parse_assessment(data: Any, *, file: str | None = None, text: str | None = N
         raise SpecError(
             "expected a mapping of fields at the top level (name, training, ...)", file=file
         )
-    from lcai.distributions import extract
+    from lcai.spec.distributions import extract
 
     try:
         nominal, dists = extract(data)

@@ -9,7 +9,7 @@ error (the user may know better), but it gets a warning in the result.
 from __future__ import annotations
 
 from lcai import catalog
-from lcai.plan import Evaluation, Plan
+from lcai.engine.plan import Evaluation, Plan
 
 __all__ = ["check"]
 

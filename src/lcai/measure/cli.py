@@ -27,7 +27,7 @@ def run_tracked(
     import subprocess
     import time
 
-    from lcai.tracking.tracker import Tracker
+    from lcai.measure.tracker import Tracker
 
     if (pid is None) == (not command):
         raise SpecError("give a command after '--' (lcai track -- python train.py) or --pid")

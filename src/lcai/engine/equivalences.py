@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lcai import catalog
-from lcai.result import Impact
+from lcai.engine.result import Impact
 
 __all__ = ["Equivalence", "equivalences"]
 

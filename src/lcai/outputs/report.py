@@ -1,7 +1,7 @@
 """Reports: one self-contained HTML file, Markdown with SVG charts beside it, or LaTeX.
 
 The HTML report has no scripts, fonts or images fetched from anywhere: its
-charts are inline SVG (``lcai.charts``) and its styles inline CSS, so it opens
+charts are inline SVG (``lcai.outputs.charts``) and its styles inline CSS, so it opens
 offline and prints. Every number's source is a link to the bibliography at the
 end of the report.
 """
@@ -14,9 +14,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from lcai import charts
-from lcai.charts import Flow
-from lcai.result import Result
+from lcai.engine.result import Result
+from lcai.outputs import charts
+from lcai.outputs.charts import Flow
 
 __all__ = ["Report", "build_report", "render_html", "render_latex", "render_markdown"]
 
@@ -65,17 +65,17 @@ def build_report(
         has_uncertainty = False
         rep.notes.append("Install lcai[uncertainty] for uncertainty, sensitivity and scenarios.")
     if with_sensitivity and has_uncertainty:
-        from lcai.sensitivity import tornado
+        from lcai.whatif.sensitivity import tornado
 
         bars = tornado(plan, "co2e")
         rep.tornado = [b.to_dict() for b in bars[:10] if b.swing > 0]
     if with_scenarios and has_uncertainty:
-        from lcai.scenarios import compare, library
+        from lcai.whatif.scenarios import compare, library
 
         names = [n for n, s in library().items() if s.argument is None]
         rep.scenarios = [c.to_dict() for c in compare(path, names)]
     if with_validation:
-        from lcai.validation import run_suite, summarise
+        from lcai.checks.validation import run_suite, summarise
 
         checks = run_suite(samples=0)
         s = summarise(checks)
@@ -235,7 +235,7 @@ def _src_links(sources: Any, bib: dict[str, str]) -> str:
 def render_html(rep: Report) -> str:
     """The report as one self-contained HTML document."""
     from lcai import __version__
-    from lcai.equivalences import equivalences
+    from lcai.engine.equivalences import equivalences
 
     res = rep.result
     bib = dict(res.sources)

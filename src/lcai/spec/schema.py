@@ -766,7 +766,7 @@ class Assessment(_Model):
     _distributions: dict[str, Any] = PrivateAttr(default_factory=dict)
     _base_dir: str = PrivateAttr(default=".")
     """Folder of the assessment file: relative paths (run files) are relative to it."""
-    """Uncertain inputs of the file: {parameter path: RawDist} (see lcai.distributions)."""
+    """Uncertain inputs of the file: {parameter path: RawDist} (see lcai.spec.distributions)."""
 
     @model_validator(mode="after")
     def _check(self) -> Assessment:

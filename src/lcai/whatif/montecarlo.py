@@ -2,7 +2,7 @@
 
 Every parameter with a distribution (stated in the file, or the catalog's
 uncertainty for a factor) is drawn N times with a seeded
-``numpy.random.Generator``; :func:`lcai.plan.evaluate` runs once on the
+``numpy.random.Generator``; :func:`lcai.engine.plan.evaluate` runs once on the
 arrays. Results are percentiles of each total and phase, per functional unit.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lcai.plan import PHASES, Evaluation, Plan, evaluate
+from lcai.engine.plan import PHASES, Evaluation, Plan, evaluate
 
 __all__ = ["Uncertainty", "run", "sample_params"]
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from lcai import catalog
 from lcai import model as m
-from lcai.distributions import Dist, to_dist
+from lcai.engine.plan import ItemPlan, Param, Params, Plan, Status, Supply
 from lcai.errors import SpecError, UnknownKeyError
 from lcai.model._types import Num
-from lcai.plan import ItemPlan, Param, Params, Plan, Status, Supply
-from lcai.spec import (
+from lcai.spec.distributions import Dist, to_dist
+from lcai.spec.schema import (
     Accelerators,
     Annotation,
     Assessment,
@@ -546,7 +546,7 @@ class _Resolver:
         """IT energy from `lcai track` run files: measured devices, and estimated ones apart."""
         import glob
 
-        from lcai.tracking.runfile import read_run
+        from lcai.measure.runfile import read_run
 
         base = Path(self.spec._base_dir)
         path: tuple[str | int, ...] = (phase, "measured", "runs")

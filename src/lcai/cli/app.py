@@ -17,9 +17,9 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from lcai.result import Result
-    from lcai.scenarios import Comparison
-    from lcai.validation import Check, SuiteSummary
+    from lcai.checks.validation import Check, SuiteSummary
+    from lcai.engine.result import Result
+    from lcai.whatif.scenarios import Comparison
 
 app = typer.Typer(
     name="lcai",
@@ -108,7 +108,7 @@ def render_result(res: Result, console: Console, *, verbose: bool = False) -> No
     from rich.markup import escape
     from rich.table import Table
 
-    from lcai.equivalences import equivalences
+    from lcai.engine.equivalences import equivalences
 
     market = res.total.co2e_market_kg is not None
     t = Table(title=f"{res.name} — {res.functional_unit}", title_justify="left")
@@ -237,7 +237,7 @@ def assess(
     else:  # one assessment serves the report and the printed result
         from dataclasses import replace
 
-        from lcai.report import build_report
+        from lcai.outputs.report import build_report
 
         rep = build_report(file, samples=samples or 2000, seed=seed)
         write_report(rep, report_path)
@@ -304,7 +304,7 @@ def schema(
     """Print the JSON Schema of the assessment file."""
     import json
 
-    from lcai.spec import Assessment
+    from lcai.spec.schema import Assessment
 
     _emit(json.dumps(Assessment.model_json_schema(), indent=2), output)
 
@@ -411,7 +411,7 @@ def sensitivity(
 
     from lcai.api import plan_file
     from lcai.errors import SpecError
-    from lcai.sensitivity import QUANTITIES, plan_sobol, tornado
+    from lcai.whatif.sensitivity import QUANTITIES, plan_sobol, tornado
 
     if quantity not in QUANTITIES:
         raise SpecError(f"--quantity: expected one of {', '.join(QUANTITIES)}, got {quantity!r}")
@@ -486,7 +486,7 @@ def scenarios(
     """Compare scenarios (named, cited changes) with the baseline FILE, phase by phase."""
     import json
 
-    from lcai import scenarios as sc
+    from lcai.whatif import scenarios as sc
 
     known = sc.library()
     if user is not None:
@@ -590,9 +590,9 @@ def project(
     import json
 
     from lcai import catalog
-    from lcai import projection as pj
     from lcai.errors import SpecError
     from lcai.units import parse_quantity, parse_range
+    from lcai.whatif import projection as pj
 
     def quantity(text: str, dim: str, option: str) -> tuple[float, float]:
         try:
@@ -700,9 +700,9 @@ def capacity(
     """Power a cluster draws at the meter, or how many accelerators a supply can feed."""
     import json
 
-    from lcai.capacity import plan_capacity
     from lcai.errors import SpecError
     from lcai.units import parse_quantity
+    from lcai.whatif.capacity import plan_capacity
 
     supply_w = None
     if supply is not None:
@@ -774,7 +774,7 @@ def report(
 ) -> None:
     """Write a report of FILE: one self-contained HTML file, Markdown + SVG, or LaTeX."""
     from lcai.errors import SpecError
-    from lcai.report import build_report
+    from lcai.outputs.report import build_report
 
     if fmt_ not in ("html", "md", "latex"):
         raise SpecError(f"--format: expected html, md or latex, got {fmt_!r}")
@@ -788,7 +788,7 @@ def report(
 
 def write_report(rep: Any, output: Path, fmt_: str = "html") -> None:
     """Write a built report in a format, atomically (charts beside a Markdown report)."""
-    from lcai.report import render_html, render_latex, render_markdown
+    from lcai.outputs.report import render_html, render_latex, render_markdown
 
     if fmt_ == "html":
         write_atomic(output, render_html(rep))
@@ -816,7 +816,7 @@ def track(
     pid: Annotated[int | None, typer.Option("--pid", help="Attach to a running process.")] = None,
 ) -> None:
     """Measure a command (`lcai track -- python train.py`) or a process (`--pid`)."""
-    from lcai.tracking.cli import run_tracked
+    from lcai.measure.cli import run_tracked
 
     rc = run_tracked(list(ctx.args), output, interval, flush, region, pid)
     if rc:
@@ -831,7 +831,7 @@ def runs_show(
     """Summarise run files: duration, energy per device, average power, backends, warnings."""
     import json
 
-    from lcai.tracking.runfile import read_run
+    from lcai.measure.runfile import read_run
 
     runs = [read_run(f) for f in files]
     summaries: list[dict[str, Any]] = []
@@ -972,8 +972,8 @@ def validate(
     """
     import json
 
+    from lcai.checks.validation import run_suite, summarise
     from lcai.errors import SpecError
-    from lcai.validation import run_suite, summarise
 
     if mode not in (None, "reproduction", "prediction"):
         raise SpecError(f"--mode: expected 'reproduction' or 'prediction', got {mode!r}")
@@ -1062,7 +1062,7 @@ def main() -> None:
 
     if sys.argv[1:2] == ["track"] and not {"-h", "--help"} & set(sys.argv[2:]):
         # fast path: a tracker should start quickly, so `lcai track` skips typer's imports
-        from lcai.tracking.cli import fast_main
+        from lcai.measure.cli import fast_main
 
         sys.exit(fast_main(sys.argv[2:]))
     try:

@@ -303,7 +303,7 @@ class ReplayMeter:
     name = "replay"
 
     def __init__(self, path: str | Path) -> None:
-        from lcai.tracking.runfile import read_run
+        from lcai.measure.runfile import read_run
 
         run = read_run(path)
         times = sorted({s.t for s in run.samples})

@@ -21,9 +21,9 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from lcai.engine.plan import Evaluation, Plan, evaluate
+from lcai.engine.result import Result
 from lcai.errors import DataError, SpecError
-from lcai.plan import Evaluation, Plan, evaluate
-from lcai.result import Result
 from lcai.units import convert, parse_unit
 
 __all__ = ["Check", "SuiteSummary", "run_suite", "summarise"]
@@ -136,7 +136,7 @@ def _term(res: Result, text: str) -> tuple[float, str]:
             raise DataError(f"validation: no item {m['item']!r} (items: {names})")
         value, field = getattr(items[0], m["if"]), m["if"]
     elif m["eq"]:
-        from lcai.equivalences import equivalences
+        from lcai.engine.equivalences import equivalences
 
         key = m["eq"]
         eqs = {e.key: e.value for e in equivalences(res.life_cycle)}
@@ -268,7 +268,7 @@ def run_case(
         )
     mc: tuple[Evaluation, dict[str, Array]] | None = None
     if mode == "prediction" and samples and case.get("group") != "inference":
-        from lcai.montecarlo import sample_params
+        from lcai.whatif.montecarlo import sample_params
 
         draws = sample_params(plan, samples, seed)  # one Monte Carlo per case, not per check
         if draws:

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from lcai import catalog
+from lcai.engine.plan import PHASES, Plan, evaluate
 from lcai.errors import DataError, SpecError, UnknownKeyError
-from lcai.plan import PHASES, Plan, evaluate
 
 __all__ = ["Comparison", "Scenario", "apply", "compare", "library", "load_scenarios"]
 
@@ -71,7 +71,7 @@ def library() -> dict[str, Scenario]:
 
 def load_scenarios(path: str | Path) -> dict[str, Scenario]:
     """Scenarios a user wrote in a YAML file (same format as the library)."""
-    from lcai.loader import read_data
+    from lcai.spec.loading import read_data
 
     data, _ = read_data(path)
     return _parse(data, str(path))
@@ -334,7 +334,7 @@ def _figures(plan: Plan) -> dict[str, dict[str, float]]:
 
 
 def _paired_interval(base: Plan, scen: Plan, n: int, seed: int) -> dict[str, dict[str, float]]:
-    from lcai.montecarlo import sample_params
+    from lcai.whatif.montecarlo import sample_params
 
     eb = evaluate(base, sample_params(base, n, seed))
     es = evaluate(scen, sample_params(scen, n, seed))
@@ -358,8 +358,8 @@ def compare(
 ) -> list[Comparison]:
     """Compare the scenarios ``names`` (``NAME`` or ``NAME:ARG``) with the file at ``path``."""
     from lcai.api import plan_file
-    from lcai.loader import parse_assessment, read_data
     from lcai.resolve import resolve
+    from lcai.spec.loading import parse_assessment, read_data
 
     known = library()
     if user_file is not None:

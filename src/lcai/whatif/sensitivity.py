@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lcai.distributions import Dist
-from lcai.plan import Plan, evaluate
+from lcai.engine.plan import Plan, evaluate
+from lcai.spec.distributions import Dist
 
 __all__ = ["SobolIndex", "TornadoBar", "plan_sobol", "sobol_indices", "tornado"]
 

@@ -16,14 +16,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from lcai.tracking.meters import (
+from lcai.measure.meters import (
     EnergyMeter,
     MeterUnavailableError,
     NvmlMeter,
     RaplMeter,
     UtilisationMeter,
 )
-from lcai.tracking.runfile import RunWriter, Sample
+from lcai.measure.runfile import RunWriter, Sample
 
 __all__ = ["Tracker", "default_output", "open_meters", "track"]
 

@@ -16,8 +16,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from lcai.distributions import Dist
 from lcai.model._types import Num
+from lcai.spec.distributions import Dist
 
 __all__ = [
     "PHASES",

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from lcai.plan import PHASES, Evaluation, Param, Plan
+from lcai.engine.plan import PHASES, Evaluation, Param, Plan
 
 __all__ = ["Assumption", "Impact", "LineItem", "PhaseResult", "Result", "build_result"]
 
