@@ -1,1 +1,4 @@
-"""Checks: the validation suite (published footprints against lcai). May import: whatif, api and everything below them."""
+"""Checks: the validation suite, published footprints against lcai.
+
+May import: whatif, api and everything below them.
+"""

@@ -1,1 +1,4 @@
-"""The engine: Plan (parameters + line items), evaluate (NumPy, 1 or N samples), Result, plausibility flags, equivalences. May import: spec, catalog, model, units, errors, keys."""
+"""The engine: Plan, evaluate (NumPy, 1 or N samples), Result, plausibility, equivalences.
+
+May import: spec, catalog, model, units, errors, keys.
+"""

@@ -1,1 +1,4 @@
-"""Outputs: one number formatter, terminal tables, reports (HTML, Markdown, LaTeX, charts). May import: checks, whatif, api and everything below them."""
+"""Outputs: one number formatter, terminal tables, reports (HTML, Markdown, LaTeX, charts).
+
+May import: checks, whatif, api and everything below them.
+"""

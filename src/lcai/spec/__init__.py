@@ -1,1 +1,4 @@
-"""The assessment file: schema (pydantic), loading (YAML/TOML with line numbers) into a Source, distributions. May import: catalog, model, units, errors, keys."""
+"""The assessment file: schema, loading into a Source, distributions.
+
+May import: catalog, model, units, errors, keys.
+"""

@@ -1,1 +1,4 @@
-"""What-if: Monte Carlo, sensitivity, scenarios, demand projections, grid capacity. May import: api and everything below it."""
+"""What-if: Monte Carlo, sensitivity, scenarios, demand projections, grid capacity.
+
+May import: api and everything below it.
+"""
