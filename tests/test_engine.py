@@ -23,6 +23,7 @@ import lcai
 from lcai.engine.plan import evaluate
 from lcai.errors import SpecError
 from lcai.resolve import resolve
+from lcai.spec.source import Source
 
 pytestmark = pytest.mark.usefixtures("fixture_catalog")
 
@@ -310,7 +311,7 @@ def test_reported_phase_and_unallocated() -> None:
 def test_scalars_and_arrays_agree() -> None:
     """The same plan on an array of samples gives per-sample results equal to scalar runs."""
     spec = _training(type="GPU-X", gpu_hours="1000 h")
-    plan = resolve(lcai.Assessment.model_validate(spec))
+    plan = resolve(Source(lcai.Assessment.model_validate(spec)))
     hours = np.array([500.0, 1000.0, 2000.0])
     ev = evaluate(plan, {"training.accelerators.gpu_hours": hours})
     totals = ev.total("co2e_kg")

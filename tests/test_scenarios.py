@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from lcai import catalog
+from lcai.spec.loading import load_source
 from lcai.whatif.scenarios import Scenario, apply, compare, library, load_scenarios
 from tests.test_bad_input import run_cli
 
@@ -64,7 +65,7 @@ def test_move_region_and_contract(tmp_path: Path) -> None:
     f.write_text(
         "name: a\ngrid: {region: AA}\ntraining:\n  accelerators: {type: GPU-X, gpu_hours: 1000 h}\n"
     )
-    (mv, rc) = compare(f, ["move-region:BB", "renewable-contract"])
+    (mv, rc) = compare(load_source(f), ["move-region:BB", "renewable-contract"])
     assert mv.result["total"]["co2e_kg"] == pytest.approx(0.2 * mv.baseline["total"]["co2e_kg"])
     _, rel = mv.change("training", "co2e_kg")
     assert rel == pytest.approx(-0.8)
@@ -84,9 +85,9 @@ def test_paired_samples_cancel_shared_uncertainty(tmp_path: Path) -> None:
         "name: a\ngrid: {region: AA, co2e_intensity: 500 g/kWh +- 20%}\n"
         "training:\n  accelerators: {type: GPU-X, gpu_hours: 1000 h}\n"
     )
-    (c,) = compare(f, ["5g-delivery"], samples=500, seed=0)
+    (c,) = compare(load_source(f), ["5g-delivery"], samples=500, seed=0)
     assert c.interval["co2e_kg"] == {"p5": 0.0, "p50": 0.0, "p95": 0.0}
-    (c2,) = compare(f, ["move-region:BB"], samples=500, seed=0)
+    (c2,) = compare(load_source(f), ["move-region:BB"], samples=500, seed=0)
     iv = c2.interval["co2e_kg"]
     assert iv["p5"] < iv["p50"] < iv["p95"] < 0
 
@@ -98,7 +99,7 @@ def test_accelerator_and_fine_tune_on_the_catalog(tmp_path: Path) -> None:
         "name: a\ngrid: {region: US}\nfacility: {pue: 1.1}\n"
         "training:\n  accelerators: {type: A100-80GB, gpu_hours: 100000 h, power: 400 W}\n"
     )
-    acc, ft = compare(f, ["accelerator:H100", "fine-tune-open-base"])
+    acc, ft = compare(load_source(f), ["accelerator:H100", "fine-tune-open-base"])
     ratio = acc.result["total"]["energy_kwh"] / acc.baseline["total"]["energy_kwh"]
     assert ratio == pytest.approx(312 / 989.4 * 700 / 400, rel=1e-6)
     assert ft.result["total"]["energy_kwh"] == pytest.approx(
@@ -113,7 +114,7 @@ def test_cooling_is_relative_to_the_facility(tmp_path: Path) -> None:
         "name: a\ngrid: {region: US}\nfacility: {pue: 1.2, wue: 1 L/kWh}\n"
         "training:\n  accelerators: {type: A100-80GB, gpu_hours: 1000 h}\n"
     )
-    (c,) = compare(f, ["liquid-cooling"])
+    (c,) = compare(load_source(f), ["liquid-cooling"])
     pue = c.result["total"]["energy_kwh"] / (1000 * 0.4)
     assert pue == pytest.approx(1 + 0.2 * (1.343 - 1) / (1.58 - 1), rel=1e-6)
 
@@ -151,7 +152,7 @@ def test_user_scenarios_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_example_runs_every_library_scenario() -> None:
-    comps = compare(EXAMPLE, [n for n, s in library().items() if s.argument is None])
+    comps = compare(load_source(EXAMPLE), [n for n, s in library().items() if s.argument is None])
     by = {c.scenario: c for c in comps}
     assert by["co-packaged-optics"].change("training", "energy_kwh")[0] < 0
     assert by["5g-delivery"].change("usage", "energy_kwh")[0] < 0

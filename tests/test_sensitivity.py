@@ -13,7 +13,7 @@ import pytest
 
 from lcai.resolve import resolve
 from lcai.spec.distributions import Dist
-from lcai.spec.loading import parse_assessment
+from lcai.spec.loading import parse_source
 from lcai.whatif.sensitivity import plan_sobol, sobol_indices, tornado
 from tests.test_bad_input import run_cli
 
@@ -58,7 +58,7 @@ def test_linear_assessment() -> None:
             "storage": {"energy": "200 kWh +- 20 kWh"},
         },
     }
-    plan = resolve(parse_assessment(spec))
+    plan = resolve(parse_source(spec))
     idx = {i.name: i for i in plan_sobol(plan, "energy", n_base=4096, seed=3)}
     assert idx["training.idle.energy"].s1 == pytest.approx(0.2, abs=0.03)
     assert idx["training.storage.energy"].st == pytest.approx(0.8, abs=0.03)

@@ -1,4 +1,8 @@
-"""Assess an AI model's life cycle: the one-call entry points of the library."""
+"""Assess an AI model's life cycle: the one-call entry points of the library.
+
+One assessment flows one way: file -> :class:`~lcai.spec.source.Source` -> resolve
+-> :class:`~lcai.engine.plan.Plan` -> evaluate -> :class:`~lcai.engine.result.Result`.
+"""
 
 from __future__ import annotations
 
@@ -10,52 +14,71 @@ from lcai.engine.plan import Plan, evaluate
 from lcai.engine.result import Result, build_result
 from lcai.errors import SpecError
 from lcai.resolve import resolve
-from lcai.spec.loading import _yaml_line, load_assessment, parse_assessment
+from lcai.spec.loading import load_source, parse_source, yaml_line
 from lcai.spec.schema import Assessment
+from lcai.spec.source import Source
 
-__all__ = ["assess", "assess_file", "plan_file"]
+__all__ = [
+    "assess",
+    "assess_file",
+    "assess_source",
+    "plan_file",
+    "plan_source",
+    "result_of",
+]
 
 
-def assess(
-    spec: Assessment | dict[str, Any], *, samples: int | None = None, seed: int | None = 0
-) -> Result:
-    """Assess an :class:`Assessment` (or a dict of the same fields).
+def plan_source(source: Source) -> Plan:
+    """Resolve a loaded assessment into a :class:`Plan` (for evaluating or sampling).
 
-    With ``samples``, a Monte Carlo of that many samples (seeded; seed 0 by
-    default, so runs repeat) adds p5/p50/p95 and mean to ``result.uncertainty``.
+    Errors name the source's file and the line of the field where known.
     """
-    if not isinstance(spec, Assessment):
-        spec = parse_assessment(spec)
-    return _result(resolve(spec), samples, seed)
+    try:
+        return resolve(source)
+    except SpecError as exc:
+        line = yaml_line(source.text, exc.path) if source.text is not None else None
+        raise exc.located(file=source.file, line=line) from None
 
 
-def _result(plan: Plan, samples: int | None = None, seed: int | None = 0) -> Result:
-    """Evaluate a plan once, flag implausible values, and build the result."""
+def result_of(plan: Plan, samples: int | None = None, seed: int | None = 0) -> Result:
+    """Evaluate a plan once, flag implausible values, and build the result.
+
+    With ``samples``, a Monte Carlo of that many samples (seeded; seed 0 by default,
+    so runs repeat) adds p5/p50/p95 and mean to ``result.uncertainty``.
+    """
     from lcai.engine.plausibility import check
 
     ev = evaluate(plan)
     plan.warnings.extend(w for w in check(plan, ev) if w not in plan.warnings)
     res = build_result(plan, ev)
     if samples:
-        from lcai.whatif import montecarlo
+        from lcai.engine import uncertainty as montecarlo
 
         res = replace(res, uncertainty=montecarlo.run(plan, samples, seed).to_dict())
     return res
 
 
+def assess_source(source: Source, *, samples: int | None = None, seed: int | None = 0) -> Result:
+    """Assess a loaded assessment; see :func:`result_of`."""
+    return result_of(plan_source(source), samples, seed)
+
+
+def assess(
+    spec: Assessment | dict[str, Any], *, samples: int | None = None, seed: int | None = 0
+) -> Result:
+    """Assess an :class:`Assessment` (or a dict of the same fields, distributions allowed).
+
+    Relative paths in it are read from the current folder.
+    """
+    source = Source(spec) if isinstance(spec, Assessment) else parse_source(spec)
+    return assess_source(source, samples=samples, seed=seed)
+
+
 def plan_file(path: str | Path) -> Plan:
-    """Load and resolve an assessment file into a :class:`Plan` (for sampling)."""
-    spec = load_assessment(path)
-    try:
-        return resolve(spec)
-    except SpecError as exc:
-        line = None
-        p = Path(path)
-        if p.suffix.lower() in (".yaml", ".yml"):
-            line = _yaml_line(p.read_text(encoding="utf-8"), exc.path)
-        raise exc.located(file=str(path), line=line) from None
+    """Load and resolve an assessment file into a :class:`Plan`."""
+    return plan_source(load_source(path))
 
 
 def assess_file(path: str | Path, *, samples: int | None = None, seed: int | None = 0) -> Result:
-    """Load, validate and assess an assessment file (YAML or TOML); see :func:`assess`."""
-    return _result(plan_file(path), samples, seed)
+    """Load, validate and assess an assessment file (YAML or TOML); see :func:`result_of`."""
+    return assess_source(load_source(path), samples=samples, seed=seed)

@@ -252,12 +252,12 @@ def run_case(
     case: dict[str, Any], base: Path | Any, samples: int = 0, seed: int = 0
 ) -> list[Check]:
     """Assess one case's file and compare every check (with an interval for predictions)."""
-    from lcai.api import _result, plan_file
+    from lcai.api import plan_file, result_of
 
     mode: Mode = case["mode"]
     path = base / case["file"]
     plan = plan_file(Path(str(path)))
-    res = _result(plan)
+    res = result_of(plan)
     banned = set(case.get("independent_of", []))
     used = {a.source for a in res.assumptions if a.source}
     if mode == "prediction" and banned & used:
@@ -268,7 +268,7 @@ def run_case(
         )
     mc: tuple[Evaluation, dict[str, Array]] | None = None
     if mode == "prediction" and samples and case.get("group") != "inference":
-        from lcai.whatif.montecarlo import sample_params
+        from lcai.engine.uncertainty import sample_params
 
         draws = sample_params(plan, samples, seed)  # one Monte Carlo per case, not per check
         if draws:

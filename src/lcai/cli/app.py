@@ -498,7 +498,9 @@ def scenarios(
             console.print(f"[bold]{name}{arg}[/bold] — {s.description} ({', '.join(s.sources)})")
         return
     names = scenario or [n for n, s in known.items() if s.argument is None]
-    comps = sc.compare(file, names, user_file=user, samples=samples, seed=seed)
+    from lcai.spec.loading import load_source
+
+    comps = sc.compare(load_source(file), names, user_file=user, samples=samples, seed=seed)
     if json_out:
         _emit(json.dumps([c.to_dict() for c in comps], indent=2), None)
         return

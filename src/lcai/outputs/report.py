@@ -52,10 +52,12 @@ def build_report(
 ) -> Report:
     """Assess ``path`` and gather what the report shows (uncertainty, sensitivity,
     scenarios and the validation status where they can be computed)."""
-    from lcai.api import _result, plan_file
+    from lcai.api import plan_source, result_of
+    from lcai.spec.loading import load_source
 
-    plan = plan_file(path)
-    res = _result(plan, samples or None, seed)
+    source = load_source(path)
+    plan = plan_source(source)
+    res = result_of(plan, samples or None, seed)
     rep = Report(result=res, source_file=str(path), uncertainty=res.uncertainty)
     try:
         import scipy  # noqa: F401  (the uncertainty extra)
@@ -73,7 +75,7 @@ def build_report(
         from lcai.whatif.scenarios import compare, library
 
         names = [n for n, s in library().items() if s.argument is None]
-        rep.scenarios = [c.to_dict() for c in compare(path, names)]
+        rep.scenarios = [c.to_dict() for c in compare(source, names)]
     if with_validation:
         from lcai.checks.validation import run_suite, summarise
 

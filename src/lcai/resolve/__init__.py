@@ -22,7 +22,6 @@ from lcai.spec.distributions import Dist, to_dist
 from lcai.spec.schema import (
     Accelerators,
     Annotation,
-    Assessment,
     Component,
     Facility,
     Grid,
@@ -36,6 +35,7 @@ from lcai.spec.schema import (
     Training,
     Usage,
 )
+from lcai.spec.source import Source
 
 __all__ = ["resolve"]
 
@@ -69,8 +69,10 @@ def _merge(a: Grid | Facility | None, b: Grid | Facility | None) -> dict[str, ob
 
 
 class _Resolver:
-    def __init__(self, spec: Assessment) -> None:
+    def __init__(self, source: Source) -> None:
+        spec = source.spec
         self.spec = spec
+        self.source = source
         self.params: dict[str, Param] = {}
         self.items: list[ItemPlan] = []
         self.warnings: list[str] = []
@@ -79,7 +81,7 @@ class _Resolver:
         self.accel_count: str | None = None
         self.training_duration: Fn | None = None
         self.accelerator_keys: dict[str, str] = {}
-        self.dists = spec._distributions
+        self.dists = source.distributions
         self.derived: dict[str, Fn] = {}
         self._measured_supply: dict[str, _Supply] = {}
         self.regions: dict[str, str] = {}
@@ -548,7 +550,7 @@ class _Resolver:
 
         from lcai.measure.runfile import read_run
 
-        base = Path(self.spec._base_dir)
+        base = self.source.base_dir
         path: tuple[str | int, ...] = (phase, "measured", "runs")
         files: list[str] = []
         for pattern in m.runs:  # lcai track run files
@@ -596,7 +598,7 @@ class _Resolver:
         import csv as _csv
 
         assert m.fleet is not None
-        f = Path(m.fleet) if Path(m.fleet).is_absolute() else Path(self.spec._base_dir) / m.fleet
+        f = self.source.path(m.fleet)
         path = (phase, "measured", "fleet")
         try:
             rows = list(_csv.DictReader(f.open(encoding="utf-8")))
@@ -619,8 +621,7 @@ class _Resolver:
         import csv as _csv
         import datetime as dt
 
-        base = Path(self.spec._base_dir)
-        f = Path(csv_path) if Path(csv_path).is_absolute() else base / csv_path
+        f = self.source.path(csv_path)
         path = (phase, "measured", "hourly_intensity")
         try:
             rows = list(_csv.DictReader(f.open(encoding="utf-8")))
@@ -1408,9 +1409,10 @@ def _published_embodied(key: str | None) -> dict[str, str]:
     return {m: f"embodied_{m}" for m in order}
 
 
-def resolve(spec: Assessment) -> Plan:
+def resolve(source: Source) -> Plan:
     """Resolve an assessment into a :class:`Plan` (parameters + line items)."""
-    r = _Resolver(spec)
+    spec = source.spec
+    r = _Resolver(source)
     # Training first: manufacturing may follow its accelerator-hours.
     if spec.training is not None:
         r.training(spec.training)

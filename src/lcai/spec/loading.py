@@ -1,4 +1,4 @@
-"""Read an assessment file (YAML or TOML) into a validated :class:`Assessment`.
+"""Read an assessment file (YAML or TOML) into a :class:`Source`.
 
 Every problem becomes one :class:`SpecError` naming the file, the line where
 known and the field path.
@@ -12,11 +12,19 @@ from typing import Any
 
 from lcai.errors import SpecError
 from lcai.spec.schema import Assessment
+from lcai.spec.source import Source
 
-__all__ = ["load_assessment", "parse_assessment", "read_data"]
+__all__ = [
+    "load_assessment",
+    "load_source",
+    "parse_assessment",
+    "parse_source",
+    "read_data",
+    "yaml_line",
+]
 
 
-def _yaml_line(text: str, path: Sequence[str | int]) -> int | None:
+def yaml_line(text: str, path: Sequence[str | int]) -> int | None:
     """1-based line of the node at ``path`` in a YAML document (closest existing parent)."""
     import yaml
 
@@ -71,8 +79,18 @@ def _friendly(err: Mapping[str, Any]) -> str:
     return msg
 
 
-def parse_assessment(data: Any, *, file: str | None = None, text: str | None = None) -> Assessment:
-    """Validate already-parsed data (a dict) into an :class:`Assessment`."""
+def parse_source(
+    data: Any,
+    *,
+    file: str | None = None,
+    text: str | None = None,
+    base_dir: str | Path | None = None,
+) -> Source:
+    """Validate already-parsed data (a dict) into a :class:`Source`.
+
+    ``base_dir``: the folder relative paths in the data are read from (default: the
+    current folder).
+    """
     from pydantic import ValidationError
 
     if not isinstance(data, dict):
@@ -84,20 +102,25 @@ def parse_assessment(data: Any, *, file: str | None = None, text: str | None = N
     try:
         nominal, dists = extract(data)
     except SpecError as exc:
-        line = _yaml_line(text, exc.path) if text is not None else None
+        line = yaml_line(text, exc.path) if text is not None else None
         raise exc.located(file=file, line=line) from None
     try:
         spec = Assessment.model_validate(nominal)
-        spec._distributions = dists
-        return spec
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         # Prefer the deepest, most specific error; tagged-union noise is skipped.
         first = max(errors, key=lambda e: len(e.get("loc", ())))
         path = tuple(p for p in first.get("loc", ()) if not str(p).startswith("function-"))
-        line = _yaml_line(text, path) if text is not None else None
+        line = yaml_line(text, path) if text is not None else None
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         raise SpecError(_friendly(first) + more, file=file, path=path, line=line) from None
+    base = Path(base_dir).resolve() if base_dir is not None else Path.cwd()
+    return Source(spec, dists, base, data, file, text)
+
+
+def parse_assessment(data: Any, *, file: str | None = None, text: str | None = None) -> Assessment:
+    """Validate already-parsed data (a dict) into an :class:`Assessment` (nominal values)."""
+    return parse_source(data, file=file, text=text).spec
 
 
 def read_data(path: str | Path) -> tuple[Any, str | None]:
@@ -135,9 +158,12 @@ def read_data(path: str | Path) -> tuple[Any, str | None]:
     return data, text
 
 
-def load_assessment(path: str | Path) -> Assessment:
+def load_source(path: str | Path) -> Source:
     """Read and validate an assessment file (``.yaml``/``.yml`` or ``.toml``)."""
     data, text = read_data(path)
-    spec = parse_assessment(data, file=str(path), text=text)
-    spec._base_dir = str(Path(path).resolve().parent)
-    return spec
+    return parse_source(data, file=str(path), text=text, base_dir=Path(path).resolve().parent)
+
+
+def load_assessment(path: str | Path) -> Assessment:
+    """Read and validate an assessment file; the spec alone (see :func:`load_source`)."""
+    return load_source(path).spec

@@ -17,7 +17,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PrivateAttr,
     WithJsonSchema,
     model_validator,
 )
@@ -763,10 +762,6 @@ class Assessment(_Model):
     sources: list[str] = Field(
         default_factory=list, description="References for the inputs of this file."
     )
-    _distributions: dict[str, Any] = PrivateAttr(default_factory=dict)
-    _base_dir: str = PrivateAttr(default=".")
-    """Folder of the assessment file: relative paths (run files) are relative to it."""
-    """Uncertain inputs of the file: {parameter path: RawDist} (see lcai.spec.distributions)."""
 
     @model_validator(mode="after")
     def _check(self) -> Assessment:

@@ -21,6 +21,7 @@ import numpy as np
 from lcai import catalog
 from lcai.engine.plan import PHASES, Plan, evaluate
 from lcai.errors import DataError, SpecError, UnknownKeyError
+from lcai.spec.source import Source
 
 __all__ = ["Comparison", "Scenario", "apply", "compare", "library", "load_scenarios"]
 
@@ -334,7 +335,7 @@ def _figures(plan: Plan) -> dict[str, dict[str, float]]:
 
 
 def _paired_interval(base: Plan, scen: Plan, n: int, seed: int) -> dict[str, dict[str, float]]:
-    from lcai.whatif.montecarlo import sample_params
+    from lcai.engine.uncertainty import sample_params
 
     eb = evaluate(base, sample_params(base, n, seed))
     es = evaluate(scen, sample_params(scen, n, seed))
@@ -349,23 +350,27 @@ def _paired_interval(base: Plan, scen: Plan, n: int, seed: int) -> dict[str, dic
 
 
 def compare(
-    path: str | Path,
+    source: Source,
     names: list[str],
     *,
     user_file: str | Path | None = None,
     samples: int | None = None,
     seed: int = 0,
 ) -> list[Comparison]:
-    """Compare the scenarios ``names`` (``NAME`` or ``NAME:ARG``) with the file at ``path``."""
-    from lcai.api import plan_file
-    from lcai.resolve import resolve
-    from lcai.spec.loading import parse_assessment, read_data
+    """Compare the scenarios ``names`` (``NAME`` or ``NAME:ARG``) with ``source``.
+
+    A changed assessment keeps the source's folder, so its relative paths (run files,
+    hourly intensity) are read from the same place.
+    """
+    from lcai.api import plan_source
+    from lcai.spec.loading import parse_source
 
     known = library()
     if user_file is not None:
         known.update(load_scenarios(user_file))
-    data, _ = read_data(path)
-    base = plan_file(path)
+    data = dict(source.data)
+    base = plan_source(source)
+    label = source.file or source.spec.name
     base_fig = _figures(base)
     out = []
     for full in names:
@@ -375,9 +380,12 @@ def compare(
         sc = known[name]
         try:
             changed = apply(data, sc, arg or None, base)
-            plan = resolve(parse_assessment(changed, file=f"{path} [{full}]"))
+            changed_source = parse_source(
+                changed, file=f"{label} [{full}]", base_dir=source.base_dir
+            )
+            plan = plan_source(changed_source)
         except SpecError as exc:
-            raise exc.located(file=f"{path} [scenario {full}]") from None
+            raise exc.located(file=f"{label} [scenario {full}]") from None
         out.append(
             Comparison(
                 scenario=full,
