@@ -13,9 +13,10 @@ from typing import Any
 from lcai.engine.plan import Plan, evaluate
 from lcai.engine.result import Result, build_result
 from lcai.errors import SpecError
+from lcai.measure.inputs import MeasuredEnergy, measured_energy
 from lcai.resolve import resolve
 from lcai.spec.loading import load_source, parse_source, yaml_line
-from lcai.spec.schema import Assessment
+from lcai.spec.schema import Assessment, MeasuredRuns
 from lcai.spec.source import Source
 
 __all__ = [
@@ -24,17 +25,71 @@ __all__ = [
     "assess_source",
     "plan_file",
     "plan_source",
+    "read_measured",
     "result_of",
 ]
 
 
+def _read_phase(source: Source, phase: str, m: MeasuredRuns) -> MeasuredEnergy:
+    """Read one phase's run files, fleet result and hourly intensity."""
+    import glob
+
+    from lcai.measure.intensity import read_hourly_intensity
+    from lcai.measure.runfile import read_run
+
+    where: tuple[str | int, ...] = (phase, "measured")
+    files: list[str] = []
+    for pattern in m.runs:
+        found = sorted(glob.glob(str(source.path(pattern))))
+        if not found:
+            raise SpecError(
+                f"no run file matches {pattern!r} (in {source.base_dir})", path=(*where, "runs")
+            )
+        files += found
+    try:
+        runs = [read_run(f) for f in files]
+    except SpecError as exc:
+        raise SpecError(str(exc), path=(*where, "runs")) from None
+    fleet_kwh = None
+    if m.fleet is not None:
+        from lcai.fleet.readers import read_fleet_energy_kwh
+
+        fleet_kwh = read_fleet_energy_kwh(
+            source.path(m.fleet), model=m.model, project=m.project, phase=m.phase
+        )
+    hourly = None
+    if m.hourly_intensity is not None:
+        try:
+            hourly = read_hourly_intensity(source.path(m.hourly_intensity))
+        except SpecError as exc:
+            raise SpecError(str(exc), path=(*where, "hourly_intensity")) from None
+    return measured_energy(runs, fleet_kwh=fleet_kwh, fleet_file=m.fleet, hourly_intensity=hourly)
+
+
+def read_measured(source: Source) -> dict[str, MeasuredEnergy]:
+    """The measured inputs the file names (run files, fleet results, hourly intensity),
+    read into typed values by phase."""
+    out = {}
+    for phase in ("training", "usage"):
+        part = getattr(source.spec, phase)
+        if part is not None and part.measured is not None:
+            try:
+                out[phase] = _read_phase(source, phase, part.measured)
+            except SpecError as exc:
+                if exc.path:
+                    raise
+                raise SpecError(str(exc), path=(phase, "measured", "fleet")) from None
+    return out
+
+
 def plan_source(source: Source) -> Plan:
-    """Resolve a loaded assessment into a :class:`Plan` (for evaluating or sampling).
+    """Read the measured inputs a loaded assessment names, and resolve it into a
+    :class:`Plan` (for evaluating or sampling).
 
     Errors name the source's file and the line of the field where known.
     """
     try:
-        return resolve(source)
+        return resolve(source, read_measured(source))
     except SpecError as exc:
         line = yaml_line(source.text, exc.path) if source.text is not None else None
         raise exc.located(file=source.file, line=line) from None

@@ -27,6 +27,9 @@ from lcai.errors import UnitError
 
 __all__ = [
     "DIMENSIONS",
+    "H_PER_YEAR",
+    "J_PER_KWH",
+    "S_PER_H",
     "Dimension",
     "Quantity",
     "convert",
@@ -106,9 +109,12 @@ DIMENSIONS: Final[dict[str, Dimension]] = {
     )
 }
 
-_J_PER_KWH: Final = 3.6e6
-_S_PER_H: Final = 3600.0
-_H_PER_YEAR: Final = 8760.0
+J_PER_KWH: Final = 3.6e6
+"""Joules in a kilowatt-hour."""
+S_PER_H: Final = 3600.0
+"""Seconds in an hour."""
+H_PER_YEAR: Final = 8760.0
+"""Hours in a (365-day) year."""
 
 # symbol -> (factor to base units, dims)
 _UNITS: Final[dict[str, tuple[float, Dims]]] = {}
@@ -128,10 +134,10 @@ _add("TJ", 1e12, ENERGY)
 _add("PJ", 1e15, ENERGY)
 _add("mWh", 3.6, ENERGY)
 _add("Wh", 3600.0, ENERGY)
-_add("kWh", _J_PER_KWH, ENERGY)
-_add("MWh", 1e3 * _J_PER_KWH, ENERGY)
-_add("GWh", 1e6 * _J_PER_KWH, ENERGY)
-_add("TWh", 1e9 * _J_PER_KWH, ENERGY)
+_add("kWh", J_PER_KWH, ENERGY)
+_add("MWh", 1e3 * J_PER_KWH, ENERGY)
+_add("GWh", 1e6 * J_PER_KWH, ENERGY)
+_add("TWh", 1e9 * J_PER_KWH, ENERGY)
 # power
 _add("mW", 1e-3, POWER)
 _add("W watt watts", 1.0, POWER)
@@ -143,13 +149,13 @@ _add("s sec second seconds", 1.0, TIME)
 _add("min minute minutes", 60.0, TIME)
 _add(
     "h hr hrs hour hours GPU-h GPU-hours GPUh gpu-h gpu-hours device-h device-hours",
-    _S_PER_H,
+    S_PER_H,
     TIME,
 )
-_add("d day days", 24 * _S_PER_H, TIME)
-_add("week weeks", 7 * 24 * _S_PER_H, TIME)
-_add("month months", _H_PER_YEAR / 12 * _S_PER_H, TIME)
-_add("y yr yrs year years", _H_PER_YEAR * _S_PER_H, TIME)
+_add("d day days", 24 * S_PER_H, TIME)
+_add("week weeks", 7 * 24 * S_PER_H, TIME)
+_add("month months", H_PER_YEAR / 12 * S_PER_H, TIME)
+_add("y yr yrs year years", H_PER_YEAR * S_PER_H, TIME)
 # mass (CO2e is a mass; the suffix is stripped before lookup)
 _add("mg", 1e-6, MASS)
 _add("g", 1e-3, MASS)

@@ -10,28 +10,34 @@ very same code (Monte Carlo and sensitivity analysis just pass arrays).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from lcai import keys
+from lcai.keys import ItemKind
 from lcai.model._types import Num
 from lcai.spec.distributions import Dist
 
 __all__ = [
     "PHASES",
     "Evaluation",
+    "Fn",
     "ItemPlan",
+    "Method",
     "Param",
+    "Params",
     "Plan",
     "Status",
     "Supply",
     "evaluate",
 ]
 
-PHASES = ("manufacturing", "training", "annotation", "usage")
+PHASES = keys.PHASES
 Status = Literal["user", "table", "default", "derived"]
+Method = Literal["measured", "given", "estimated"]
 Params = Mapping[str, Num]
 Fn = Callable[[Params], Num]
 
@@ -74,6 +80,12 @@ class Supply:
     ewif: str
     wue: str | None = None
     pue: str | None = None
+    sources: tuple[str, ...] = ()
+    """The sources of the grid and facility factors."""
+
+    def outside(self) -> Supply:
+        """The same electricity used outside the data center: no on-site water."""
+        return replace(self, wue=None)
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,8 @@ class ItemPlan:
 
     name: str
     phase: str
-    method: Literal["measured", "given", "estimated"]
+    method: Method
+    kind: ItemKind
     energy: Fn = _zero
     supply: Supply | None = None
     overhead: bool = False

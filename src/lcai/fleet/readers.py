@@ -11,12 +11,20 @@ run files (``.jsonl``: node = the file's name, gpu = the device index).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
 from lcai.errors import SpecError
 
-__all__ = ["power_files", "read_intensity", "read_jobs", "read_power", "read_sites"]
+__all__ = [
+    "power_files",
+    "read_fleet_energy_kwh",
+    "read_intensity",
+    "read_jobs",
+    "read_power",
+    "read_sites",
+]
 
 _POWER_ALIASES = {
     "t_ms": ("t_ms", "timestamp_ms"),
@@ -202,25 +210,60 @@ def _sacct_gpus(tres: str) -> str:
 
 
 def read_intensity(path: str | Path | None) -> Any:
-    """Hourly carbon intensity: (region, hour) -> kgCO2e/kWh."""
+    """Hourly carbon intensity (``lcai.measure.intensity``): (region, hour) -> kgCO2e/kWh,
+    ``hour`` counted in hours since the epoch."""
     import polars as pl
 
+    schema = {"region": pl.Utf8, "hour": pl.Int64, "kg_per_kwh": pl.Float64}
     if path is None:
-        return pl.DataFrame(schema={"region": pl.Utf8, "hour": pl.Int64, "kg_per_kwh": pl.Float64})
+        return pl.DataFrame(schema=schema)
+    from lcai.measure.intensity import read_hourly_intensity
+
+    hi = read_hourly_intensity(path)
+    if None in hi.by_region:
+        raise SpecError("intensity needs columns gco2e_per_kwh, region, timestamp", file=str(path))
+    rows = [
+        (region, hour // 3600, kg)
+        for region, hours in hi.by_region.items()
+        for hour, kg in hours.items()
+    ]
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def read_fleet_energy_kwh(
+    path: str | Path, *, model: str | None, project: str | None, phase: str | None
+) -> float:
+    """IT energy [kWh] of the jobs of a ``jobs.csv`` from ``lcai fleet account`` that match
+    the filters (all non-idle jobs without any)."""
+    import csv
+
+    f = Path(path)
     try:
-        df = pl.read_csv(path)
-    except Exception as exc:
-        raise SpecError(f"cannot read intensity: {exc}", file=str(path)) from None
-    need = {"timestamp", "region", "gco2e_per_kwh"}
-    if not need <= set(df.columns):
-        raise SpecError(f"intensity needs columns {', '.join(sorted(need))}", file=str(path))
-    return df.select(
-        pl.col("region").cast(pl.Utf8),
-        (pl.col("timestamp").str.to_datetime(time_zone="UTC").dt.epoch("ms") // 3_600_000).alias(
-            "hour"
-        ),
-        (pl.col("gco2e_per_kwh").cast(pl.Float64) / 1000).alias("kg_per_kwh"),
-    )
+        with f.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise SpecError(f"{f}: cannot be read: {exc.strerror}") from None
+    except (UnicodeDecodeError, csv.Error):
+        raise SpecError(f"{f}: not a jobs.csv from `lcai fleet account`") from None
+    if not rows or "it_energy_kwh" not in rows[0] or "job_id" not in rows[0]:
+        raise SpecError(f"{f}: not a jobs.csv from `lcai fleet account`")
+    wanted = {k: v for k, v in (("model", model), ("project", project), ("phase", phase)) if v}
+    chosen = [
+        r for r in rows
+        if r["job_id"] != "idle" and all(r.get(k) == v for k, v in wanted.items())
+    ]  # fmt: skip
+    if not chosen:
+        raise SpecError(f"no job in {f.name} matches {wanted or 'any job'}")
+    total = 0.0
+    for r in chosen:
+        try:
+            kwh = float(r["it_energy_kwh"])
+        except (TypeError, ValueError):
+            kwh = float("nan")
+        if not math.isfinite(kwh) or kwh < 0:
+            raise SpecError(f"{f.name}: job {r['job_id']!r}: it_energy_kwh: expected kWh >= 0")
+        total += kwh
+    return total
 
 
 def read_sites(path: str | Path | None) -> Any:

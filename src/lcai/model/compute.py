@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from lcai.model._types import Num
-
-_S_PER_H = 3600.0
+from lcai.units import S_PER_H
 
 
 def training_flops(active_params: Num, tokens: Num) -> Num:
@@ -29,4 +28,4 @@ def accelerator_hours_from_flops(flops: Num, peak_flop_per_s: Num, utilisation: 
     hours [h] = FLOP / (peak [FLOP/s] x MFU [-]) / 3600
     (MFU as defined by Chowdhery et al. 2022, "PaLM", appendix B.)
     """
-    return flops / (peak_flop_per_s * utilisation) / _S_PER_H
+    return flops / (peak_flop_per_s * utilisation) / S_PER_H

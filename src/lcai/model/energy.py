@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from lcai.model._types import Num
+from lcai.units import J_PER_KWH
 
 _W_PER_KW = 1000.0
-_J_PER_KWH = 3.6e6
 
 
 def energy_from_power_kwh(power_w: Num, duration_h: Num, count: Num = 1.0) -> Num:
@@ -64,7 +64,7 @@ def prefill_energy_per_request_kwh(
         * active_params
         * input_tokens
         / (peak_flop_per_s * prefill_utilisation)
-        * (power_w / _J_PER_KWH)
+        * (power_w / J_PER_KWH)
     )
 
 
@@ -96,4 +96,4 @@ def decode_energy_per_request_kwh(
     )
     memory_s = weight_bytes / (accelerators * bandwidth_bytes_per_s)
     step_s = np.maximum(compute_s, memory_s)
-    return output_tokens * accelerators * power_w * step_s / batch_size / _J_PER_KWH
+    return output_tokens * accelerators * power_w * step_s / batch_size / J_PER_KWH

@@ -1,0 +1,89 @@
+"""Measured inputs of an assessment, as typed values: read before resolving, so that
+resolving reads no file. Built by the readers of run files, fleet results and hourly
+intensity; consumed by ``lcai.resolve``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lcai.measure.runfile import Run
+from lcai.units import J_PER_KWH
+
+__all__ = ["HourlyIntensity", "MeasuredEnergy", "measured_energy"]
+
+
+@dataclass(frozen=True)
+class HourlyIntensity:
+    """Hourly grid carbon intensity read from ``file``.
+
+    ``by_region``: region (as written in the file; None for a file without a region
+    column) -> {hour start [s since the Unix epoch] -> intensity [kgCO2e/kWh]}.
+    """
+
+    file: str
+    by_region: Mapping[str | None, Mapping[int, float]]
+
+
+@dataclass(frozen=True)
+class MeasuredEnergy:
+    """The IT energy of a phase's measured runs [kWh].
+
+    ``measured_kwh``: from energy meters (and fleet results); ``estimated_kwh``: from the
+    utilisation fallback of ``lcai track``; ``hourly_kwh``: (hour start [s], kWh) per run
+    and hour, to weight hourly intensity; ``files``: the names read; ``runs``: how many
+    run files; ``warnings``: what the readers noticed, each naming its file.
+    """
+
+    measured_kwh: float
+    estimated_kwh: float = 0.0
+    hourly_kwh: tuple[tuple[int, float], ...] = ()
+    files: tuple[str, ...] = ()
+    runs: int = 0
+    warnings: tuple[str, ...] = ()
+    hourly_intensity: HourlyIntensity | None = None
+
+
+@dataclass
+class _Totals:
+    hourly: list[tuple[int, float]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def measured_energy(
+    runs: Sequence[Run],
+    *,
+    fleet_kwh: float | None = None,
+    fleet_file: str | None = None,
+    hourly_intensity: HourlyIntensity | None = None,
+) -> MeasuredEnergy:
+    """Sum run files (``lcai.measure.runfile.Run``) and a fleet result into one value.
+
+    A device whose samples come from the utilisation fallback counts as estimated.
+    """
+    t = _Totals()
+    names: list[str] = []
+    measured_kwh = fleet_kwh if fleet_kwh is not None else 0.0
+    estimated_kwh = 0.0
+    for r in runs:
+        names.append(_name(r.path))
+        for dev in r.devices:
+            backend = next(x.backend for x in r.samples if x.device == dev)
+            e = r.energy_j(dev) / J_PER_KWH
+            if backend == "utilisation-estimate":
+                estimated_kwh += e
+            else:
+                measured_kwh += e
+        t.warnings += [f"{_name(r.path)}: {w}" for w in r.warnings]
+        t.hourly += list(r.hourly_kwh().items())
+    if fleet_kwh is not None:
+        names.append(_name(fleet_file or "fleet"))
+    return MeasuredEnergy(
+        measured_kwh, estimated_kwh, tuple(t.hourly), tuple(names), len(runs),
+        tuple(t.warnings), hourly_intensity,
+    )  # fmt: skip
+
+
+def _name(path: object) -> str:
+    return Path(str(path)).name

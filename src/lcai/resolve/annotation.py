@@ -1,0 +1,123 @@
+"""The annotation phase: the annotators' devices, their use energy (at the annotators'
+grid, outside a data center) and their embodied carbon by hours of use."""
+
+from __future__ import annotations
+
+from lcai import catalog
+from lcai import model as m
+from lcai.engine.plan import ItemPlan, Params, Supply
+from lcai.model._types import Num
+from lcai.resolve.items import grid_item, reported_item
+from lcai.resolve.ledger import Ledger
+from lcai.resolve.supply import supply
+from lcai.spec.schema import Assessment, Device
+from lcai.units import H_PER_YEAR
+
+__all__ = ["annotation"]
+
+PRE = "annotation"
+
+
+def annotation(ledger: Ledger, spec: Assessment) -> list[ItemPlan]:
+    """Resolve ``spec.annotation`` (which must be set)."""
+    a = spec.annotation
+    assert a is not None
+    s = supply(ledger, "annotation", a.grid, None, (spec.grid, spec.facility))
+    if a.reported is not None:
+        return [reported_item(ledger, "annotation", a.reported, s, ("annotation", "reported"))]
+    if a.person_hours is not None:
+        hk = ledger.user(f"{PRE}.person_hours", a.person_hours, "h")
+    else:
+        hk = ledger.add(
+            f"{PRE}.person_hours", a.total_hours, "h", "derived", None, "annotators x hours"
+        )
+    au = ledger.user_or_factor(
+        f"{PRE}.annual_use",
+        a.annual_use,
+        "h",
+        "devices",
+        "working_year",
+        "annual_use",
+        path=(PRE, "annual_use"),
+        kind="device",
+        note="hours a work device is used per year",
+    )
+    items: list[ItemPlan] = []
+    for i, d in enumerate(a.devices):
+        items += _device(ledger, i, d, s, hk, au)
+    return items
+
+
+def _device_key(ledger: Ledger, i: int, d: Device) -> str | None:
+    """The catalog key of a device, or None for one the file describes itself."""
+    devices = catalog.table("devices")
+    known = devices.has(d.device, "power") or devices.has(d.device, "embodied")
+    if not known and d.power is not None:
+        return None
+    path = (PRE, "devices", i, "device")
+    return ledger.catalog_key("devices", d.device, path=path, kind="device")
+
+
+def _device(ledger: Ledger, i: int, d: Device, s: Supply, hk: str, au: str) -> list[ItemPlan]:
+    """A device type's use and, where its embodied figure and lifetime are known, embodied."""
+    dp = f"{PRE}.devices[{i}]"
+    key = _device_key(ledger, i, d)
+    label = catalog.table("devices").label(key) if key else d.device
+    vals: dict[str, str] = {}
+    for q, given, unit in (
+        ("power", d.power, "W"),
+        ("embodied", d.embodied, "kg"),
+        ("lifetime", d.lifetime, "h"),
+    ):
+        if given is not None:
+            vals[q] = ledger.user(f"{dp}.{q}", given, unit)
+        elif key is not None:
+            vals[q] = ledger.factor(
+                f"{dp}.{q}",
+                "devices",
+                key,
+                q,
+                unit,
+                path=(PRE, "devices", i, q),
+                kind="device",
+                status="table",
+            )
+    ck = ledger.user(f"{dp}.count", d.count, "1")
+    pw = vals["power"]
+
+    def use(p: Params) -> Num:
+        return m.energy_from_power_kwh(p[pw], p[hk], p[ck])
+
+    items = [
+        grid_item(
+            ledger,
+            f"{label} use",
+            "annotation",
+            "annotation-device",
+            use,
+            s,
+            [pw, ck, hk],
+            "person-hours x devices x power",
+        )
+    ]
+    if "embodied" in vals and "lifetime" in vals:
+        ek, lk = vals["embodied"], vals["lifetime"]
+
+        def embodied(p: Params) -> Num:
+            life_use_h = p[lk] / H_PER_YEAR * p[au]
+            return m.allocated_embodied(p[ek], p[hk] * p[ck], life_use_h, 1.0)
+
+        items.append(
+            ItemPlan(
+                name=f"{label} embodied",
+                phase="annotation",
+                method="estimated",
+                kind="annotation-embodied",
+                co2e=embodied,
+                co2e_market=embodied,
+                inputs=(ek, lk, au, hk, ck),
+                sources=ledger.sources_of([ek, lk, au]),
+                note="embodied x hours used / (lifetime years x hours used per year)",
+            )
+        )
+    return items

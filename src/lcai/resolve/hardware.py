@@ -1,0 +1,56 @@
+"""Accelerator facts a phase needs from the catalog: its key, peak FLOP/s, default
+utilisation, and the active parameters of the model it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lcai import catalog
+from lcai.errors import SpecError
+from lcai.resolve.ledger import Ledger
+from lcai.spec.schema import ModelSize
+
+__all__ = ["accelerator_key", "active_parameters", "mfu", "peak"]
+
+
+def accelerator_key(ledger: Ledger, name: str, path: Sequence[str | int]) -> str:
+    """The catalog key of accelerator ``name``."""
+    return ledger.catalog_key("accelerators", name, path=path, kind="accelerator")
+
+
+def peak(ledger: Ledger, key: str, pre: str, path: Sequence[str | int]) -> str:
+    """Dense BF16 (else FP16) peak of accelerator ``key`` [FLOP/s]."""
+    acc = catalog.table("accelerators")
+    q = "peak_dense_bf16" if acc.has(key, "peak_dense_bf16") else "peak_dense_fp16"
+    return ledger.factor(
+        f"{pre}.peak", "accelerators", key, q, "FLOP/s", path=path, kind="accelerator"
+    )
+
+
+def mfu(ledger: Ledger, key: str | None, pre: str, phase: str, path: Sequence[str | int]) -> str:
+    """The catalog's default utilisation for ``phase`` on accelerator ``key`` (most specific
+    row first: the accelerator, its family, the phase)."""
+    util = catalog.table("utilisation")
+    family = key.split("-")[0] if key else None
+    candidates = [f"{phase}:{key}", f"{phase}:{family}", phase] if key else [phase]
+    for c in candidates:
+        if util.has(c, "mfu"):
+            return ledger.factor(
+                f"{pre}.mfu",
+                "utilisation",
+                c,
+                "mfu",
+                "1",
+                path=path,
+                kind="utilisation",
+                status="default",
+                note="no utilisation given",
+            )
+    raise SpecError("no default utilisation in the catalog; give 'mfu'", path=path)
+
+
+def active_parameters(ledger: Ledger, pre: str, model: ModelSize) -> str:
+    """The parameters active per token (all of them for a dense model)."""
+    own = model.active_parameters is not None
+    path = f"{pre}.model.active_parameters" if own else f"{pre}.model.parameters"
+    return ledger.user(f"{pre}.active_parameters", model.active, "1", path=path)

@@ -1,0 +1,236 @@
+"""A phase's electricity supply and facility: grid carbon (location- and market-based),
+off-site water of generation, PUE and WUE, with the file's values over the catalog's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from lcai import catalog
+from lcai import keys as k
+from lcai import model as m
+from lcai.engine.plan import Fn, Params, Status, Supply
+from lcai.model._types import Num
+from lcai.resolve.ledger import Ledger, param
+from lcai.spec.schema import Facility, Grid
+
+__all__ = ["supply"]
+
+_WATER_NOTES = {
+    "region": "",
+    "country": "no figure for {r}: country average",
+    "world": "no water figure for {r}: world average",
+}
+
+
+def _merge(a: Grid | Facility | None, b: Grid | Facility | None) -> dict[str, Any]:
+    """Field-wise merge: phase values (a) over the assessment's defaults (b)."""
+    out: dict[str, Any] = {}
+    for obj in (b, a):
+        if obj is not None:
+            out.update({k: v for k, v in obj.model_dump().items() if v is not None})
+    return out
+
+
+def supply(
+    ledger: Ledger,
+    phase: str,
+    grid: Grid | None,
+    facility: Facility | None,
+    defaults: tuple[Grid | None, Facility | None],
+) -> Supply:
+    """The supply of ``phase``: its own grid and facility fields over the assessment's
+    ``defaults``; PUE and WUE only for phases in a data center."""
+    g = _merge(grid, defaults[0])
+    own_region = grid is not None and grid.region is not None
+    if own_region:  # a phase in its own region does not inherit the default's factors
+        for own in ("co2e_intensity", "water_intensity"):
+            if getattr(grid, own) is None:
+                g.pop(own, None)
+    path: tuple[str | int, ...] = (phase, "grid", "region") if own_region else ("grid", "region")
+    region = g.get("region")
+    region_key = None
+    if isinstance(region, str):
+        region_key = ledger.catalog_key("grid_intensity", region, path=path, kind="grid region")
+
+    def src(name: str) -> str:
+        own = grid is not None and getattr(grid, name) is not None
+        return f"{phase}.grid.{name}" if own else f"grid.{name}"
+
+    ledger.regions[phase] = "given" if "co2e_intensity" in g else (region_key or "WORLD")
+    grid_key = _carbon(ledger, phase, g, region_key, path, src)
+    if "water_intensity" in g:
+        ewif_key = ledger.user(
+            k.water_intensity(phase),
+            float(g["water_intensity"]),
+            "L/kWh",
+            path=src("water_intensity"),
+        )
+    else:
+        ewif_key = _ewif(ledger, phase, region_key, path)
+    market = _market(ledger, f"{phase}.grid", g, grid_key, src)
+    pue_key = wue_key = None
+    if facility is not None or phase in ("training", "usage"):
+        pue_key, wue_key = _facility(ledger, phase, facility, defaults[1])
+    used = [grid_key, ewif_key] + [x for x in (pue_key, wue_key) if x]
+    return Supply(grid_key, market, ewif_key, wue_key, pue_key, ledger.sources_of(used))
+
+
+def _carbon(
+    ledger: Ledger,
+    phase: str,
+    g: dict[str, Any],
+    region_key: str | None,
+    path: Sequence[str | int],
+    src: Callable[[str], str],
+) -> str:
+    name = k.grid_intensity(phase)
+    if "co2e_intensity" in g:
+        return ledger.user(name, float(g["co2e_intensity"]), "kg/kWh", path=src("co2e_intensity"))
+    if region_key is not None:
+        return ledger.factor(
+            name,
+            "grid_intensity",
+            region_key,
+            "co2e_intensity",
+            "kg/kWh",
+            path=path,
+            kind="grid region",
+        )
+    ledger.warnings.append(
+        f"{phase}: no grid region or carbon intensity given; using the world average "
+        "(set grid.region)"
+    )
+    return ledger.factor(
+        name,
+        "grid_intensity",
+        "WORLD",
+        "co2e_intensity",
+        "kg/kWh",
+        path=path,
+        kind="grid region",
+        status="default",
+        note="no grid region given: world average",
+    )
+
+
+def _ewif(ledger: Ledger, phase: str, region_key: str | None, path: Sequence[str | int]) -> str:
+    key, level = catalog.regional_key("electricity_water", "water_consumption", region_key)
+    note = _WATER_NOTES[level].format(r=region_key or "an unstated region")
+    return ledger.factor(
+        k.water_intensity(phase),
+        "electricity_water",
+        key,
+        "water_consumption",
+        "L/kWh",
+        path=path,
+        kind="region",
+        status="table" if level == "region" else "default",
+        note=note,
+    )
+
+
+def _market(
+    ledger: Ledger, pre: str, g: dict[str, Any], grid_key: str, src: Callable[[str], str]
+) -> Fn:
+    """Market-based intensity (GHG Protocol Scope 2): contracts over their share, the
+    residual mix (or, without one, the location-based factor) over the rest."""
+    if g.get("contract_intensity") is None and g.get("renewable_share") is None:
+        return param(grid_key)
+    ledger.market = True
+    share, contract = _contract(ledger, pre, g, src)
+    if g.get("residual_intensity") is not None:
+        residual = ledger.user(
+            f"{pre}.residual_intensity",
+            float(g["residual_intensity"]),
+            "kg/kWh",
+            path=src("residual_intensity"),
+        )
+    else:
+        residual = grid_key
+        ledger.warnings.append(
+            f"{pre}: no residual-mix factor given; the uncovered share uses the "
+            "location-based factor"
+        )
+
+    def market(p: Params) -> Num:
+        return m.market_intensity_kg_per_kwh(p[residual], p[contract], p[share])
+
+    return market
+
+
+def _contract(
+    ledger: Ledger, pre: str, g: dict[str, Any], src: Callable[[str], str]
+) -> tuple[str, str]:
+    """Keys of the contract share [-] and the contract intensity [kg/kWh]."""
+    if g.get("renewable_share") is not None:
+        share = ledger.user(
+            f"{pre}.contract_share",
+            float(g["renewable_share"]),
+            "1",
+            path=src("renewable_share"),
+        )
+        contract = ledger.add(
+            f"{pre}.contract_intensity",
+            0.0,
+            "kg/kWh",
+            "derived",
+            None,
+            "renewable contracts count as 0 gCO2e/kWh (GHG Protocol Scope 2, market-based)",
+        )
+        return share, contract
+    contract = ledger.user(
+        f"{pre}.contract_intensity",
+        float(g["contract_intensity"]),
+        "kg/kWh",
+        path=src("contract_intensity"),
+    )
+    if g.get("contract_share") is None:
+        share = ledger.add(
+            f"{pre}.contract_share", 1.0, "1", "default", None, "contract covers all"
+        )
+    else:
+        share = ledger.user(
+            f"{pre}.contract_share", float(g["contract_share"]), "1", path=src("contract_share")
+        )
+    return share, contract
+
+
+def _facility(
+    ledger: Ledger, phase: str, facility: Facility | None, default: Facility | None
+) -> tuple[str, str]:
+    """Keys of the phase's PUE and WUE: given, else operator, cooling, industry average."""
+    f = _merge(facility, default)
+    path: tuple[str | int, ...] = (phase, "facility")
+    rows: list[tuple[str, str]] = []
+    if isinstance(f.get("operator"), str):
+        op = str(f["operator"])
+        key = op if op.startswith("operator:") else f"operator:{op}"
+        key = ledger.catalog_key("facility", key, path=(*path, "operator"), kind="operator")
+        rows.append((key, "operator"))
+    if isinstance(f.get("cooling"), str):
+        rows.append((f"cooling:{f['cooling']}", "cooling"))
+    rows.append(("industry_average", "default"))
+    out: list[str] = []
+    for q, unit, name in (("pue", "1", k.pue(phase)), ("wue", "L/kWh", k.wue(phase))):
+        if q in f:
+            own = facility is not None and getattr(facility, q) is not None
+            out.append(ledger.user(name, float(f[q]), unit, path=name if own else f"facility.{q}"))
+            continue
+        key, why = next((r for r in rows if catalog.table("facility").has(r[0], q)), rows[-1])
+        status: Status = "default" if why == "default" else "table"
+        note = f"no {q.upper()} given: industry average" if why == "default" else ""
+        out.append(
+            ledger.factor(
+                name,
+                "facility",
+                key,
+                q,
+                unit,
+                path=path,
+                kind="facility",
+                status=status,
+                note=note,
+            )
+        )
+    return out[0], out[1]
