@@ -36,6 +36,8 @@ class LineItem:
     name: str
     phase: str
     method: str
+    kind: str
+    """What the item counts (``lcai.keys.ItemKind``): stable, unlike ``name``."""
     energy_kwh: float
     co2e_kg: float
     water_l: float
@@ -48,6 +50,7 @@ class LineItem:
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "name": self.name,
+            "kind": self.kind,
             "phase": self.phase,
             "method": self.method,
             "energy_kwh": self.energy_kwh,
@@ -166,7 +169,7 @@ class Result:
         """The line items as CSV, units in the column names."""
         buf = io.StringIO()
         cols = [
-            "phase", "name", "method", "energy_kwh", "co2e_kg", "co2e_market_kg",
+            "phase", "name", "kind", "method", "energy_kwh", "co2e_kg", "co2e_market_kg",
             "water_l", "water_onsite_l", "sources", "note",
         ]  # fmt: skip
         w = csv.writer(buf, lineterminator="\n")
@@ -174,7 +177,7 @@ class Result:
         for it in self.items:
             w.writerow(
                 [
-                    self.functional_unit, it.phase, it.name, it.method,
+                    self.functional_unit, it.phase, it.name, it.kind, it.method,
                     f"{it.energy_kwh:.6g}", f"{it.co2e_kg:.6g}",
                     "" if it.co2e_market_kg is None else f"{it.co2e_market_kg:.6g}",
                     f"{it.water_l:.6g}", f"{it.water_onsite_l:.6g}",
@@ -206,6 +209,7 @@ def build_result(plan: Plan, ev: Evaluation, sample: int = 0) -> Result:
                 name=ip.name,
                 phase=ip.phase,
                 method=ip.method,
+                kind=ip.kind,
                 energy_kwh=float(ev.energy_kwh[i, sample]) / div,
                 co2e_kg=float(ev.co2e_kg[i, sample]) / div,
                 water_l=float(ev.water_l[i, sample]) / div,
