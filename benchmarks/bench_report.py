@@ -12,8 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lcai.cli.app import write_report
-from lcai.outputs.report import build_report
+from lcai.outputs.report import build_report, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",

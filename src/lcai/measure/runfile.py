@@ -33,7 +33,7 @@ from typing import IO, Any
 
 from lcai.errors import SpecError
 
-__all__ = ["Run", "RunWriter", "Sample", "read_run"]
+__all__ = ["Run", "RunWriter", "Sample", "read_run", "summarise"]
 
 FORMAT = "lcai-run"
 VERSION = 1
@@ -226,3 +226,27 @@ def read_run(path: str | Path) -> Run:
     if run.end is None:
         run.warnings.append("no end record: the run or its tracker stopped without closing")
     return run
+
+
+def summarise(run: Run) -> dict[str, Any]:
+    """A run in brief: duration, energy (in total and per device, with the average power),
+    backends, assumptions, warnings and the command's exit status."""
+    devices = {
+        d: {
+            "energy_kwh": run.energy_j(d) / 3.6e6,
+            "average_power_w": run.energy_j(d) / run.duration_s if run.duration_s else None,
+        }
+        for d in run.devices
+    }
+    return {
+        "file": run.path,
+        "started": run.header.get("started"),
+        "command": run.header.get("command"),
+        "duration_s": run.duration_s,
+        "energy_kwh": run.energy_kwh,
+        "devices": devices,
+        "backends": run.backends,
+        "assumptions": run.assumptions,
+        "warnings": run.warnings,
+        "exit_status": (run.end or {}).get("exit_status"),
+    }

@@ -74,13 +74,14 @@ def _system_w(accelerator: str, system: str | None) -> tuple[str, float, str]:
         system = defaults.get(accelerator)
         if system is None:
             raise SpecError(
-                f"no reference system for {accelerator} in the catalog; give --system "
-                f"({', '.join(k for k in list(sites.keys()) if k.startswith('system:'))})"
+                f"no reference system for {accelerator} in the catalog; give one "
+                f"({', '.join(k for k in list(sites.keys()) if k.startswith('system:'))})",
+                path=("system",),
             )
     try:
         key = sites.resolve(system if ":" in system else f"system:{system}", "system")
     except UnknownKeyError as exc:
-        raise SpecError(f"--system: {exc}") from None
+        raise SpecError(str(exc), path=("system",)) from None
     q = "max_power" if sites.has(key, "max_power") else "measured_max_power"
     watts = sites.factor(key, q, "W")
     per = sites.factor(key, "accelerators", "1").value
@@ -104,13 +105,17 @@ def plan_capacity(
     """Either direction: the power of ``count`` accelerators, or the count a supply feeds."""
     if (count is None) == (supply_w is None):
         raise SpecError("give either the number of accelerators or the supply")
+    if pue is not None and pue < 1:
+        raise SpecError(f"the PUE must be at least 1, got {pue:g}", path=("pue",))
     if not 0 < load_factor <= 1:
-        raise SpecError(f"the load factor must be in (0, 1], got {load_factor:g}")
+        raise SpecError(
+            f"the load factor must be in (0, 1], got {load_factor:g}", path=("load_factor",)
+        )
     acc = catalog.table("accelerators")
     try:
         key = acc.resolve(accelerator, "accelerator")
     except UnknownKeyError as exc:
-        raise SpecError(f"--accelerator: {exc}") from None
+        raise SpecError(str(exc), path=("accelerator",)) from None
     system_key, per_w, system_note = _system_w(key, system)
     notes = [f"system power per accelerator {per_w:g} W ({system_note})"]
     fac = catalog.table("facility")

@@ -16,7 +16,15 @@ from typing import Any
 
 from lcai.model._types import Num
 
-__all__ = ["ProjectionYear", "cagr_from_multiple", "energy_path_kwh", "project"]
+__all__ = [
+    "Projection",
+    "ProjectionYear",
+    "cagr_from_multiple",
+    "energy_path_kwh",
+    "preset",
+    "project",
+    "projection",
+]
 
 
 def cagr_from_multiple(multiple: float, years: float) -> float:
@@ -135,3 +143,103 @@ def preset(name: str) -> dict[str, Any]:
         "note": f"{t.label(key)}: {100 * t.row(key, 'cagr_low').value:g}-"
         f"{100 * t.row(key, 'cagr_high').value:g}% a year, {base}-{horizon}",
     }
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A projection's years with the preset (if any) it started from and the region's grid."""
+
+    years: list[ProjectionYear]
+    preset: str | None = None
+    note: str | None = None
+    source: str | None = None
+    expected_kwh: tuple[float, float] | None = None
+    region: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "preset": self.preset,
+            "note": self.note,
+            "region": self.region,
+            "years": [r.to_dict() for r in self.years],
+        }
+
+
+def _grid_factors(region: str | None) -> tuple[float, float]:
+    """(kg CO2e per kWh, L of water per kWh) of a grid region; (0, 0) without one."""
+    if region is None:
+        return 0.0, 0.0
+    from lcai import catalog
+
+    grid = catalog.table("grid_intensity")
+    key = grid.resolve(region, "grid region")
+    intensity = grid.factor(key, "co2e_intensity", "kg/kWh").value
+    water_key, _ = catalog.regional_key("electricity_water", "water_consumption", key)
+    water = catalog.table("electricity_water").factor(water_key, "water_consumption", "L/kWh")
+    return intensity, water.value
+
+
+def _start_kwh(
+    given: tuple[float, float] | None,
+    requests_per_day: float | None,
+    energy_per_request_kwh: float | None,
+    from_preset: tuple[float, float] | None,
+) -> tuple[float, float]:
+    from lcai.errors import SpecError
+
+    if given is not None:
+        return given
+    if requests_per_day is not None:
+        if energy_per_request_kwh is None:
+            raise SpecError("a demand in requests per day needs the energy per request",
+                            path=("energy_per_request",))  # fmt: skip
+        yearly = requests_per_day * 365 * energy_per_request_kwh
+        return yearly, yearly
+    if from_preset is None:
+        raise SpecError("give the yearly energy at the start, or the requests per day and the "
+                        "energy per request, or a preset", path=("start",))  # fmt: skip
+    return from_preset
+
+
+def projection(
+    *,
+    preset_name: str | None = None,
+    start_kwh: tuple[float, float] | None = None,
+    requests_per_day: float | None = None,
+    energy_per_request_kwh: float | None = None,
+    growth: tuple[float, float] | None = None,
+    start_year: int | None = None,
+    end_year: int | None = None,
+    efficiency: float = 0.0,
+    region: str | None = None,
+    decarbonisation: float = 0.0,
+) -> Projection:
+    """A projection from given values, a published forecast (``preset_name``), or both
+    (given values override the preset's). The start is a yearly energy range [kWh], or
+    a demand (requests per day x energy per request [kWh]); rates are fractions a year.
+
+    Errors name the missing or wrong value by its parameter (``SpecError.path``).
+    """
+    from lcai.errors import SpecError
+
+    p: dict[str, Any] = preset(preset_name) if preset_name else {}
+    start = _start_kwh(start_kwh, requests_per_day, energy_per_request_kwh, p.get("start_kwh"))
+    rate = growth if growth is not None else p.get("growth")
+    if rate is None:
+        raise SpecError("give the demand growth a year (e.g. '25-33%') or a preset",
+                        path=("growth",))  # fmt: skip
+    y0 = start_year if start_year is not None else p.get("start_year")
+    y1 = end_year if end_year is not None else p.get("end_year")
+    if y0 is None or y1 is None:
+        raise SpecError("give the start and horizon years (or a preset)", path=("years",))
+    if y1 < y0:
+        raise SpecError(f"the horizon year {y1} is before the start year {y0}", path=("years",))
+    intensity, water = _grid_factors(region)
+    rows = project(
+        start, rate, y0, y1, efficiency=efficiency, intensity_kg_per_kwh=intensity,
+        decarbonisation=decarbonisation, water_l_per_kwh=water,
+    )  # fmt: skip
+    return Projection(
+        years=rows, preset=preset_name, note=p.get("note"), source=p.get("source"),
+        expected_kwh=p.get("expected_kwh"), region=region,
+    )  # fmt: skip

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from lcai.outputs.fmt import axis_number as tick
+
 __all__ = ["PALETTE", "Flow", "bar_chart", "interval_chart", "sankey", "tornado_chart"]
 
 PALETTE = (
@@ -27,15 +29,6 @@ PALETTE = (
     "#000000",
 )
 _FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"'
-
-
-def _num(v: float) -> str:
-    a = abs(v)
-    if a == 0:
-        return "0"
-    if a >= 1e4 or a < 1e-2:
-        return f"{v:.3g}"
-    return f"{v:,.3g}" if a < 1000 else f"{v:,.0f}"
 
 
 def _nice_max(v: float) -> float:
@@ -65,7 +58,7 @@ def _x_axis(left: float, plot_w: float, axis_y: float, vmax: float, label: str) 
         x = left + plot_w * k / 4
         out.append(
             f'<text x="{x:.1f}" y="{axis_y + 14}" font-size="10" text-anchor="middle" '
-            f'fill="#555">{_num(vmax * k / 4)}</text>'
+            f'fill="#555">{tick(vmax * k / 4)}</text>'
         )
     out.append(
         f'<text x="{left + plot_w / 2:.1f}" y="{axis_y + 30}" font-size="11" '
@@ -99,11 +92,11 @@ def bar_chart(
         )
         out.append(
             f'<rect class="bar" x="{left}" y="{y + 4}" width="{w:.2f}" height="{row - 8}" '
-            f'fill="{colors[i % len(colors)]}"><title>{escape(lab)}: {_num(v)} {escape(unit)}'
+            f'fill="{colors[i % len(colors)]}"><title>{escape(lab)}: {tick(v)} {escape(unit)}'
             "</title></rect>"
         )
         out.append(
-            f'<text x="{left + w + 6:.2f}" y="{y + 17}" font-size="12">{_num(v)} '
+            f'<text x="{left + w + 6:.2f}" y="{y + 17}" font-size="12">{tick(v)} '
             f"{escape(unit)}</text>"
         )
     out += _x_axis(left, plot_w, top + row * len(labels) + 4, vmax, unit)
@@ -138,7 +131,7 @@ def interval_chart(
         out.append(
             f'<rect class="band" x="{x5:.2f}" y="{y - 7:.1f}" width="{max(x95 - x5, 1):.2f}" '
             f'height="14" fill="{PALETTE[4]}" opacity="0.8"><title>{escape(lab)}: p5 '
-            f"{_num(p5[i])}, p50 {_num(p50[i])}, p95 {_num(p95[i])} {escape(unit)}</title></rect>"
+            f"{tick(p5[i])}, p50 {tick(p50[i])}, p95 {tick(p95[i])} {escape(unit)}</title></rect>"
         )
         out.append(
             f'<line x1="{x50:.2f}" y1="{y - 9:.1f}" x2="{x50:.2f}" y2="{y + 9:.1f}" '
@@ -188,7 +181,7 @@ def tornado_chart(
             out.append(
                 f'<rect class="bar" x="{x0:.2f}" y="{y + 4}" width="{max(x1 - x0, 1):.2f}" '
                 f'height="{row - 8}" fill="{color}"><title>{escape(lab)} at its {which}: '
-                f"{_num(v)} {escape(unit)}</title></rect>"
+                f"{tick(v)} {escape(unit)}</title></rect>"
             )
     axis_y = top + row * len(labels) + 4
     out.append(
@@ -202,7 +195,7 @@ def tornado_chart(
         v = lo + (hi - lo) * k / 4
         out.append(
             f'<text x="{x(v):.1f}" y="{axis_y + 14}" font-size="10" text-anchor="middle" '
-            f'fill="#555">{_num(v)}</text>'
+            f'fill="#555">{tick(v)}</text>'
         )
     out.append(
         f'<text x="{left + plot_w / 2:.1f}" y="{axis_y + 32}" font-size="11" '
@@ -278,7 +271,7 @@ def sankey(
             f'<path class="link" d="M{x0:.1f},{y0:.1f} C{xm:.1f},{y0:.1f} {xm:.1f},{y1:.1f} '
             f'{x1:.1f},{y1:.1f}" fill="none" stroke="{PALETTE[i % 6]}" stroke-opacity="0.45" '
             f'stroke-width="{max(h, 1):.2f}"><title>{escape(f.source)} to {escape(f.target)}: '
-            f"{_num(f.value)} {escape(unit)}</title></path>"
+            f"{tick(f.value)} {escape(unit)}</title></path>"
         )
     for c, col in enumerate(nodes):
         for n, v in col.items():
@@ -286,7 +279,7 @@ def sankey(
             h = max(v * scale, 2)
             out.append(
                 f'<rect class="node" x="{xs[c]:.1f}" y="{y:.1f}" width="{node_w}" '
-                f'height="{h:.1f}" fill="#444"><title>{escape(n)}: {_num(v)} {escape(unit)}'
+                f'height="{h:.1f}" fill="#444"><title>{escape(n)}: {tick(v)} {escape(unit)}'
                 "</title></rect>"
             )
             tx: float = xs[c] + node_w + 4 if c < cols - 1 else xs[c] + 18
@@ -296,7 +289,7 @@ def sankey(
                 anchor, tx, ty = "middle", xs[c] + node_w / 2, y - 4
             out.append(
                 f'<text x="{tx:.1f}" y="{ty:.1f}" font-size="11" text-anchor="{anchor}">'
-                f"{escape(n)} ({_num(v)} {escape(unit)})</text>"
+                f"{escape(n)} ({tick(v)} {escape(unit)})</text>"
             )
             if n in notes:
                 out.append(

@@ -1,0 +1,87 @@
+"""``lcai assess``, ``lcai compare`` and ``lcai schema``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lcai.cli.common import emit
+
+__all__ = ["assess", "compare", "schema"]
+
+_FILE = click.Path(path_type=Path)
+
+
+@click.command()
+@click.argument("file", type=_FILE)
+@click.option("--json", "json_out", is_flag=True, help="Print the JSON result.")
+@click.option("--csv", "csv_out", is_flag=True, help="Print the line items as CSV.")
+@click.option("--output", "-o", type=_FILE, help="Write to this file instead.")
+@click.option("--verbose", "-v", is_flag=True, help="All assumptions.")
+@click.option("--samples", "-n", type=click.IntRange(min=1),
+              help="Monte Carlo samples: p5/p50/p95 per total.")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the Monte Carlo (0 is a seed).")  # fmt: skip
+@click.option("--report", "report_path", type=_FILE, help="Also write an HTML report here.")
+def assess(
+    file: Path, json_out: bool, csv_out: bool, output: Path | None, verbose: bool,
+    samples: int | None, seed: int, report_path: Path | None,
+) -> None:  # fmt: skip
+    """Assess FILE (.yaml or .toml): energy, carbon and water per phase and in total."""
+    if json_out and csv_out:
+        raise click.UsageError("choose one of --json and --csv")
+    if report_path is None:
+        from lcai.api import assess_file
+
+        res = assess_file(file, samples=samples, seed=seed)
+    else:  # one assessment serves the report and the printed result
+        from dataclasses import replace
+
+        from lcai.outputs.report import build_report, write_report
+
+        rep = build_report(file, samples=samples or 2000, seed=seed)
+        write_report(rep, report_path)
+        res = rep.result if samples else replace(rep.result, uncertainty=None)
+    if json_out:
+        emit(res.to_json(), output)
+    elif csv_out:
+        emit(res.items_csv(), output)
+    else:
+        from lcai.outputs import terminal
+        from lcai.outputs.terminal.result import render_result
+
+        if output is None:
+            render_result(res, terminal.console(), verbose=verbose)
+        else:
+            emit(terminal.recorded_text(lambda c: render_result(res, c, verbose=verbose)), output)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=_FILE)
+@click.option("--json", "json_out", is_flag=True, help="Print a JSON list.")
+def compare(files: tuple[Path, ...], json_out: bool) -> None:
+    """Compare assessments FILES side by side (phases and totals)."""
+    from lcai.api import assess_file
+
+    results = [assess_file(f) for f in files]
+    if json_out:
+        import json
+
+        emit(json.dumps([r.to_dict() for r in results], indent=2))
+        return
+    from lcai.outputs import terminal
+    from lcai.outputs.terminal.result import render_comparison
+
+    render_comparison(results, terminal.console())
+
+
+@click.command()
+@click.option("--output", "-o", type=_FILE, help="Write to a file.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of the assessment file."""
+    import json
+
+    from lcai.spec.schema import Assessment
+
+    emit(json.dumps(Assessment.model_json_schema(), indent=2), output)

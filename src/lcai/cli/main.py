@@ -1,0 +1,165 @@
+"""The ``lcai`` entry point: a click group whose sub-commands load on first use, and the
+mapping of errors to one line on stderr and an exit status.
+
+Exit status: 0 done; 1 a check failed (``validate``); 2 bad input or usage (one line,
+no traceback); the tracked command's own status for ``track``; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+__all__ = ["cli", "main"]
+
+# name -> (module defining the command of that name, one-line help): `lcai --help` lists
+# these without importing any command module; a command's module loads when it runs.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "assess": (
+        "lcai.cli.assess",
+        "Assess FILE: energy, carbon and water per phase and in total.",
+    ),
+    "compare": (
+        "lcai.cli.assess",
+        "Compare assessments side by side (phases and totals).",
+    ),
+    "schema": (
+        "lcai.cli.assess",
+        "Print the JSON Schema of the assessment file.",
+    ),
+    "data": (
+        "lcai.cli.data",
+        "See the packaged, cited data.",
+    ),
+    "sensitivity": (
+        "lcai.cli.whatif",
+        "Which inputs matter: Sobol indices and a one-at-a-time tornado.",
+    ),
+    "scenarios": (
+        "lcai.cli.whatif",
+        "Compare scenarios (named, cited changes) with the baseline FILE.",
+    ),
+    "project": (
+        "lcai.cli.whatif",
+        "Project yearly energy, carbon and water of growing demand.",
+    ),
+    "capacity": (
+        "lcai.cli.whatif",
+        "Power a cluster draws at the meter, or what a supply feeds.",
+    ),
+    "report": (
+        "lcai.cli.report",
+        "Write a report of FILE: HTML, Markdown + SVG, or LaTeX.",
+    ),
+    "track": (
+        "lcai.cli.track",
+        "Measure a command (lcai track -- python train.py) or a process.",
+    ),
+    "runs": (
+        "lcai.cli.track",
+        "Read run files written by `lcai track`.",
+    ),
+    "fleet": (
+        "lcai.cli.fleet",
+        "Footprint per job and project from a data center's telemetry.",
+    ),
+    "validate": (
+        "lcai.cli.validate",
+        "Run the validation suite: lcai against published footprints.",
+    ),
+    "version": (
+        "lcai.cli.validate",
+        "Print lcai's version.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a sub-command's module only when that command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        cmd = getattr(importlib.import_module(COMMANDS[cmd_name][0]), cmd_name)
+        assert isinstance(cmd, click.Command)
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+def cli() -> None:
+    """Life-cycle assessment of AI: energy, carbon and water, from manufacturing to usage."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _usage_error(exc: click.UsageError) -> int:
+    command = exc.ctx.command_path if exc.ctx is not None else "lcai"
+    sys.stderr.write(f"error: {_one_line(exc.format_message())} (see '{command} --help')\n")
+    return exc.exit_code
+
+
+def _input_error(exc: Exception) -> int | None:
+    """One line on stderr and 2 for bad input (an lcai error, an unwritable output); else None."""
+    from lcai.errors import LcaiError  # here, so `lcai --help` loads nothing of the library
+
+    if isinstance(exc, LcaiError):
+        sys.stderr.write(f"error: {_one_line(str(exc))}\n")
+    elif isinstance(exc, OSError):  # an output that cannot be written, a folder that is a file
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"error: {where}{exc.strerror or exc}\n")
+    else:
+        return None
+    return 2
+
+
+def run(args: list[str] | None = None) -> int:
+    """Run the command line on ``args`` (default ``sys.argv[1:]``); its exit status."""
+    args = sys.argv[1:] if args is None else args
+    if not args:
+        click.echo(cli.get_help(click.Context(cli, info_name="lcai")))
+        return 0
+    try:
+        rv: Any = cli.main(args, prog_name="lcai", standalone_mode=False)
+    except click.UsageError as exc:
+        return _usage_error(exc)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        sys.stderr.write("aborted\n")
+        return 1
+    except click.ClickException as exc:
+        sys.stderr.write(f"error: {_one_line(exc.format_message())}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        code = _input_error(exc)
+        if code is None:
+            raise
+        return code
+    return rv if isinstance(rv, int) else 0
+
+
+def main() -> None:
+    """Entry point of the ``lcai`` command."""
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()
