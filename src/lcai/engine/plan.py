@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lcai import keys
+from lcai import model as m
 from lcai.keys import ItemKind
 from lcai.model._types import Num
 from lcai.spec.distributions import Dist
@@ -204,7 +205,7 @@ def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:
         if it.overhead:
             assert s is not None and s.pue is not None
             base = it_energy.get(it.phase, np.zeros(n))
-            energy[i] = base * (np.asarray(p[s.pue]) - 1.0)
+            energy[i] = m.facility_overhead_kwh(base, np.asarray(p[s.pue]))
         else:
             energy[i] = it.energy(p)
             if s is not None and s.wue is not None:
@@ -216,8 +217,8 @@ def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:
             co2e[i] = it.co2e(p)
             market[i] = it.co2e_market(p) if it.co2e_market is not None else co2e[i]
         elif s is not None:
-            np.multiply(energy[i], p[s.grid], out=co2e[i])
-            np.multiply(energy[i], market_of(s), out=market[i])
+            co2e[i] = m.co2e_kg(energy[i], p[s.grid])
+            market[i] = m.co2e_kg(energy[i], market_of(s))
         else:
             co2e[i] = market[i] = 0.0
         if it.water is not None:
@@ -225,9 +226,9 @@ def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:
         elif s is None:
             water[i] = 0.0
         else:
-            np.multiply(energy[i], p[s.ewif], out=water[i])
+            water[i] = m.offsite_water_l(energy[i], p[s.ewif])
             if s.wue is not None and not it.overhead:
-                np.multiply(energy[i], p[s.wue], out=onsite[i])
+                onsite[i] = m.onsite_water_l(energy[i], p[s.wue])
                 water[i] += onsite[i]
     divisor = np.broadcast_to(np.asarray(plan.divisor(p) if plan.divisor else 1.0), (n,))
     return Evaluation(
