@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lcai import model as m
 from lcai.errors import SpecError
+from lcai.units import H_PER_YEAR, J_PER_KWH, S_PER_H
 
 __all__ = ["RULES", "FleetResult", "account", "kernel"]
 
@@ -351,7 +353,7 @@ class FleetResult:
         tmp = out / ".quality.json.tmp"
         tmp.write_text(
             json.dumps(
-                {"samples": self.samples, "total_energy_kwh": self.total_energy_j / 3.6e6,
+                {"samples": self.samples, "total_energy_kwh": self.total_energy_j / J_PER_KWH,
                  "faults": self.quality.to_dict(), "assumptions": self.assumptions},
                 indent=2,
             )
@@ -561,19 +563,26 @@ def _impacts(per: Any, site: Any, hourly: Any, assumptions: list[str], accel: st
     servers = catalog.table("servers")
     life_h = servers.factor("default", "lifetime", "h").value
     util = servers.factor("default", "utilization", "1").value
-    per_hour = emb.value / (life_h * util)
+    per_hour = m.allocated_embodied(emb.value, 1.0, life_h, util)
     assumptions.append(
         f"embodied carbon of {accel}: {emb.value:g} kg ({emb.source_id}) over "
-        f"{life_h / 8760:g} years at {util:g} utilisation = {per_hour * 1000:.3g} g per GPU-hour"
+        f"{life_h / H_PER_YEAR:g} years at {util:g} utilisation = {per_hour * 1000:.3g} g per "
+        "GPU-hour"
     )
-    it_kwh = pl.col("energy_j") / 3.6e6
-    return per.with_columns(
-        it_kwh.alias("it_energy_kwh"),
-        (it_kwh * pl.col("pue")).alias("energy_kwh"),
-        (it_kwh * pl.col("pue") * pl.col("kg_per_kwh")).alias("co2e_kg"),
-        (it_kwh * pl.col("wue_l_per_kwh") + it_kwh * pl.col("pue") * pl.col("ewif")).alias(
-            "water_l"
-        ),
-        (pl.col("device_s") / 3600.0 * per_hour).alias("embodied_co2e_kg"),
-        (pl.col("device_s") / 3600.0).alias("gpu_hours"),
+    # the model's functions are plain arithmetic, so they build Polars expressions too
+    col: Callable[[str], Any] = pl.col
+    it_kwh = col("energy_j") / J_PER_KWH
+    facility_kwh = it_kwh + m.facility_overhead_kwh(it_kwh, col("pue"))
+    gpu_hours = col("device_s") / S_PER_H
+    water_l = m.onsite_water_l(it_kwh, col("wue_l_per_kwh")) + m.offsite_water_l(
+        facility_kwh, col("ewif")
     )
+    columns: dict[str, Any] = {
+        "it_energy_kwh": it_kwh,
+        "energy_kwh": facility_kwh,
+        "co2e_kg": m.co2e_kg(facility_kwh, col("kg_per_kwh")),
+        "water_l": water_l,
+        "embodied_co2e_kg": m.allocated_embodied(emb.value, gpu_hours, life_h, util),
+        "gpu_hours": gpu_hours,
+    }
+    return per.with_columns(**columns)
