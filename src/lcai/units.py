@@ -37,6 +37,7 @@ __all__ = [
     "parse_quantity",
     "parse_range",
     "parse_unit",
+    "split_quantity",
 ]
 
 # Base dimensions: energy [J], time [s], mass [kg], length [m], data [B], compute [FLOP]
@@ -218,10 +219,26 @@ _add("% percent", 0.01, NONE)
 
 _CO2_SUFFIX: Final = re.compile(r"(?<=[a-zA-Z])(CO2e|CO2eq|CO2-eq|CO2-e|CO2)$")
 _MAGNITUDE: Final = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
-_NUMBER: Final = re.compile(
-    r"^\s*(?P<num>[-+]?(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
-    r"(?P<mag>[kKMBGT](?![a-zA-Z]))?\s*(?P<unit>.*?)\s*$"
-)
+_MANTISSA: Final = r"(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_MAG: Final = r"[kKMBGT](?![a-zA-Z])"
+# the one pattern of a number: digits (grouped with , or _), exponent, magnitude suffix
+_NUMBER: Final = re.compile(rf"^\s*(?P<num>[-+]?{_MANTISSA})(?P<mag>{_MAG})?\s*(?P<unit>.*?)\s*$")
+
+
+def split_quantity(text: str) -> tuple[float, str]:
+    """The number and the unit text of a quantity string: ``"700 W"`` -> (700.0, "W");
+    ``"1.2M requests"`` -> (1.2e6, "requests"); ``"3,000"`` -> (3000.0, "").
+
+    The one reader of "number [magnitude] unit" text in lcai (magnitudes k, M, B, G, T;
+    digits may be grouped with ``,`` or ``_``). The unit is not checked here.
+    """
+    m = _NUMBER.match(text)
+    if not m:
+        raise UnitError(f"{text!r} is not a number with an optional unit")
+    number = float(m["num"].replace("_", "").replace(",", ""))
+    if m["mag"]:
+        number *= _MAGNITUDE[m["mag"]]
+    return number, m["unit"]
 
 
 def _lookup_symbol(symbol: str) -> tuple[float, Dims]:
@@ -333,13 +350,12 @@ def parse_quantity(
         return Quantity(value, dim.canonical, dimension)
     if not isinstance(text, str):
         raise UnitError(f"expected a {dimension} such as {dim.example!r}, got {text!r}")
-    m = _NUMBER.match(text)
-    if not m:
-        raise UnitError(f"{text!r} is not a number with a unit: expected e.g. {dim.example!r}")
-    number = float(m["num"].replace("_", "").replace(",", ""))
-    if m["mag"]:
-        number *= _MAGNITUDE[m["mag"]]
-    unit = m["unit"]
+    try:
+        number, unit = split_quantity(text)
+    except UnitError:
+        raise UnitError(
+            f"{text!r} is not a number with a unit: expected e.g. {dim.example!r}"
+        ) from None
     if not unit and dim.dims != NONE:
         raise UnitError(
             f"{text!r} has no unit: expected a {dimension} with a unit, e.g. {dim.example!r}"
@@ -372,9 +388,8 @@ def format_quantity(value: float, unit: str, digits: int = 6) -> str:
     return f"{value:.{digits}g} {unit}" if unit != "1" else f"{value:.{digits}g}"
 
 
-_RANGE = re.compile(
-    r"^\s*(?P<a>[-+]?(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?:-|to|–)\s*"
-    r"(?P<b>(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(?P<unit>.*?)\s*$"
+_RANGE: Final = re.compile(
+    rf"^\s*(?P<a>[-+]?{_MANTISSA}(?:{_MAG})?)\s*(?:-|to|–)\s*(?P<b>{_MANTISSA}(?:{_MAG})?\s*.*?)\s*$"
 )
 
 
@@ -384,9 +399,14 @@ def parse_range(text: str | float, dimension: str) -> tuple[float, float]:
     if isinstance(text, str):
         m = _RANGE.match(text)
         if m:
-            unit = m["unit"]
-            lo = parse_quantity(f"{m['a']} {unit}".strip(), dimension).value
-            hi = parse_quantity(f"{m['b']} {unit}".strip(), dimension).value
-            return (lo, hi) if lo <= hi else (hi, lo)
+            try:
+                a, _ = split_quantity(m["a"])
+                b, unit = split_quantity(m["b"])
+            except UnitError:
+                m = None
+            else:
+                lo = parse_quantity(f"{a!r} {unit}".strip(), dimension).value
+                hi = parse_quantity(f"{b!r} {unit}".strip(), dimension).value
+                return (lo, hi) if lo <= hi else (hi, lo)
     x = parse_quantity(text, dimension).value
     return x, x

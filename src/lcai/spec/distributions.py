@@ -29,8 +29,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from lcai.errors import SpecError
-from lcai.units import convert
+from lcai.errors import SpecError, UnitError
+from lcai.units import convert, split_quantity
 
 __all__ = ["Dist", "RawDist", "extract", "to_dist"]
 
@@ -44,7 +44,6 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "lognormal": ("median", "gsd"),
 }
 _PLUSMINUS = re.compile(r"^(?P<centre>.+?)\s*(?:\+-|\+/-|±)\s*(?P<spread>.+?)\s*$")
-_NUM_UNIT = re.compile(r"^\s*([-+]?(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -145,10 +144,10 @@ def _split(v: Any) -> tuple[float, str]:
         raise SpecError(f"expected a number, got {v!r}")
     if isinstance(v, int | float):
         return float(v), ""
-    m = _NUM_UNIT.match(str(v))
-    if not m:
-        raise SpecError(f"expected a number with an optional unit, got {v!r}")
-    return float(m[1].replace("_", "").replace(",", "")), m[2]
+    try:
+        return split_quantity(str(v))
+    except UnitError:
+        raise SpecError(f"expected a number with an optional unit, got {v!r}") from None
 
 
 def _in_unit(v: Any, unit: str) -> float:

@@ -8,7 +8,6 @@ text is in the JSON Schema (``lcai schema``) and in ``docs/assessment-file.md``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -21,7 +20,8 @@ from pydantic import (
     model_validator,
 )
 
-from lcai.units import DIMENSIONS, parse_quantity
+from lcai.errors import UnitError
+from lcai.units import DIMENSIONS, parse_quantity, split_quantity
 
 __all__ = [
     "Accelerators",
@@ -692,27 +692,31 @@ class Annotation(_Phase):
         return self.annotators * self.hours
 
 
-_FU_TEXT = re.compile(
-    r"^\s*per\s+(?P<amount>[\d.,_]+(?:[eE][-+]?\d+)?\s*[kKMBT]?)?\s*(?P<what>requests?|tokens?|"
-    r"queries|query|prompts?)\s*$"
-)
+_FU_WHAT = {"request": "requests", "token": "tokens", "query": "requests", "prompt": "requests"}
+
+
+def _functional_unit_text(v: str) -> dict[str, Any]:
+    """'life cycle' | 'per [N] requests' | 'per [N] tokens' (N may be '1M', '1,000')."""
+    text = v.strip().lower().replace("-", " ")
+    if text in ("life cycle", "lifecycle", "whole life cycle", "the whole life cycle"):
+        return {"per": "life_cycle"}
+    words = v.strip().split(None, 1)
+    rest = words[1] if len(words) == 2 and words[0].lower() == "per" else ""
+    try:
+        amount, what = split_quantity(rest)
+    except UnitError:
+        amount, what = 1.0, rest
+    singular = what.strip().lower().removesuffix("s").replace("querie", "query")
+    if singular not in _FU_WHAT:
+        raise ValueError(
+            "expected 'life cycle', 'per N requests' or 'per N tokens' "
+            f"(e.g. 'per 1000 requests', 'per 1M tokens'), got {v!r}"
+        )
+    return {"per": _FU_WHAT[singular], "amount": amount}
 
 
 def _functional_unit(v: Any) -> Any:
-    if isinstance(v, str):
-        text = v.strip().lower().replace("-", " ")
-        if text in ("life cycle", "lifecycle", "whole life cycle", "the whole life cycle"):
-            return {"per": "life_cycle"}
-        m = _FU_TEXT.match(v.strip())
-        if not m:
-            raise ValueError(
-                "expected 'life cycle', 'per N requests' or 'per N tokens' "
-                f"(e.g. 'per 1000 requests', 'per 1M tokens'), got {v!r}"
-            )
-        what = "tokens" if m["what"].startswith("token") else "requests"
-        amount = m["amount"] or "1"
-        return {"per": what, "amount": amount.replace(" ", "")}
-    return v
+    return _functional_unit_text(v) if isinstance(v, str) else v
 
 
 class FunctionalUnit(_Model):
