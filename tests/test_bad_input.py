@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lcai.cli.app import main
+from lcai.cli.main import main
 
 pytestmark = pytest.mark.usefixtures("fixture_catalog")
 
@@ -169,7 +169,7 @@ def test_real_process_exit_status(tmp_path: Path) -> None:
     f = tmp_path / "bad.yaml"
     f.write_text("name: x\ntraining:\n  accelerators:\n    type: A100\n    power: 700 kg\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "lcai.cli.app", "assess", str(f)],
+        [sys.executable, "-m", "lcai.cli.main", "assess", str(f)],
         capture_output=True,
         text=True,
         check=False,

@@ -102,3 +102,80 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     import lcai
 
     assert run_cli(["version"], capsys)[1].strip() == lcai.__version__
+
+
+def test_help_loads_nothing_of_the_library() -> None:
+    """`lcai --help` lists every command without importing numpy, pydantic, rich or any
+    command module (each loads when its command runs)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io, contextlib\n"
+        "from lcai.cli.main import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    assert run(['--help']) == 0\n"
+        "assert 'validate' in out.getvalue() and 'assess' in out.getvalue()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('lcai', 'numpy', 'pydantic', 'rich', 'typer', 'yaml')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['lcai', 'lcai.cli', 'lcai.cli.main']"
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (0.0, "kWh", "0 kWh"),
+        (750.0, "kWh", "750 kWh"),
+        (433_196.0, "kWh", "433.2 MWh"),
+        (1.5e6, "kWh", "1.5 GWh"),
+        (375.0, "kg", "375 kg"),
+        (24_690.0, "kg", "24.69 t"),
+        (24_690.0, "kgCO2e", "24.69 tCO2e"),
+        (2.5e12, "kg", "2,500 Mt"),
+        (3.2e6, "L", "3.2 million L"),
+        (12.3456, "L", "12.35 L"),
+        (0.000123, "W", "0.000123 W"),
+        (-1500.0, "kg", "-1.5 t"),
+    ],
+)
+def test_one_number_formatter(value: float, unit: str, text: str) -> None:
+    from lcai.outputs.fmt import magnitude
+
+    assert magnitude(value, unit) == text
+
+
+def test_user_text_is_escaped(
+    good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name with markup characters reaches the terminal, Markdown and LaTeX literally."""
+    from lcai.outputs.report import build_report, render_latex, render_markdown
+    from lcai.outputs.report.latex import tex_escape
+    from lcai.outputs.report.markdown import md_escape
+
+    f = tmp_path / "odd.yaml"
+    f.write_text(GOOD.replace("name: test", "name: '[bold]a|b_c & 50%'"))
+    code, out, _ = run_cli(["assess", str(f)], capsys)
+    assert code == 0 and "[bold]a|b_c & 50%" in out
+    rep = build_report(f, samples=0, with_scenarios=False, with_sensitivity=False,
+                       with_validation=False)  # fmt: skip
+    assert "# \\[bold\\]a\\|b\\_c & 50%" in render_markdown(rep, "c")[0]
+    assert "[bold]a|b\\_c \\& 50\\%" in render_latex(rep)
+    assert tex_escape("{~}") == "\\{\\textasciitilde{}\\}" and md_escape("a\nb") == "a b"
+
+
+def test_library_errors_name_parameters_and_the_cli_names_flags(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from lcai.errors import SpecError
+    from lcai.whatif.projection import projection
+
+    with pytest.raises(SpecError) as err:
+        projection(growth=(0.1, 0.1), start_year=2020, end_year=2030)
+    assert err.value.path == ("start",) and "--" not in err.value.message
+    code, _, err_text = run_cli(["project", "--growth", "10%", "--from", "2020", "--to", "2030"],
+                                capsys)  # fmt: skip
+    assert code == 2 and err_text.startswith("error: --start: ") and err_text.count("\n") == 1
+    code, _, err_text = run_cli(["assess"], capsys)
+    assert code == 2 and err_text.count("\n") == 1 and "FILE" in err_text

@@ -24,7 +24,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 def report_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "report.html"
     proc = subprocess.run(
-        [sys.executable, "-m", "lcai.cli.app", "report", str(EXAMPLE), "-o", str(out),
+        [sys.executable, "-m", "lcai.cli.main", "report", str(EXAMPLE), "-o", str(out),
          "--samples", "500"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
@@ -98,7 +98,7 @@ def test_report_in_headless_chromium(report_html: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     expected = json.loads(
         subprocess.run(
-            [sys.executable, "-m", "lcai.cli.app", "assess", str(EXAMPLE), "--json"],
+            [sys.executable, "-m", "lcai.cli.main", "assess", str(EXAMPLE), "--json"],
             capture_output=True, text=True, check=True,
         ).stdout
     )["total"]  # fmt: skip

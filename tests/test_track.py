@@ -28,7 +28,7 @@ from lcai.measure import (
 from lcai.measure.runfile import RunWriter, Sample
 from tests.test_bad_input import run_cli
 
-LCAI = [sys.executable, "-m", "lcai.cli.app"]
+LCAI = [sys.executable, "-m", "lcai.cli.main"]
 
 
 class FakeNvml:
@@ -244,6 +244,8 @@ def test_attach_to_pid(tmp_path: Path) -> None:
 def test_cli_errors_and_runs_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["track"], capsys)
     assert code == 2 and "after '--'" in err
+    code, _, err = run_cli(["track", "--interval", "0", "--", "true"], capsys)
+    assert code == 2 and "'--interval'" in err and err.count("\n") == 1
     code, _, err = run_cli(["runs", "show", str(tmp_path / "none.jsonl")], capsys)
     assert code == 2 and "does not exist" in err
     out = tmp_path / "s.jsonl"
