@@ -4,6 +4,8 @@ Tables are tidy CSVs (``key,label,quantity,value,unit,year,source_id,note``)
 under ``lcai/data/tables`` with a YAML description beside each; the
 bibliography is the union of ``lcai/data/sources/*.yaml``. Nothing is read at
 import: the first lookup loads a table and caches it.
+
+May import: units, errors.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from lcai import keys
 from lcai import model as m
 from lcai.keys import ItemKind
-from lcai.model._types import Num
+from lcai.model.num import Num
 from lcai.spec.distributions import Dist
 
 __all__ = [

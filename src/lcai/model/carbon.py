@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lcai.model._types import Num
+from lcai.model.num import Num
 
 
 def co2e_kg(energy_kwh: Num, intensity_kg_per_kwh: Num) -> Num:

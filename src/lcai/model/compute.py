@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lcai.model._types import Num
+from lcai.model.num import Num
 from lcai.units import S_PER_H
 
 

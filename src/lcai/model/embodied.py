@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lcai.model._types import Num
+from lcai.model.num import Num
 
 _MM2_PER_CM2 = 100.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lcai.model._types import Num
+from lcai.model.num import Num
 from lcai.units import J_PER_KWH
 
 _W_PER_KW = 1000.0

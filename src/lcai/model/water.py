@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lcai.model._types import Num
+from lcai.model.num import Num
 
 
 def onsite_water_l(it_energy_kwh: Num, wue_l_per_kwh: Num) -> Num:

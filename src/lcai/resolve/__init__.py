@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from lcai.engine.plan import PHASES, Fn, ItemPlan, Params, Plan
 from lcai.errors import SpecError
 from lcai.measure.inputs import MeasuredEnergy
-from lcai.model._types import Num
+from lcai.model.num import Num
 from lcai.resolve.annotation import annotation
 from lcai.resolve.items import reported_item
 from lcai.resolve.ledger import Ledger

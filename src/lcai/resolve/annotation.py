@@ -6,7 +6,7 @@ from __future__ import annotations
 from lcai import catalog
 from lcai import model as m
 from lcai.engine.plan import ItemPlan, Params, Supply
-from lcai.model._types import Num
+from lcai.model.num import Num
 from lcai.resolve.items import grid_item, reported_item
 from lcai.resolve.ledger import Ledger
 from lcai.resolve.supply import supply
@@ -58,11 +58,9 @@ def _device_key(ledger: Ledger, i: int, d: Device) -> str | None:
     return ledger.catalog_key("devices", d.device, path=path, kind="device")
 
 
-def _device(ledger: Ledger, i: int, d: Device, s: Supply, hk: str, au: str) -> list[ItemPlan]:
-    """A device type's use and, where its embodied figure and lifetime are known, embodied."""
-    dp = f"{PRE}.devices[{i}]"
-    key = _device_key(ledger, i, d)
-    label = catalog.table("devices").label(key) if key else d.device
+def _device_values(ledger: Ledger, i: int, d: Device, key: str | None) -> dict[str, str]:
+    """Keys of the device's power [W], embodied carbon [kg] and lifetime [h]: the file's,
+    else the catalog's; absent when neither has one."""
     vals: dict[str, str] = {}
     for q, given, unit in (
         ("power", d.power, "W"),
@@ -70,10 +68,10 @@ def _device(ledger: Ledger, i: int, d: Device, s: Supply, hk: str, au: str) -> l
         ("lifetime", d.lifetime, "h"),
     ):
         if given is not None:
-            vals[q] = ledger.user(f"{dp}.{q}", given, unit)
+            vals[q] = ledger.user(f"{PRE}.devices[{i}].{q}", given, unit)
         elif key is not None:
             vals[q] = ledger.factor(
-                f"{dp}.{q}",
+                f"{PRE}.devices[{i}].{q}",
                 "devices",
                 key,
                 q,
@@ -82,6 +80,15 @@ def _device(ledger: Ledger, i: int, d: Device, s: Supply, hk: str, au: str) -> l
                 kind="device",
                 status="table",
             )
+    return vals
+
+
+def _device(ledger: Ledger, i: int, d: Device, s: Supply, hk: str, au: str) -> list[ItemPlan]:
+    """A device type's use and, where its embodied figure and lifetime are known, embodied."""
+    dp = f"{PRE}.devices[{i}]"
+    key = _device_key(ledger, i, d)
+    label = catalog.table("devices").label(key) if key else d.device
+    vals = _device_values(ledger, i, d, key)
     ck = ledger.user(f"{dp}.count", d.count, "1")
     pw = vals["power"]
 

@@ -10,7 +10,7 @@ from lcai import catalog
 from lcai import model as m
 from lcai.engine.plan import Fn, Params
 from lcai.errors import SpecError
-from lcai.model._types import Num
+from lcai.model.num import Num
 from lcai.resolve.ledger import Ledger, param
 from lcai.spec.schema import Component
 

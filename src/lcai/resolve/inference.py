@@ -10,7 +10,7 @@ from lcai import keys as k
 from lcai import model as m
 from lcai.engine.plan import Fn, Params
 from lcai.errors import SpecError
-from lcai.model._types import Num
+from lcai.model.num import Num
 from lcai.resolve.hardware import accelerator_key, active_parameters, peak
 from lcai.resolve.ledger import Ledger
 from lcai.spec.schema import Inference

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from lcai.engine.plan import Fn, ItemPlan, Method, Params, Supply
 from lcai.errors import SpecError
 from lcai.keys import ItemKind
-from lcai.model._types import Num
+from lcai.model.num import Num
 from lcai.resolve.ledger import Ledger, param, zero
 from lcai.spec.schema import Reported
 

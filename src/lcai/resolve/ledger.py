@@ -16,7 +16,7 @@ from typing import Any
 from lcai import catalog
 from lcai.engine.plan import Fn, Param, Params, Status
 from lcai.errors import SpecError, UnknownKeyError
-from lcai.model._types import Num
+from lcai.model.num import Num
 from lcai.spec.distributions import Dist, to_dist
 
 __all__ = ["Ledger", "param", "zero"]

@@ -7,7 +7,7 @@ from lcai import catalog
 from lcai import model as m
 from lcai.engine.plan import Fn, ItemPlan, Params
 from lcai.errors import SpecError
-from lcai.model._types import Num
+from lcai.model.num import Num
 from lcai.resolve.embodied import embodied_per_unit, fab_water
 from lcai.resolve.hardware import accelerator_key
 from lcai.resolve.items import reported_item

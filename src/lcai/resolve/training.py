@@ -12,7 +12,7 @@ from lcai.engine.plan import Fn, ItemPlan, Params, Supply
 from lcai.errors import SpecError
 from lcai.keys import ItemKind
 from lcai.measure.inputs import MeasuredEnergy
-from lcai.model._types import Num
+from lcai.model.num import Num
 from lcai.resolve.hardware import accelerator_key, active_parameters, mfu, peak
 from lcai.resolve.items import dc_item, overhead_item, reported_item
 from lcai.resolve.ledger import Ledger, param

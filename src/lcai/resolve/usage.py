@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from lcai import keys as k
 from lcai.engine.plan import Fn, ItemPlan, Method, Params, Supply
 from lcai.measure.inputs import MeasuredEnergy
-from lcai.model._types import Num
+from lcai.model.num import Num
 from lcai.resolve.inference import inference
 from lcai.resolve.items import dc_item, overhead_item, reported_item
 from lcai.resolve.ledger import Ledger, param

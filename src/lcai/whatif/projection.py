@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lcai.model._types import Num
+from lcai.model.num import Num
 
 __all__ = [
     "Projection",
