@@ -92,6 +92,49 @@ def _system_w(accelerator: str, system: str | None) -> tuple[str, float, str]:
     )
 
 
+def _grid_impacts(
+    region: str, energy_kwh: float, pue: float, wue_l_per_kwh: float
+) -> tuple[float, float, list[str]]:
+    """(kg CO2e, L water, notes) of a year's energy on a region's grid: water on site
+    (industry-average WUE on the IT energy) and off site (at the power plants)."""
+    grid = catalog.table("grid_intensity")
+    rkey = grid.resolve(region, "grid region")
+    gi = grid.factor(rkey, "co2e_intensity", "kg/kWh")
+    ew = catalog.table("electricity_water")
+    wkey, _ = catalog.regional_key("electricity_water", "water_consumption", rkey)
+    ewif = ew.factor(wkey, "water_consumption", "L/kWh")
+    water = energy_kwh / pue * wue_l_per_kwh + energy_kwh * ewif.value
+    notes = [
+        f"grid {rkey}: {gi.value * 1000:.4g} gCO2e/kWh ({gi.source_id}, {gi.year})",
+        f"water: industry-average WUE {wue_l_per_kwh:g} L/kWh on site, {ewif.value:g} L/kWh "
+        f"off site ({wkey}, {ewif.source_id})",
+    ]
+    return energy_kwh * gi.value, water, notes
+
+
+def _comparisons(power_w: float) -> list[dict[str, Any]]:
+    """The cluster's power against each real site's and grid's in the catalog."""
+    sites = catalog.table("sites")
+    out = []
+    keys = sites.keys()  # a Table, not a dict
+    for k in keys:
+        for q in ("power", "peak_demand", "average_load"):
+            if sites.has(k, q):
+                f = sites.factor(k, q, "W")
+                out.append(
+                    {
+                        "key": k,
+                        "label": sites.label(k),
+                        "quantity": q,
+                        "power_w": f.value,
+                        "share": power_w / f.value,
+                        "year": f.year,
+                        "source": f.source_id,
+                    }
+                )
+    return out
+
+
 def plan_capacity(
     accelerator: str,
     *,
@@ -131,37 +174,9 @@ def plan_capacity(
     energy = power * _H_PER_YEAR * load_factor / 1000.0
     co2e = water = None
     if region is not None:
-        grid = catalog.table("grid_intensity")
-        rkey = grid.resolve(region, "grid region")
-        gi = grid.factor(rkey, "co2e_intensity", "kg/kWh")
-        co2e = energy * gi.value
-        ew = catalog.table("electricity_water")
-        wkey, _ = catalog.regional_key("electricity_water", "water_consumption", rkey)
-        ewif = ew.factor(wkey, "water_consumption", "L/kWh")
-        water = energy / pue * wue + energy * ewif.value
-        notes.append(f"grid {rkey}: {gi.value * 1000:.4g} gCO2e/kWh ({gi.source_id}, {gi.year})")
-        notes.append(
-            f"water: industry-average WUE {wue:g} L/kWh on site, {ewif.value:g} L/kWh "
-            f"off site ({wkey}, {ewif.source_id})"
-        )
-    sites = catalog.table("sites")
-    comparisons = []
-    keys = sites.keys()
-    for k in keys:
-        for q in ("power", "peak_demand", "average_load"):
-            if sites.has(k, q):
-                f = sites.factor(k, q, "W")
-                comparisons.append(
-                    {
-                        "key": k,
-                        "label": sites.label(k),
-                        "quantity": q,
-                        "power_w": f.value,
-                        "share": power / f.value,
-                        "year": f.year,
-                        "source": f.source_id,
-                    }
-                )
+        co2e, water, grid_notes = _grid_impacts(region, energy, pue, wue)
+        notes += grid_notes
+    comparisons = _comparisons(power)
     return Capacity(
         accelerator=key,
         system=system_key,

@@ -48,8 +48,8 @@ def render_markdown(rep: Report, chart_dir: str) -> tuple[str, dict[str, str]]:
     ]
     md += ["", "## Assumptions", "", "| parameter | value | status | from |", "|---|---|---|---|"]
     for a in res.assumptions:
-        unit = "" if a.unit == "1" else f" {a.unit}"
-        md.append(f"| {e(a.name)} | {a.value:.6g}{e(unit)} | {e(a.status)} | {e(a.note)} |")
+        unit = "" if a.unit == "1" else f" {e(a.unit)}"
+        md.append(f"| {e(a.name)} | {a.value:.6g}{unit} | {e(a.status)} | {e(a.note)} |")
     md += ["", "## Sources", ""]
     md += [f"- {e(sid)}: {e(text)}" for sid, text in res.sources.items()]
     return "\n".join(md) + "\n", files
