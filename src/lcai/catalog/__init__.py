@@ -112,6 +112,10 @@ class Table:
             return {}
         return dict(_load_yaml(path.read_text(encoding="utf-8")) or {})
 
+    def card(self, field: str) -> Any:
+        """A field of the table's description card (its YAML file), None if absent."""
+        return self._meta.get(field)
+
     @property
     def description(self) -> str:
         return str(self._meta.get("description", "")).strip()

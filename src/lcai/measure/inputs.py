@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lcai.measure.runfile import Run
 from lcai.units import J_PER_KWH
+
+if TYPE_CHECKING:
+    from lcai.measure.runfile import Run
 
 __all__ = ["HourlyIntensity", "MeasuredEnergy", "measured_energy"]
 

@@ -70,7 +70,7 @@ class Capacity:
 def _system_w(accelerator: str, system: str | None) -> tuple[str, float, str]:
     sites = catalog.table("sites")
     if system is None:
-        defaults = sites._meta.get("default_systems") or {}
+        defaults = sites.card("default_systems") or {}
         system = defaults.get(accelerator)
         if system is None:
             raise SpecError(
