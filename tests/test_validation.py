@@ -6,9 +6,15 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from lcai.api import plan_file, result_of
+from lcai.checks.selectors import parse_selector, sample_values, value
+from lcai.checks.suite import load_suite
 from lcai.checks.validation import run_suite, summarise
+from lcai.engine.plan import evaluate
+from lcai.errors import DataError
 from tests.test_bad_input import run_cli
 
 SUITE = Path(__file__).resolve().parent.parent / "src" / "lcai" / "data" / "validation"
@@ -94,3 +100,106 @@ def test_circular_prediction_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
 def test_bad_mode(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["validate", "--mode", "guess"], capsys)
     assert code == 2 and "--mode" in err
+
+
+# --- the suite's format: typed, and its selectors find items by kind ---------------------
+
+
+def _suite_with(tmp_path: Path, old: str, new: str) -> Path:
+    manifest = _copy_suite(tmp_path)
+    text = manifest.read_text()
+    assert old in text, old
+    manifest.write_text(text.replace(old, new, 1))
+    return manifest
+
+
+def test_an_ambiguous_kind_is_an_error_not_the_first_item(tmp_path: Path) -> None:
+    manifest = _suite_with(tmp_path, "item[embodied:0].co2e_kg", "item[embodied].co2e_kg")
+    with pytest.raises(DataError) as exc:
+        run_suite(manifest, mode="reproduction", samples=0)
+    msg = str(exc.value)
+    assert "BLOOM-176B final training" in msg and "embodied, GPUs" in msg
+    assert "item[embodied] is ambiguous" in msg
+    assert "item[embodied:0] is 'A100 GPUs (embodied)'" in msg
+    assert "item[embodied:1] is 'servers without GPUs (embodied)'" in msg
+
+
+def test_a_kind_the_result_lacks_is_an_error(tmp_path: Path) -> None:
+    manifest = _suite_with(tmp_path, "item[idle].co2e_kg", "item[serving].co2e_kg")
+    with pytest.raises(DataError, match=r"item\[serving\]: no item of that kind"):
+        run_suite(manifest, mode="reproduction", samples=0)
+    manifest = _suite_with(tmp_path / "2", "item[embodied:1]", "item[embodied:2]")
+    with pytest.raises(DataError, match="only 2 items are of kind 'embodied'"):
+        run_suite(manifest, mode="reproduction", samples=0)
+
+
+def test_a_display_name_is_not_a_selector(tmp_path: Path) -> None:
+    manifest = _suite_with(
+        tmp_path, "item[accelerators].energy_kwh", "item[NVIDIA A100 SXM4 80GB].energy_kwh"
+    )
+    with pytest.raises(DataError) as exc:
+        load_suite(manifest)
+    msg = str(exc.value)
+    assert msg.startswith(f"{manifest}:")  # the file, and the line of the field
+    assert "case 'BLOOM-176B final training': checks[0].select" in msg
+    assert "'NVIDIA A100 SXM4 80GB' is not an item kind" in msg and "accelerators" in msg
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "says"),
+    [
+        ("    mode: reproduction", "    mode: replication", "mode", "'reproduction' or 'predict"),
+        ("tolerance: 0.005", "tolerance: -0.005", "tolerance", "greater than or equal to 0"),
+        ("published: 433196 kWh", "published: 433196", "checks[0].published", "has no unit"),
+        ("published: 433196 kWh", "published: 433196 kg", "checks[0].published", "expected a"),
+        ("unit: kWh, tolerance: 0.001", "unit: kWhh", "checks[0].unit", "unknown unit"),
+        ("{quantity: dynamic energy,", "{quantity: dynamic energy, slect: x,", "checks[0].slect",
+         "unknown field"),
+        ("quantity: \"embodied, GPUs\"", "quantity: embodied, GPUs", "checks[3].GPUs",
+         "unknown field"),
+        ("    tolerance: 0.005\n", "", "checks[1] (dynamic emissions)", "needs a tolerance"),
+        ("select: \"item[idle].co2e_kg\"", "select: \"total.co2e_kg - item[idle].co2e_kg + 1\"",
+         "checks[2].select", "more than one operator"),
+    ],
+)  # fmt: skip
+def test_a_malformed_suite_names_file_case_and_field(
+    tmp_path: Path, old: str, new: str, field: str, says: str
+) -> None:
+    manifest = _suite_with(tmp_path, old, new)
+    with pytest.raises(DataError) as exc:
+        load_suite(manifest)
+    msg = str(exc.value)
+    assert msg.startswith(f"{manifest}:"), msg
+    assert f"case 'BLOOM-176B final training': {field}" in msg, msg
+    assert says in msg, msg
+
+
+def test_a_prediction_is_not_given_a_tolerance(tmp_path: Path) -> None:
+    manifest = _suite_with(
+        tmp_path,
+        "published: 3552000 h, unit: h,",
+        "published: 3552000 h, unit: h, tolerance: 0.1,",
+    )
+    with pytest.raises(DataError, match=r"case 'GPT-3 175B \(prediction\)': .*not gated"):
+        load_suite(manifest)
+
+
+def test_per_sample_items_are_the_items_of_the_result() -> None:
+    """The selector finds the same item in the result and in the plan's evaluation
+    (which lists items in another order)."""
+    suite, base = load_suite()
+    (case,) = [c for c in suite.cases if c.case == "BLOOM-176B final training"]
+    plan = plan_file(Path(str(base / case.file)))
+    res = result_of(plan)
+    ev = evaluate(plan)
+    for text in (
+        "item[embodied:0].co2e_kg",
+        "item[manufacturing.embodied:1].co2e_kg",
+        "item[training.idle].co2e_kg",
+        "total.water_l - item[accelerators].water_l",
+    ):
+        sel = parse_selector(text)
+        one, unit = value(res, sel)
+        per_sample, sample_unit = sample_values(plan, ev, sel, {})
+        assert unit == sample_unit
+        assert float(np.asarray(per_sample).reshape(-1)[0]) == pytest.approx(one, rel=1e-12)

@@ -9,34 +9,27 @@ their error honestly. The suite lives in ``lcai/data/validation``.
 
 from __future__ import annotations
 
-import math
-import re
 import statistics
-from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from lcai.api import plan_file, result_of
+from lcai.checks.selectors import Selector, sample_values, value
+from lcai.checks.suite import Case, CheckSpec, Mode, load_suite
 from lcai.engine.plan import Evaluation, Plan, evaluate
 from lcai.engine.result import Result
-from lcai.errors import DataError, SpecError
-from lcai.units import convert, parse_unit
+from lcai.errors import DataError, SpecError, UnitError
+from lcai.units import convert
 
-__all__ = ["Check", "SuiteSummary", "run_suite", "summarise"]
+__all__ = ["Check", "Mode", "SuiteSummary", "run_case", "run_suite", "summarise"]
 
-Mode = Literal["reproduction", "prediction"]
 Array = npt.NDArray[np.float64]
-_FIELD_UNITS = {
-    "energy_kwh": "kWh",
-    "co2e_kg": "kg",
-    "co2e_market_kg": "kg",
-    "water_l": "L",
-    "water_onsite_l": "L",
-}
+MonteCarlo = tuple[Evaluation, dict[str, Array]]
 
 
 @dataclass(frozen=True)
@@ -106,222 +99,88 @@ class SuiteSummary:
         return self.reproduction_failed == 0
 
 
-def _suite_dir() -> Any:
-    return resources.files("lcai") / "data" / "validation"
-
-
-_TERM = re.compile(
-    r"^(?:total\.(?P<tf>\w+)|phases\.(?P<ph>\w+)\.(?P<pf>\w+)|item\[(?P<item>[^\]]+)\]\.(?P<if>\w+)"
-    r"|equivalence\[(?P<eq>[^\]]+)\]|(?P<hours>accelerator_hours)|(?P<num>[-+]?[\d.]+(?:e[-+]?\d+)?))$"
-)
-
-
-def _term(res: Result, text: str) -> tuple[float, str]:
-    """Value and unit ('1' when dimensionless) of one selector term."""
-    m = _TERM.match(text.strip())
-    if not m:
-        raise DataError(f"validation: cannot read selector {text!r}")
-    if m["num"]:
-        return float(m["num"]), "1"
-    if m["tf"]:
-        value = getattr(res.total, m["tf"])
-        field = m["tf"]
-    elif m["ph"]:
-        value = getattr(res.phases[m["ph"]].impact, m["pf"])
-        field = m["pf"]
-    elif m["item"]:
-        items = [it for it in res.items if it.name == m["item"]]
-        if not items:
-            names = ", ".join(it.name for it in res.items)
-            raise DataError(f"validation: no item {m['item']!r} (items: {names})")
-        value, field = getattr(items[0], m["if"]), m["if"]
-    elif m["eq"]:
-        from lcai.engine.equivalences import equivalences
-
-        key = m["eq"]
-        eqs = {e.key: e.value for e in equivalences(res.life_cycle)}
-        if key not in eqs:
-            raise DataError(f"validation: no equivalence {key!r}")
-        return eqs[key], "1"
-    else:
-        return _accelerator_hours(res), "h"
-    if value is None:
-        raise DataError(f"validation: {text!r} has no value in this result")
-    return float(value), _FIELD_UNITS.get(field, "1")
-
-
-def _accelerator_hours(res: Result) -> float:
-    """Training accelerator-hours: the accelerator item's energy / its average power."""
-    for it in res.phases["training"].items:
-        power = it.inputs.get("training.accelerators.power")
-        if power is not None:
-            return it.energy_kwh / (float(power["value"]) / 1000.0)
-    raise DataError("validation: the result has no training accelerators with a power")
-
-
-_OPS: dict[str, Callable[[float, float], float]] = {
-    "/": lambda a, b: a / b,
-    "-": lambda a, b: a - b,
-    "+": lambda a, b: a + b,
-}
-
-
-def _combine(selector: str, term: Callable[[str], tuple[Any, str]]) -> tuple[Any, str]:
-    """Evaluate ``A op B`` (op in / - +, spaces around it) with ``term`` for single terms;
-    values may be floats or per-sample arrays."""
-    for op, fn in _OPS.items():
-        token = f" {op} "
-        if token in selector:
-            left, right = selector.split(token, 1)
-            a, ua = _combine(left, term)
-            b, ub = _combine(right, term)
-            if op == "/":
-                unit = ua if ub == "1" else (f"{ua}/{ub}" if ua != "1" else f"1/{ub}")
-            elif ua != ub:
-                raise DataError(f"validation: {selector!r} mixes {ua} and {ub}")
-            else:
-                unit = ua
-            return fn(a, b), unit
-    return term(selector)
-
-
-def select(res: Result, selector: str) -> tuple[float, str]:
-    """A selector's value in one result."""
-    value, unit = _combine(selector, lambda t: _term(res, t))
-    return float(value), unit
-
-
-def _published(text: Any, unit: str) -> float:
-    if isinstance(text, int | float):
-        return float(text)
-    m = re.match(r"^\s*([-+]?[\d.,_]+(?:[eE][-+]?\d+)?)\s*(.*)$", str(text))
-    if not m:
-        raise DataError(f"validation: cannot read published value {text!r}")
-    value = float(m[1].replace(",", "").replace("_", ""))
-    return convert(value, m[2] or "1", unit) if (m[2] or unit != "1") else value
-
-
 def _convert_computed(value: float, from_unit: str, to_unit: str) -> float:
     if from_unit == to_unit:
         return value
-    f1, d1 = parse_unit(from_unit)
-    f2, d2 = parse_unit(to_unit)
-    if d1 != d2:
-        raise DataError(f"validation: cannot compare {from_unit} with {to_unit}")
-    return value * f1 / f2
+    try:
+        return convert(value, from_unit, to_unit)
+    except UnitError:
+        raise DataError(f"validation: cannot compare {from_unit} with {to_unit}") from None
 
 
-def _sample_select(
-    plan: Plan, ev: Evaluation, selector: str, draws: dict[str, Array]
-) -> tuple[Array, str]:
-    """Per-sample values of a selector (total, item, accelerator_hours, and their ratios)."""
-    if any(f" {op} " in selector for op in _OPS):
-        values, unit = _combine(selector, lambda t: _sample_select(plan, ev, t, draws))
-        return np.asarray(values), unit
-    m = _TERM.match(selector.strip())
-    if not m or m["eq"] or m["ph"]:
-        raise DataError(f"validation: no per-sample form for {selector!r}")
-    if m["num"]:
-        return np.asarray(float(m["num"])), "1"
-    if m["tf"]:
-        return ev.total(m["tf"]) / ev.divisor, _FIELD_UNITS.get(m["tf"], "1")
-    names = [it.name for it in ev.items]
-    if m["item"]:
-        i = names.index(m["item"])
-        return getattr(ev, m["if"])[i] / ev.divisor, _FIELD_UNITS.get(m["if"], "1")
-    key = "training.accelerators.power"
-    for i, it in enumerate(ev.items):
-        if it.phase == "training" and key in it.inputs:
-            power_w = draws.get(key, plan.params[key].value)
-            return ev.energy_kwh[i] / (np.asarray(power_w) / 1000.0), "h"
-    raise DataError("validation: the result has no training accelerators with a power")
-
-
-def _interval(
-    plan: Plan, ev: Evaluation, draws: dict[str, Array], selector: str, unit: str
-) -> tuple[float, float]:
+def _interval(mc: MonteCarlo, plan: Plan, sel: Selector, unit: str) -> tuple[float, float]:
     """p5 and p95 of a selector over a Monte Carlo evaluation, in ``unit``."""
-    values, raw_unit = _sample_select(plan, ev, selector, draws)
+    ev, draws = mc
+    values, raw_unit = sample_values(plan, ev, sel, draws)
     p5, p95 = np.percentile(np.broadcast_to(values, (ev.divisor.shape[0],)), (5, 95))
     return _convert_computed(float(p5), raw_unit, unit), _convert_computed(
         float(p95), raw_unit, unit
     )
 
 
-def run_case(
-    case: dict[str, Any], base: Path | Any, samples: int = 0, seed: int = 0
-) -> list[Check]:
-    """Assess one case's file and compare every check (with an interval for predictions)."""
-    from lcai.api import plan_file, result_of
+def _monte_carlo(case: Case, plan: Plan, samples: int, seed: int) -> MonteCarlo | None:
+    """One Monte Carlo per prediction case (not per check), for the checks' intervals."""
+    if case.mode != "prediction" or not samples or case.group == "inference":
+        return None
+    from lcai.engine.uncertainty import sample_params
 
-    mode: Mode = case["mode"]
-    path = base / case["file"]
-    plan = plan_file(Path(str(path)))
+    draws = sample_params(plan, samples, seed)
+    return (evaluate(plan, draws), draws) if draws else None
+
+
+def _compare(case: Case, chk: CheckSpec, res: Result, plan: Plan, mc: MonteCarlo | None) -> Check:
+    """One check of a case against the case's result."""
+    raw, raw_unit = value(res, chk.select)
+    computed = _convert_computed(raw, raw_unit, chk.unit)
+    published = chk.published
+    tol = case.tolerance_of(chk)
+    rel = (computed - published) / published if published else None
+    if case.mode == "prediction":
+        factor = case.factor_of(chk)
+        ok = rel is not None and 1 / factor <= computed / published <= factor
+        tol = None
+    elif chk.tolerance_abs is not None:
+        ok = abs(computed - published) <= chk.tolerance_abs
+    else:
+        ok = rel is not None and tol is not None and abs(rel) <= tol
+    note = " ".join(x for x in (chk.note, case.tolerance_note) if x)
+    interval = _interval(mc, plan, chk.select, chk.unit) if mc else None
+    return Check(
+        case=case.case,
+        quantity=chk.quantity,
+        mode=case.mode,
+        published=published,
+        computed=computed,
+        unit=chk.unit,
+        rel_error=rel,
+        tolerance=tol,
+        within_tolerance=bool(ok),
+        source=case.source,
+        note=note if case.mode == "reproduction" else chk.note,
+        p5=interval[0] if interval else None,
+        p95=interval[1] if interval else None,
+    )
+
+
+def run_case(case: Case, base: Path | Traversable, samples: int = 0, seed: int = 0) -> list[Check]:
+    """Assess one case's file and compare every check (with an interval for predictions)."""
+    plan = plan_file(Path(str(base / case.file)))
     res = result_of(plan)
-    banned = set(case.get("independent_of", []))
+    banned = set(case.independent_of)
     used = {a.source for a in res.assumptions if a.source}
-    if mode == "prediction" and banned & used:
+    if case.mode == "prediction" and banned & used:
         clash = ", ".join(sorted(banned & used))
         raise DataError(
-            f"validation case {case['case']!r} is circular: its defaults come from "
-            f"{clash}, the publication it is checked against"
+            f"circular: its defaults come from {clash}, the publication it is checked against"
         )
-    mc: tuple[Evaluation, dict[str, Array]] | None = None
-    if mode == "prediction" and samples and case.get("group") != "inference":
-        from lcai.engine.uncertainty import sample_params
-
-        draws = sample_params(plan, samples, seed)  # one Monte Carlo per case, not per check
-        if draws:
-            mc = (evaluate(plan, draws), draws)
+    mc = _monte_carlo(case, plan, samples, seed)
     out = []
-    for chk in case["checks"]:
-        unit = str(chk.get("unit", "1"))
-        raw, raw_unit = select(res, chk["select"])
-        computed = _convert_computed(raw, raw_unit, unit)
-        published = _published(chk["published"], unit)
-        tol = chk.get("tolerance", case.get("tolerance"))
-        tol_abs = chk.get("tolerance_abs")
-        rel = (computed - published) / published if published else None
-        if mode == "prediction":
-            factor = float(chk.get("factor", case.get("factor", 2.0)))
-            ok = rel is not None and 1 / factor <= computed / published <= factor
-            tol = None
-        elif tol_abs is not None:
-            ok = abs(computed - published) <= float(tol_abs)
-        else:
-            ok = rel is not None and abs(rel) <= float(tol)
-        note = " ".join(x for x in (chk.get("note", ""), case.get("tolerance_note", "")) if x)
-        interval = _interval(plan, mc[0], mc[1], chk["select"], unit) if mc else None
-        out.append(
-            Check(
-                case=case["case"],
-                quantity=str(chk["quantity"]),
-                mode=mode,
-                published=published,
-                computed=computed,
-                unit=unit,
-                rel_error=rel,
-                tolerance=float(tol) if tol is not None else None,
-                within_tolerance=bool(ok),
-                source=case["source"],
-                note=note if mode == "reproduction" else chk.get("note", ""),
-                p5=interval[0] if interval else None,
-                p95=interval[1] if interval else None,
-            )
-        )
+    for chk in case.checks:
+        try:
+            out.append(_compare(case, chk, res, plan, mc))
+        except DataError as exc:
+            raise DataError(f"check {chk.quantity!r}: {exc}") from None
     return out
-
-
-def load_suite(path: Path | None = None) -> tuple[dict[str, Any], Any]:
-    """The suite manifest and the folder its files are in."""
-    from lcai.catalog import _load_yaml
-
-    base: Any = path.parent if path is not None else _suite_dir()
-    manifest = path if path is not None else base / "suite.yaml"
-    data = _load_yaml(manifest.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or "cases" not in data:
-        raise DataError(f"{manifest}: expected a mapping with 'cases'")
-    return data, base
 
 
 def run_suite(
@@ -332,28 +191,25 @@ def run_suite(
     Prediction checks get a Monte Carlo p5-p95 interval from ``samples`` draws of the
     catalog's default uncertainties (0 to skip).
     """
-    data, base = load_suite(path)
+    suite, base = load_suite(path)
     checks: list[Check] = []
-    for case in data["cases"]:
-        if mode is not None and case["mode"] != mode:
+    for case in suite.cases:
+        if mode is not None and case.mode != mode:
             continue
         try:
             checks += run_case(case, base, samples, seed)
-        except SpecError as exc:
-            raise DataError(f"validation case {case['case']!r}: {exc}") from None
+        except (SpecError, DataError) as exc:
+            raise DataError(f"validation case {case.case!r}: {exc}") from None
     return checks
 
 
 def summarise(checks: list[Check], path: Path | None = None) -> SuiteSummary:
     """Counts, and the prediction errors on energy against the suite's goal."""
-    data, _ = load_suite(path)
-    goal = data.get("prediction_goal", {})
+    suite, _ = load_suite(path)
+    goal = suite.prediction_goal
     rep = [c for c in checks if c.mode == "reproduction"]
     energy_names = {
-        (case["case"], str(chk["quantity"]))
-        for case in data["cases"]
-        for chk in case["checks"]
-        if chk.get("energy")
+        (case.case, chk.quantity) for case in suite.cases for chk in case.checks if chk.energy
     }
     energy = [
         c
@@ -362,7 +218,8 @@ def summarise(checks: list[Check], path: Path | None = None) -> SuiteSummary:
         and (c.case, c.quantity) in energy_names
         and c.rel_error is not None
     ]
-    med = statistics.median(abs(c.rel_error) for c in energy) if energy else None  # type: ignore[arg-type]
+    errors = [abs(c.rel_error) for c in energy if c.rel_error is not None]
+    med = statistics.median(errors) if errors else None
     worst = (
         max(max(c.computed / c.published, c.published / c.computed) for c in energy)
         if energy
@@ -371,10 +228,10 @@ def summarise(checks: list[Check], path: Path | None = None) -> SuiteSummary:
     met = (
         med is not None
         and worst is not None
-        and med <= float(goal.get("median_abs_energy_error", math.inf))
-        and worst <= float(goal.get("max_factor", math.inf))
+        and med <= goal.median_abs_energy_error
+        and worst <= goal.max_factor
     )
-    inference_cases = {c["case"] for c in data["cases"] if c.get("group") == "inference"}
+    inference_cases = {c.case for c in suite.cases if c.group == "inference"}
     inference = [c for c in checks if c.case in inference_cases]
     intervals = [c for c in checks if c.covered is not None]
     coverage = sum(bool(c.covered) for c in intervals) / len(intervals) if intervals else None
