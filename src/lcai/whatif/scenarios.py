@@ -18,10 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from lcai import catalog
+from lcai import catalog, keys
 from lcai.engine.plan import PHASES, Plan, evaluate
-from lcai.errors import DataError, SpecError, UnknownKeyError
+from lcai.errors import DataError, SpecError, UnitError, UnknownKeyError
+from lcai.spec.loading import read_data
 from lcai.spec.source import Source
+from lcai.units import DIMENSIONS, parse_quantity
 
 __all__ = ["Comparison", "Scenario", "apply", "compare", "library", "load_scenarios"]
 
@@ -64,16 +66,14 @@ def _parse(entries: Any, origin: str) -> dict[str, Scenario]:
 
 def library() -> dict[str, Scenario]:
     """The packaged library of cited scenarios."""
-    from lcai.catalog import _load_yaml
+    import yaml
 
     path = resources.files("lcai") / "data" / "scenarios" / "library.yaml"
-    return _parse(_load_yaml(path.read_text(encoding="utf-8")), "library.yaml")
+    return _parse(yaml.safe_load(path.read_text(encoding="utf-8")), "library.yaml")
 
 
 def load_scenarios(path: str | Path) -> dict[str, Scenario]:
     """Scenarios a user wrote in a YAML file (same format as the library)."""
-    from lcai.spec.loading import read_data
-
     data, _ = read_data(path)
     return _parse(data, str(path))
 
@@ -112,17 +112,46 @@ def _parent(data: dict[str, Any], path: str, create: bool) -> tuple[Any, str | i
     return node, parts[-1]
 
 
+def _dimension_of(text: str) -> str | None:
+    """The dimension ``parse_quantity`` reads ``text`` as; None when it is no quantity."""
+    for dimension in DIMENSIONS:
+        try:
+            parse_quantity(text, dimension)
+        except UnitError:
+            continue
+        return dimension
+    return None
+
+
+def _scale_quantity(text: str, factor: float) -> str | None:
+    """``text`` (a number with a unit, or a bare number) x ``factor``, keeping its unit;
+    None when it is no quantity (e.g. it has an uncertainty, ``"400 W +- 10%"``).
+
+    A workaround until lcai.units can scale a quantity string: the number before the
+    first space is scaled and the unit after it kept; a unit written against its number
+    (``"700W"``) comes back in its dimension's canonical unit.
+    """
+    dimension = _dimension_of(text)
+    if dimension is None:
+        return None
+    number, _, unit = text.strip().partition(" ")
+    try:
+        scaled = parse_quantity(number, "dimensionless").value * factor
+    except UnitError:
+        q = parse_quantity(text, dimension)
+        scaled, unit = q.value * factor, "" if q.unit == "1" else q.unit
+    return f"{scaled!r} {unit.strip()}" if unit.strip() else repr(scaled)
+
+
 def _scale_value(v: Any, factor: float) -> Any:
     if isinstance(v, bool):
         return v
     if isinstance(v, int | float):
         return v * factor
     if isinstance(v, str):
-        m = re.match(r"^\s*([-+]?[\d.,_]+(?:[eE][-+]?\d+)?)([kKMBGT]?)(\s*.*)$", v)
-        if m and "+-" not in v and "±" not in v:
-            mag = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}.get(m[2], 1.0)
-            value = float(m[1].replace(",", "").replace("_", "")) * mag * factor
-            return f"{value!r}{m[3]}"
+        scaled = _scale_quantity(v, factor)
+        if scaled is not None:
+            return scaled
     if isinstance(v, dict) and "dist" in v:
         out = dict(v)
         for k in ("low", "mode", "high", "mean", "sd", "median"):
@@ -233,14 +262,14 @@ def _op_cooling(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
     )
     assert base is not None
     for phase in ("training", "usage"):
-        if phase not in data or f"{phase}.facility.pue" not in base.params:
+        if phase not in data or keys.pue(phase) not in base.params:
             continue
         top = data.get("facility") or {}
         own = data[phase].get("facility") or {}
         if (own.get("cooling") or top.get("cooling")) == target:
             continue
-        pue = base.params[f"{phase}.facility.pue"].value
-        wue = base.params[f"{phase}.facility.wue"].value
+        pue = base.params[keys.pue(phase)].value
+        wue = base.params[keys.wue(phase)].value
         data[phase]["facility"] = {"pue": 1 + (pue - 1) * r_pue, "wue": f"{wue * r_wue!r} L/kWh"}
 
 
