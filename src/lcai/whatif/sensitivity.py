@@ -133,14 +133,14 @@ def plan_sobol(
     plan: Plan, quantity: str = "co2e", n_base: int = 1024, seed: int = 0
 ) -> list[SobolIndex]:
     """Sobol indices of every uncertain input of ``plan`` for a total (co2e, energy, water)."""
-    names = sorted(k for k, p in plan.params.items() if p.dist is not None)
-    dists = [plan.params[k].dist for k in names]
+    uncertain = {k: p.dist for k, p in sorted(plan.params.items()) if p.dist is not None}
+    names = list(uncertain)
     run = _output(plan, quantity)
 
     def fn(cols: Sequence[Array]) -> Array:
         return run(dict(zip(names, cols, strict=True)))
 
-    return sobol_indices(fn, dists, names, n_base, seed)  # type: ignore[arg-type]
+    return sobol_indices(fn, list(uncertain.values()), names, n_base, seed)
 
 
 def tornado(plan: Plan, quantity: str = "co2e") -> list[TornadoBar]:
