@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,uncertainty]'
+	$(BIN)/python -m compileall -q src  # bytecode, as an installed package has it
 	touch $(STAMP)
 
 setup: $(STAMP)

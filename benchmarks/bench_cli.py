@@ -39,6 +39,15 @@ def commands(run_dir: Path) -> dict[str, tuple[list[str], float | None]]:
             ],
             None,
         ),
+        "floor: pydantic's BaseModel + the assessment schema built, no lcai engine": (
+            [
+                sys.executable,
+                "-c",
+                "import numpy, yaml; from lcai.spec.schema import Assessment; "
+                "Assessment.model_rebuild()",
+            ],
+            None,
+        ),
         f"lcai assess {EXAMPLE.name} (table)": ([lcai, "assess", str(EXAMPLE)], None),
         "lcai track -- true": ([lcai, "track", "-o", str(run_dir / "r.jsonl"), "--", "true"], None),
     }
@@ -74,6 +83,9 @@ def files_opened_by_import() -> str:
 
 
 def main() -> None:
+    # as an installed package has: bytecode (an editable install may run without it when
+    # PYTHONDONTWRITEBYTECODE is set, compiling every module on every start)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         cmds = commands(Path(tmp))
         result = medians(cmds)

@@ -29,6 +29,7 @@ __all__ = [
     "DIMENSIONS",
     "H_PER_YEAR",
     "J_PER_KWH",
+    "NUMBER_PATTERN",
     "S_PER_H",
     "Dimension",
     "Quantity",
@@ -221,7 +222,9 @@ _CO2_SUFFIX: Final = re.compile(r"(?<=[a-zA-Z])(CO2e|CO2eq|CO2-eq|CO2-e|CO2)$")
 _MAGNITUDE: Final = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
 _MANTISSA: Final = r"(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _MAG: Final = r"[kKMBGT](?![a-zA-Z])"
-# the one pattern of a number: digits (grouped with , or _), exponent, magnitude suffix
+NUMBER_PATTERN: Final = rf"[-+]?{_MANTISSA}(?:{_MAG})?"
+"""The one pattern of a number in lcai's text: digits (grouped with , or _), an exponent,
+a magnitude suffix (k, M, B, G, T). JSON Schema's ``pattern`` uses it too."""
 _NUMBER: Final = re.compile(rf"^\s*(?P<num>[-+]?{_MANTISSA})(?P<mag>{_MAG})?\s*(?P<unit>.*?)\s*$")
 
 

@@ -146,8 +146,8 @@ def read_data(path: str | Path) -> tuple[Any, str | None]:
             raise SpecError(f"malformed TOML: {exc}", file=name) from None
     import yaml
 
-    try:
-        data = yaml.safe_load(text)
+    try:  # the C loader where PyYAML has it: the same safe subset, 10x faster
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

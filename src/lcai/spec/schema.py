@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from lcai.errors import UnitError
-from lcai.units import DIMENSIONS, parse_quantity, split_quantity
+from lcai.units import DIMENSIONS, NUMBER_PATTERN, parse_quantity, split_quantity
 
 __all__ = [
     "Accelerators",
@@ -59,7 +59,7 @@ def _schema(dimension: str) -> WithJsonSchema:
             "anyOf": [
                 {
                     "type": "string",
-                    "pattern": r"^\s*[-+]?[\d.,_]+([eE][-+]?\d+)?[kKMBGT]?\s*\S.*$",
+                    "pattern": rf"^\s*{NUMBER_PATTERN}\s*\S.*$",
                     "x-dimension": dimension,
                 }
             ],
