@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lcai
+from lcai.engine.uncertainty import Band
 from lcai.errors import SpecError
 from lcai.spec.distributions import Dist, RawDist, extract, to_dist
 from tests.test_bad_input import run_cli
@@ -29,6 +30,11 @@ def _spec(**training: Any) -> dict[str, Any]:
     }
 
 
+def _band(r: lcai.Result) -> Band:
+    assert r.uncertainty is not None
+    return r.uncertainty.total
+
+
 def test_sum_of_normals() -> None:
     """N(100, 10) + N(200, 20) kWh = N(300, 22.36): p5/p95 = 300 -+ 1.645 x 22.36."""
     spec = _spec(
@@ -37,13 +43,13 @@ def test_sum_of_normals() -> None:
     )
     r = lcai.assess(spec, samples=200_000, seed=1)
     assert r.total.energy_kwh == pytest.approx(300)  # the point estimate is the mean
-    e = r.uncertainty["total"]["energy_kwh"]  # type: ignore[index]
+    e = _band(r)["energy_kwh"]
     sd = math.sqrt(10**2 + 20**2)
-    assert e["mean"] == pytest.approx(300, rel=2e-3)
-    assert e["p5"] == pytest.approx(300 - Z95 * sd, rel=5e-3)
-    assert e["p95"] == pytest.approx(300 + Z95 * sd, rel=5e-3)
-    c = r.uncertainty["total"]["co2e_kg"]  # type: ignore[index]
-    assert c["p50"] == pytest.approx(150, rel=2e-3)
+    assert e.mean == pytest.approx(300, rel=2e-3)
+    assert e.p5 == pytest.approx(300 - Z95 * sd, rel=5e-3)
+    assert e.p95 == pytest.approx(300 + Z95 * sd, rel=5e-3)
+    c = _band(r)["co2e_kg"]
+    assert c.p50 == pytest.approx(150, rel=2e-3)
 
 
 def test_product_of_lognormals() -> None:
@@ -56,11 +62,11 @@ def test_product_of_lognormals() -> None:
     }
     r = lcai.assess(spec, samples=200_000, seed=7)
     sigma = math.hypot(math.log(1.2), math.log(1.3))
-    e = r.uncertainty["total"]["energy_kwh"]  # type: ignore[index]
-    assert e["p50"] == pytest.approx(500, rel=5e-3)
-    assert e["p95"] == pytest.approx(500 * math.exp(Z95 * sigma), rel=1e-2)
-    assert e["p5"] == pytest.approx(500 * math.exp(-Z95 * sigma), rel=1e-2)
-    assert e["mean"] == pytest.approx(500 * math.exp(sigma**2 / 2), rel=5e-3)
+    e = _band(r)["energy_kwh"]
+    assert e.p50 == pytest.approx(500, rel=5e-3)
+    assert e.p95 == pytest.approx(500 * math.exp(Z95 * sigma), rel=1e-2)
+    assert e.p5 == pytest.approx(500 * math.exp(-Z95 * sigma), rel=1e-2)
+    assert e.mean == pytest.approx(500 * math.exp(sigma**2 / 2), rel=5e-3)
 
 
 def test_seeds() -> None:
@@ -77,8 +83,8 @@ def test_nothing_uncertain_without_distributions(tmp_path: Path) -> None:
     """The fixture catalog has no uncertainty table and the file states no distribution:
     every sample is the point value."""
     r = lcai.assess(_spec(idle={"energy": "100 kWh"}), samples=100)
-    assert r.uncertainty["uncertain_inputs"] == []  # type: ignore[index]
-    assert r.uncertainty["total"]["energy_kwh"]["p5"] == pytest.approx(100)  # type: ignore[index]
+    assert r.uncertainty is not None and r.uncertainty.uncertain_inputs == ()
+    assert _band(r)["energy_kwh"].p5 == pytest.approx(100)
 
 
 def test_truncation_and_pert() -> None:
@@ -144,6 +150,6 @@ def test_cli_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 @given(sd=st.floats(min_value=0.0, max_value=50.0), seed=st.integers(0, 2**32 - 1))
 def test_percentiles_are_ordered(sd: float, seed: int) -> None:
     spec = _spec(idle={"energy": {"dist": "normal", "mean": "100 kWh", "sd": f"{sd!r} kWh"}})
-    e = lcai.assess(spec, samples=200, seed=seed).uncertainty["total"]["energy_kwh"]  # type: ignore[index]
-    assert e["p5"] <= e["p50"] <= e["p95"]
-    assert e["p5"] >= 0  # truncated at zero
+    e = _band(lcai.assess(spec, samples=200, seed=seed))["energy_kwh"]
+    assert e.p5 <= e.p50 <= e.p95
+    assert e.p5 >= 0  # truncated at zero

@@ -109,7 +109,7 @@ def result_of(plan: Plan, samples: int | None = None, seed: int | None = 0) -> R
     if samples:
         from lcai.engine import uncertainty as montecarlo
 
-        res = replace(res, uncertainty=montecarlo.run(plan, samples, seed).to_dict())
+        res = replace(res, uncertainty=montecarlo.run(plan, samples, seed))
     return res
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lcai.engine.plan import PHASES, Evaluation, Param, Plan
+from lcai.engine.uncertainty import Uncertainty
 
 __all__ = ["Assumption", "Impact", "LineItem", "PhaseResult", "Result", "build_result"]
 
@@ -129,7 +130,7 @@ class Result:
     sources: dict[str, str] = field(default_factory=dict)
     regions: dict[str, str] = field(default_factory=dict)
     """The grid each phase draws from (catalog key, or 'given')."""
-    uncertainty: dict[str, Any] | None = None
+    uncertainty: Uncertainty | None = None
     """Monte Carlo percentiles (``lcai assess --samples N``), per functional unit."""
 
     @property
@@ -159,7 +160,7 @@ class Result:
         d["warnings"] = list(self.warnings)
         d["sources"] = self.sources
         if self.uncertainty is not None:
-            d["uncertainty"] = self.uncertainty
+            d["uncertainty"] = self.uncertainty.to_dict()
         return d
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from lcai.engine.plan import PHASES, Evaluation, Plan, evaluate
 
-__all__ = ["Uncertainty", "run", "sample_params"]
+__all__ = ["Band", "Percentiles", "Uncertainty", "run", "sample_params", "summarise"]
 
 Array = npt.NDArray[np.float64]
 QUANTITIES = ("energy_kwh", "co2e_kg", "water_l")
@@ -42,41 +42,65 @@ def sample_params(plan: Plan, n: int, seed: int | None) -> dict[str, Array]:
     return out
 
 
-def _stats(x: Array) -> dict[str, float]:
-    p5, p50, p95 = np.percentile(x, PERCENTILES)
-    return {"p5": float(p5), "p50": float(p50), "p95": float(p95), "mean": float(np.mean(x))}
+@dataclass(frozen=True)
+class Percentiles:
+    """p5, p50, p95 and mean of one quantity over the samples."""
+
+    p5: float
+    p50: float
+    p95: float
+    mean: float
+
+    @classmethod
+    def of(cls, x: Array) -> Percentiles:
+        p5, p50, p95 = np.percentile(x, PERCENTILES)
+        return cls(float(p5), float(p50), float(p95), float(np.mean(x)))
+
+    def to_dict(self) -> dict[str, float]:
+        return {"p5": self.p5, "p50": self.p50, "p95": self.p95, "mean": self.mean}
+
+
+Band = dict[str, Percentiles]
+"""Percentiles by quantity (energy_kwh, co2e_kg, water_l [, co2e_market_kg])."""
 
 
 @dataclass(frozen=True)
 class Uncertainty:
-    """Percentiles (p5, p50, p95) and mean of each total and phase, per functional unit."""
+    """Percentiles of each total and phase, per functional unit, from a Monte Carlo."""
 
     samples: int
     seed: int | None
-    total: dict[str, dict[str, float]]
-    phases: dict[str, dict[str, dict[str, float]]]
+    total: Band
+    phases: dict[str, Band]
     uncertain_inputs: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON form (``uncertainty`` in ``lcai assess --json``)."""
+
+        def band(b: Band) -> dict[str, dict[str, float]]:
+            return {q: v.to_dict() for q, v in b.items()}
+
         return {
             "samples": self.samples,
             "seed": self.seed,
-            "total": self.total,
-            "phases": self.phases,
+            "total": band(self.total),
+            "phases": {ph: band(b) for ph, b in self.phases.items()},
             "uncertain_inputs": list(self.uncertain_inputs),
         }
 
 
-def summarise(ev: Evaluation, *, market: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+def summarise(ev: Evaluation, *, market: bool) -> tuple[Band, dict[str, Band]]:
     """Percentiles of totals and phases of an evaluation, per functional unit."""
     quantities = QUANTITIES + (("co2e_market_kg",) if market else ())
-    total = {q: _stats(ev.total(q) / ev.divisor) for q in quantities}
-    phases: dict[str, Any] = {}
+    total = {q: Percentiles.of(ev.total(q) / ev.divisor) for q in quantities}
+    phases: dict[str, Band] = {}
     for ph in PHASES:
         mask = ev.phase_mask(ph)
         if not mask.any():
             continue
-        phases[ph] = {q: _stats(getattr(ev, q)[mask].sum(axis=0) / ev.divisor) for q in quantities}
+        phases[ph] = {
+            q: Percentiles.of(getattr(ev, q)[mask].sum(axis=0) / ev.divisor) for q in quantities
+        }
     return total, phases
 
 

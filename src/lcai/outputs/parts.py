@@ -10,13 +10,5 @@ __all__ = ["uncertainty_of"]
 
 
 def uncertainty_of(res: Result) -> dict[str, Any] | None:
-    """The Monte Carlo summary of ``res`` as a plain dict (None without samples).
-
-    Accepts the engine's dict or a typed object with ``to_dict()``.
-    """
-    unc: Any = res.uncertainty
-    if unc is None:
-        return None
-    if hasattr(unc, "to_dict"):
-        return dict(unc.to_dict())
-    return dict(unc)
+    """The Monte Carlo summary of ``res`` in its JSON form (None without samples)."""
+    return None if res.uncertainty is None else res.uncertainty.to_dict()
