@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from lcai import catalog
+from lcai.errors import DataError
 from lcai.spec.loading import load_source
 from lcai.whatif.scenarios import Scenario, apply, compare, library, load_scenarios
 from tests.test_bad_input import run_cli
@@ -157,3 +158,26 @@ def test_example_runs_every_library_scenario() -> None:
     assert by["co-packaged-optics"].change("training", "energy_kwh")[0] < 0
     assert by["5g-delivery"].change("usage", "energy_kwh")[0] < 0
     assert by["immersion-50c"].change("total", "water_l")[0] < 0
+
+
+def test_scale_keeps_the_unit_and_refuses_what_is_no_quantity() -> None:
+    data: dict[str, Any] = {
+        "name": "x",
+        "training": {
+            "accelerators": {"duration": "118 days", "gpu_hours": "1.3M h", "power": "700W"},
+            "cpu": {"power": "400 W +- 10%"},
+        },
+    }
+
+    def scaled(path: str) -> Any:
+        sc = Scenario("t", "", (), ({"scale": {"path": path, "factor": 0.5}},))
+        return apply(data, sc)
+
+    accs = scaled("training.accelerators.duration")["training"]["accelerators"]
+    assert accs["duration"] == "59.0 days"
+    accs = scaled("training.accelerators.gpu_hours")["training"]["accelerators"]
+    assert accs["gpu_hours"] == "650000.0 h"
+    accs = scaled("training.accelerators.power")["training"]["accelerators"]
+    assert accs["power"] == "350.0 W"
+    with pytest.raises(DataError, match="cannot scale"):
+        scaled("training.cpu.power")

@@ -160,6 +160,10 @@ def test_a_display_name_is_not_a_selector(tmp_path: Path) -> None:
         ("    tolerance: 0.005\n", "", "checks[1] (dynamic emissions)", "needs a tolerance"),
         ("select: \"item[idle].co2e_kg\"", "select: \"total.co2e_kg - item[idle].co2e_kg + 1\"",
          "checks[2].select", "more than one operator"),
+        ("item[accelerators].energy_kwh", "item[accelerators].co2e_kg", "checks[0]",
+         "select gives kg, which cannot be compared in 'kWh'"),
+        ("select: \"item[idle].co2e_kg\"", "select: \"total.co2e_kg - total.energy_kwh\"",
+         "checks[2].select", "mixes kg and kWh"),
     ],
 )  # fmt: skip
 def test_a_malformed_suite_names_file_case_and_field(
@@ -172,6 +176,15 @@ def test_a_malformed_suite_names_file_case_and_field(
     assert msg.startswith(f"{manifest}:"), msg
     assert f"case 'BLOOM-176B final training': {field}" in msg, msg
     assert says in msg, msg
+
+
+def test_an_unknown_version_or_top_level_field(tmp_path: Path) -> None:
+    manifest = _suite_with(tmp_path, "version: 1", "version: 2")
+    with pytest.raises(DataError, match=r"suite\.yaml:\d+: version: Input should be 1"):
+        load_suite(manifest)
+    manifest = _suite_with(tmp_path / "2", "version: 1", "version: 1\nowner: me")
+    with pytest.raises(DataError, match=r"suite\.yaml:\d+: owner: unknown field"):
+        load_suite(manifest)
 
 
 def test_a_prediction_is_not_given_a_tolerance(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from lcai.engine.result import Result
 from lcai.errors import DataError
 
 __all__ = [
+    "FIELD_UNITS",
     "AcceleratorHours",
     "Equivalence",
     "ItemTerm",
@@ -66,17 +67,23 @@ _RESULT_PHASES = (*keys.PHASES, "unallocated")
 
 @dataclass(frozen=True)
 class Total:
+    """``total.F``: a field of the result's total."""
+
     field: str
 
 
 @dataclass(frozen=True)
 class PhaseTotal:
+    """``phases.P.F``: a field of one phase's total."""
+
     phase: str
     field: str
 
 
 @dataclass(frozen=True)
 class ItemTerm:
+    """``item[PHASE.KIND:N].F``: a field of one line item, found by its kind."""
+
     kind: str
     field: str
     phase: str | None = None
@@ -90,16 +97,20 @@ class ItemTerm:
 
 @dataclass(frozen=True)
 class Equivalence:
+    """``equivalence[KEY]``: an everyday equivalent of the life-cycle impact."""
+
     key: str
 
 
 @dataclass(frozen=True)
 class AcceleratorHours:
-    pass
+    """``accelerator_hours``: the training accelerators' hours."""
 
 
 @dataclass(frozen=True)
 class Number:
+    """A number in a selector (``1 / A``)."""
+
     value: float
 
 
@@ -114,6 +125,22 @@ class Selector:
     left: Term
     op: str | None = None
     right: Term | None = None
+
+    @property
+    def unit(self) -> str:
+        """The unit of the selector's value ('1' when dimensionless)."""
+        left = _term_unit(self.left)
+        if self.op is None or self.right is None:
+            return left
+        return _unit(self.op, left, _term_unit(self.right), self.text)
+
+
+def _term_unit(term: Term) -> str:
+    if isinstance(term, Number | Equivalence):
+        return "1"
+    if isinstance(term, AcceleratorHours):
+        return "h"
+    return FIELD_UNITS[term.field]
 
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -139,7 +166,9 @@ def parse_selector(text: str) -> Selector:
             left, right = text.split(token, 1)
             if any(f" {o} " in left or f" {o} " in right for o in _OPS):
                 raise DataError(f"selector {text!r} has more than one operator (one at most)")
-            return Selector(text, _parse_term(left, text), op, _parse_term(right, text))
+            a, b = _parse_term(left, text), _parse_term(right, text)
+            _unit(op, _term_unit(a), _term_unit(b), text)  # both sides' units must add up
+            return Selector(text, a, op, b)
     return Selector(text, _parse_term(text, text))
 
 

@@ -101,6 +101,14 @@ class CheckSpec(_Model):
             raise ValueError(str(exc)) from None
         return unit
 
+    @model_validator(mode="after")
+    def _comparable(self) -> Self:
+        if parse_unit(self.select.unit)[1] != parse_unit(self.unit)[1]:
+            raise ValueError(
+                f"select gives {self.select.unit}, which cannot be compared in {self.unit!r}"
+            )
+        return self
+
     @field_validator("published", mode="before")
     @classmethod
     def _in_unit(cls, text: Any, info: ValidationInfo) -> float:

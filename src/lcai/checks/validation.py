@@ -105,7 +105,7 @@ def _convert_computed(value: float, from_unit: str, to_unit: str) -> float:
     try:
         return convert(value, from_unit, to_unit)
     except UnitError:
-        raise DataError(f"validation: cannot compare {from_unit} with {to_unit}") from None
+        raise DataError(f"cannot compare {from_unit} with {to_unit}") from None
 
 
 def _interval(mc: MonteCarlo, plan: Plan, sel: Selector, unit: str) -> tuple[float, float]:
