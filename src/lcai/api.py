@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from lcai import catalog
 from lcai.engine.plan import Plan, evaluate
 from lcai.engine.result import Result, build_result
 from lcai.errors import SpecError
@@ -105,7 +106,8 @@ def result_of(plan: Plan, samples: int | None = None, seed: int | None = 0) -> R
 
     ev = evaluate(plan)
     plan.warnings.extend(w for w in check(plan, ev) if w not in plan.warnings)
-    res = build_result(plan, ev)
+    used = [*plan.sources, *(s for it in plan.items for s in it.sources)]
+    res = build_result(plan, ev, catalog.citations(used))
     if samples:
         from lcai.engine import uncertainty as montecarlo
 

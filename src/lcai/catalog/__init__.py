@@ -14,7 +14,7 @@ import csv
 import difflib
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from importlib import resources
@@ -29,6 +29,7 @@ __all__ = [
     "Source",
     "Table",
     "bibliography",
+    "citations",
     "format_citation",
     "regional_key",
     "source",
@@ -324,6 +325,12 @@ def regional_key(table_name: str, quantity: str, region: str | None) -> tuple[st
         if t.has(key, quantity):
             return t.resolve(key), level
     raise DataError(f"table {table_name} has no {quantity} for {region} nor for WORLD")
+
+
+def citations(source_ids: Iterable[str]) -> dict[str, str]:
+    """The one-line citation of each id that is in the bibliography (others left out)."""
+    bib = bibliography()
+    return {i: format_citation(bib[i]) for i in dict.fromkeys(source_ids) if i in bib}
 
 
 def format_citation(s: Source) -> str:

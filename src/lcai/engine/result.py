@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,10 +189,14 @@ class Result:
         return buf.getvalue()
 
 
-def build_result(plan: Plan, ev: Evaluation, sample: int = 0) -> Result:
-    """Assemble a :class:`Result` from one sample of an evaluation."""
-    from lcai import catalog
+def build_result(
+    plan: Plan, ev: Evaluation, citations: Mapping[str, str], sample: int = 0
+) -> Result:
+    """Assemble a :class:`Result` from one sample of an evaluation.
 
+    ``citations``: the full reference of each source id the plan uses (ids it lacks are
+    kept on the items, not listed in ``sources``).
+    """
     div = float(ev.divisor[sample])
     market = plan.has_market
     items: list[LineItem] = []
@@ -241,11 +246,8 @@ def build_result(plan: Plan, ev: Evaluation, sample: int = 0) -> Result:
     }
     un = [it for it in items if it.phase == "unallocated"]
     unallocated = PhaseResult(impact(un), tuple(un)) if un else None
-    bib = catalog.bibliography()
-    used = list(plan.sources)
-    for it in items:
-        used += [s for s in it.sources if s in bib]
-    sources = {s: catalog.format_citation(bib[s]) for s in dict.fromkeys(used) if s in bib}
+    used = [*plan.sources, *(s for it in items for s in it.sources)]
+    sources = {s: citations[s] for s in dict.fromkeys(used) if s in citations}
     return Result(
         name=plan.name,
         functional_unit=plan.functional_unit,
