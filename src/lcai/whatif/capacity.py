@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from lcai import catalog
+from lcai import model as m
 from lcai.errors import SpecError, UnknownKeyError
+from lcai.units import H_PER_YEAR
 
 __all__ = ["Capacity", "accelerators_for_supply", "cluster_power_w", "plan_capacity"]
-
-_H_PER_YEAR = 8760.0
 
 
 def cluster_power_w(count: float, system_w_per_accelerator: float, pue: float) -> float:
@@ -103,13 +103,14 @@ def _grid_impacts(
     ew = catalog.table("electricity_water")
     wkey, _ = catalog.regional_key("electricity_water", "water_consumption", rkey)
     ewif = ew.factor(wkey, "water_consumption", "L/kWh")
-    water = energy_kwh / pue * wue_l_per_kwh + energy_kwh * ewif.value
+    it_kwh = energy_kwh / pue
+    water = m.onsite_water_l(it_kwh, wue_l_per_kwh) + m.offsite_water_l(energy_kwh, ewif.value)
     notes = [
         f"grid {rkey}: {gi.value * 1000:.4g} gCO2e/kWh ({gi.source_id}, {gi.year})",
         f"water: industry-average WUE {wue_l_per_kwh:g} L/kWh on site, {ewif.value:g} L/kWh "
         f"off site ({wkey}, {ewif.source_id})",
     ]
-    return energy_kwh * gi.value, water, notes
+    return m.co2e_kg(energy_kwh, gi.value), water, notes
 
 
 def _comparisons(power_w: float) -> list[dict[str, Any]]:
@@ -171,7 +172,7 @@ def plan_capacity(
         assert supply_w is not None
         count = accelerators_for_supply(supply_w, per_w, pue)
     power = cluster_power_w(count, per_w, pue)
-    energy = power * _H_PER_YEAR * load_factor / 1000.0
+    energy = m.energy_from_power_kwh(power, H_PER_YEAR * load_factor)
     co2e = water = None
     if region is not None:
         co2e, water, grid_notes = _grid_impacts(region, energy, pue, wue)
