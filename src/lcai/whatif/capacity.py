@@ -104,13 +104,15 @@ def _grid_impacts(
     wkey, _ = catalog.regional_key("electricity_water", "water_consumption", rkey)
     ewif = ew.factor(wkey, "water_consumption", "L/kWh")
     it_kwh = energy_kwh / pue
-    water = m.onsite_water_l(it_kwh, wue_l_per_kwh) + m.offsite_water_l(energy_kwh, ewif.value)
+    water = float(
+        m.onsite_water_l(it_kwh, wue_l_per_kwh) + m.offsite_water_l(energy_kwh, ewif.value)
+    )
     notes = [
         f"grid {rkey}: {gi.value * 1000:.4g} gCO2e/kWh ({gi.source_id}, {gi.year})",
         f"water: industry-average WUE {wue_l_per_kwh:g} L/kWh on site, {ewif.value:g} L/kWh "
         f"off site ({wkey}, {ewif.source_id})",
     ]
-    return m.co2e_kg(energy_kwh, gi.value), water, notes
+    return float(m.co2e_kg(energy_kwh, gi.value)), water, notes
 
 
 def _comparisons(power_w: float) -> list[dict[str, Any]]:
@@ -172,7 +174,7 @@ def plan_capacity(
         assert supply_w is not None
         count = accelerators_for_supply(supply_w, per_w, pue)
     power = cluster_power_w(count, per_w, pue)
-    energy = m.energy_from_power_kwh(power, H_PER_YEAR * load_factor)
+    energy = float(m.energy_from_power_kwh(power, H_PER_YEAR * load_factor))
     co2e = water = None
     if region is not None:
         co2e, water, grid_notes = _grid_impacts(region, energy, pue, wue)
