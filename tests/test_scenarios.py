@@ -165,6 +165,7 @@ def test_scale_keeps_the_unit_and_refuses_what_is_no_quantity() -> None:
         "name": "x",
         "training": {
             "accelerators": {"duration": "118 days", "gpu_hours": "1.3M h", "power": "700W"},
+            "memory": {"power": "85%"},
             "cpu": {"power": "400 W +- 10%"},
         },
     }
@@ -179,5 +180,6 @@ def test_scale_keeps_the_unit_and_refuses_what_is_no_quantity() -> None:
     assert accs["gpu_hours"] == "650000.0 h"
     accs = scaled("training.accelerators.power")["training"]["accelerators"]
     assert accs["power"] == "350.0 W"
+    assert scaled("training.memory.power")["training"]["memory"]["power"] == "42.5 %"
     with pytest.raises(DataError, match="cannot scale"):
         scaled("training.cpu.power")

@@ -23,7 +23,7 @@ from lcai.engine.plan import PHASES, Plan, evaluate
 from lcai.errors import DataError, SpecError, UnitError, UnknownKeyError
 from lcai.spec.loading import read_data
 from lcai.spec.source import Source
-from lcai.units import DIMENSIONS, parse_quantity
+from lcai.units import parse_unit, split_quantity
 
 __all__ = ["Comparison", "Scenario", "apply", "compare", "library", "load_scenarios"]
 
@@ -112,35 +112,16 @@ def _parent(data: dict[str, Any], path: str, create: bool) -> tuple[Any, str | i
     return node, parts[-1]
 
 
-def _dimension_of(text: str) -> str | None:
-    """The dimension ``parse_quantity`` reads ``text`` as; None when it is no quantity."""
-    for dimension in DIMENSIONS:
-        try:
-            parse_quantity(text, dimension)
-        except UnitError:
-            continue
-        return dimension
-    return None
-
-
 def _scale_quantity(text: str, factor: float) -> str | None:
     """``text`` (a number with a unit, or a bare number) x ``factor``, keeping its unit;
-    None when it is no quantity (e.g. it has an uncertainty, ``"400 W +- 10%"``).
-
-    A workaround until lcai.units can scale a quantity string: the number before the
-    first space is scaled and the unit after it kept; a unit written against its number
-    (``"700W"``) comes back in its dimension's canonical unit.
-    """
-    dimension = _dimension_of(text)
-    if dimension is None:
-        return None
-    number, _, unit = text.strip().partition(" ")
+    None when it is no quantity (e.g. it has an uncertainty, ``"400 W +- 10%"``)."""
     try:
-        scaled = parse_quantity(number, "dimensionless").value * factor
+        number, unit = split_quantity(text)
+        parse_unit(unit)
     except UnitError:
-        q = parse_quantity(text, dimension)
-        scaled, unit = q.value * factor, "" if q.unit == "1" else q.unit
-    return f"{scaled!r} {unit.strip()}" if unit.strip() else repr(scaled)
+        return None
+    scaled = number * factor
+    return f"{scaled!r} {unit}" if unit else repr(scaled)
 
 
 def _scale_value(v: Any, factor: float) -> Any:
