@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lcai.errors import SpecError
 from lcai.measure.runfile import RunWriter, Sample
 from lcai.spec.loading import load_source
 from lcai.whatif.scenarios import compare
@@ -54,3 +55,24 @@ def test_report_runs_outside_the_files_folder(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "measured" in out.read_text(encoding="utf-8")
+
+
+def test_hourly_intensity_reads_the_region_column(tmp_path: Path) -> None:
+    """The assessment's hourly-intensity reader ignored the region column: a FR assessment
+    given FR 50 and DE 400 gCO2e/kWh for the same hour used 400."""
+    f = _measured_assessment(tmp_path)
+    (tmp_path / "hourly.csv").write_text(
+        "timestamp,region,gco2e_per_kwh\n2023-11-14T22:00:00Z,FR,50\n2023-11-14T22:00:00Z,DE,400\n"
+    )
+    f.write_text(
+        "name: m\ngrid: {region: FR}\nfacility: {pue: 1.5, wue: 0 L/kWh}\ntraining:\n"
+        "  measured:\n    runs: [runs/train-*.jsonl]\n    hourly_intensity: hourly.csv\n"
+    )
+    from lcai.api import assess_file
+
+    r = assess_file(f)
+    # 10 kWh of IT energy x PUE 1.5 at 50 g/kWh
+    assert r.total.co2e_kg == pytest.approx(10 * 1.5 * 0.050)
+    f.write_text(f.read_text().replace("region: FR", "region: SE"))
+    with pytest.raises(SpecError, match="no hours for region SE"):
+        assess_file(f)
