@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from lcai.api import plan_file
-from lcai.engine.plan import evaluate
+from lcai.engine.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 N = 1_000_000

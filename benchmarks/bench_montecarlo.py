@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lcai.api import plan_file
 from lcai.engine import uncertainty as montecarlo
-from lcai.engine.plan import evaluate
+from lcai.engine.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 N = 100_000

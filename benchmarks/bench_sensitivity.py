@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from lcai.api import plan_file
-from lcai.engine.plan import evaluate
+from lcai.engine.evaluate import evaluate
 from lcai.whatif.sensitivity import plan_sobol
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lcai
-from lcai.engine.plan import evaluate
+from lcai.engine.evaluate import evaluate
 from lcai.errors import SpecError
 from lcai.resolve import resolve
 from lcai.spec.source import Source

@@ -13,7 +13,7 @@ from lcai.api import plan_file, result_of
 from lcai.checks.selectors import parse_selector, sample_values, value
 from lcai.checks.suite import load_suite
 from lcai.checks.validation import run_suite, summarise
-from lcai.engine.plan import evaluate
+from lcai.engine.evaluate import evaluate
 from lcai.errors import DataError
 from tests.test_bad_input import run_cli
 

@@ -38,7 +38,7 @@ __all__ = [
 _LAZY = {
     "Assessment": "lcai.spec.schema",
     "Plan": "lcai.engine.plan",
-    "evaluate": "lcai.engine.plan",
+    "evaluate": "lcai.engine.evaluate",
     "Result": "lcai.engine.result",
     "assess": "lcai.api",
     "assess_file": "lcai.api",
@@ -56,7 +56,8 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from lcai.api import assess, assess_file, plan_file
-    from lcai.engine.plan import Plan, evaluate
+    from lcai.engine.evaluate import evaluate
+    from lcai.engine.plan import Plan
     from lcai.engine.result import Result
     from lcai.errors import DataError, LcaiError, SpecError, UnitError, UnknownKeyError
     from lcai.measure.tracker import track

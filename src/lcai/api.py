@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from lcai import catalog
-from lcai.engine.plan import Plan, evaluate
+from lcai.engine.evaluate import evaluate
+from lcai.engine.plan import Plan
 from lcai.engine.result import Result, build_result
 from lcai.errors import SpecError
 from lcai.measure.inputs import MeasuredEnergy, measured_energy

@@ -30,7 +30,8 @@ import numpy.typing as npt
 
 from lcai import keys
 from lcai.engine.equivalences import equivalences
-from lcai.engine.plan import Evaluation, Plan
+from lcai.engine.evaluate import Evaluation
+from lcai.engine.plan import Plan
 from lcai.engine.result import Result
 from lcai.errors import DataError
 

@@ -21,7 +21,8 @@ import numpy.typing as npt
 from lcai.api import plan_file, result_of
 from lcai.checks.selectors import Selector, sample_values, value
 from lcai.checks.suite import Case, CheckSpec, Mode, load_suite
-from lcai.engine.plan import Evaluation, Plan, evaluate
+from lcai.engine.evaluate import Evaluation, evaluate
+from lcai.engine.plan import Plan
 from lcai.engine.result import Result
 from lcai.errors import DataError, SpecError, UnitError
 from lcai.units import convert

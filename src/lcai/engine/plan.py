@@ -1,10 +1,8 @@
-"""An assessment resolved into parameters and line items, and its evaluation.
+"""An assessment resolved into parameters and line items.
 
 A :class:`Plan` holds every number the model uses as a named parameter (with
 its unit, status and source) and every line item as functions of those
-parameters. :func:`evaluate` runs the items on a mapping of parameter values:
-plain floats give one result; arrays of N samples give N results from the
-very same code (Monte Carlo and sensitivity analysis just pass arrays).
+parameters; :func:`lcai.engine.evaluate.evaluate` runs them.
 """
 
 from __future__ import annotations
@@ -13,18 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-import numpy as np
-import numpy.typing as npt
-
 from lcai import keys
-from lcai import model as m
 from lcai.keys import ItemKind
 from lcai.model.num import Num
 from lcai.spec.distributions import Dist
 
 __all__ = [
     "PHASES",
-    "Evaluation",
     "Fn",
     "ItemPlan",
     "Method",
@@ -33,7 +26,6 @@ __all__ = [
     "Plan",
     "Status",
     "Supply",
-    "evaluate",
 ]
 
 PHASES = keys.PHASES
@@ -139,104 +131,3 @@ class Plan:
     def values(self) -> dict[str, float]:
         """The parameters' values as given or looked up (one sample)."""
         return {k: p.value for k, p in self.params.items()}
-
-
-Array = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Evaluated line items: arrays of shape (n_items, n_samples), in life-cycle terms."""
-
-    items: tuple[ItemPlan, ...]
-    energy_kwh: Array
-    co2e_kg: Array
-    co2e_market_kg: Array
-    water_l: Array
-    water_onsite_l: Array
-    divisor: Array
-
-    def phase_mask(self, phase: str) -> npt.NDArray[np.bool_]:
-        """Boolean mask of the items of ``phase``."""
-        return np.array([it.phase == phase for it in self.items], dtype=bool)
-
-    def total(self, quantity: str) -> Array:
-        """Life-cycle total of ``quantity`` per sample."""
-        arr: Array = getattr(self, quantity)
-        out: Array = arr.sum(axis=0)
-        return out
-
-
-def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:
-    """Evaluate every line item on ``params`` (default: the plan's own values).
-
-    Values may be floats or 1-D arrays of equal length N; the result's arrays
-    have shape (n_items, N) (N = 1 for scalars). Each item's energy is computed
-    once; carbon and water are one multiply-add each on top of it.
-    """
-    p: dict[str, Num] = dict(plan.values())
-    if params:
-        p.update(params)
-    for name, fn in plan.derived.items():
-        if not params or name not in params:
-            p[name] = fn(p)
-    n = 1
-    for v in p.values():
-        if isinstance(v, np.ndarray) and v.ndim > 0:
-            n = max(n, v.shape[0])
-    k = len(plan.items)
-    # every row of these is written below; only on-site water stays zero for most items
-    energy, co2e, market, water = (np.empty((k, n)) for _ in range(4))
-    onsite = np.zeros((k, n))
-    markets: dict[int, Num] = {}
-
-    def market_of(s: Supply) -> Num:
-        key = id(s.market)
-        if key not in markets:
-            markets[key] = s.market(p)
-        return markets[key]
-
-    it_energy: dict[str, Array] = {}
-    order = [i for i, it in enumerate(plan.items) if not it.overhead]
-    order += [i for i, it in enumerate(plan.items) if it.overhead]
-    for i in order:
-        it = plan.items[i]
-        s = it.supply
-        if it.overhead:
-            assert s is not None and s.pue is not None
-            base = it_energy.get(it.phase, np.zeros(n))
-            energy[i] = m.facility_overhead_kwh(base, np.asarray(p[s.pue]))
-        else:
-            energy[i] = it.energy(p)
-            if s is not None and s.wue is not None:
-                if it.phase in it_energy:
-                    it_energy[it.phase] += energy[i]
-                else:
-                    it_energy[it.phase] = energy[i].copy()
-        if it.co2e is not None:
-            co2e[i] = it.co2e(p)
-            market[i] = it.co2e_market(p) if it.co2e_market is not None else co2e[i]
-        elif s is not None:
-            co2e[i] = m.co2e_kg(energy[i], p[s.grid])
-            market[i] = m.co2e_kg(energy[i], market_of(s))
-        else:
-            co2e[i] = market[i] = 0.0
-        if it.water is not None:
-            water[i] = it.water(p)
-        elif s is None:
-            water[i] = 0.0
-        else:
-            water[i] = m.offsite_water_l(energy[i], p[s.ewif])
-            if s.wue is not None and not it.overhead:
-                onsite[i] = m.onsite_water_l(energy[i], p[s.wue])
-                water[i] += onsite[i]
-    divisor = np.broadcast_to(np.asarray(plan.divisor(p) if plan.divisor else 1.0), (n,))
-    return Evaluation(
-        items=tuple(plan.items),
-        energy_kwh=energy,
-        co2e_kg=co2e,
-        co2e_market_kg=market,
-        water_l=water,
-        water_onsite_l=onsite,
-        divisor=np.asarray(divisor, dtype=np.float64),
-    )

@@ -9,7 +9,8 @@ error (the user may know better), but it gets a warning in the result.
 from __future__ import annotations
 
 from lcai import catalog, keys
-from lcai.engine.plan import Evaluation, Plan
+from lcai.engine.evaluate import Evaluation
+from lcai.engine.plan import Plan
 from lcai.units import J_PER_KWH
 
 __all__ = ["check"]

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lcai.engine.plan import PHASES, Evaluation, Param, Plan
+from lcai.engine.evaluate import Evaluation
+from lcai.engine.plan import PHASES, Param, Plan
 from lcai.engine.uncertainty import Uncertainty
 
 __all__ = ["Assumption", "Impact", "LineItem", "PhaseResult", "Result", "build_result"]

@@ -2,7 +2,7 @@
 
 Every parameter with a distribution (stated in the file, or the catalog's
 uncertainty for a factor) is drawn N times with a seeded
-``numpy.random.Generator``; :func:`lcai.engine.plan.evaluate` runs once on the
+``numpy.random.Generator``; :func:`lcai.engine.evaluate.evaluate` runs once on the
 arrays. Results are percentiles of each total and phase, per functional unit.
 """
 
@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lcai.engine.plan import PHASES, Evaluation, Plan, evaluate
+from lcai.engine.evaluate import Evaluation, evaluate
+from lcai.engine.plan import PHASES, Plan
 
 __all__ = ["Band", "Percentiles", "Uncertainty", "run", "sample_params", "summarise"]
 

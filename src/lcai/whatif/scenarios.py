@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from lcai import catalog, keys
-from lcai.engine.plan import PHASES, Plan, evaluate
+from lcai.engine.evaluate import evaluate
+from lcai.engine.plan import PHASES, Plan
 from lcai.errors import DataError, SpecError, UnitError, UnknownKeyError
 from lcai.spec.loading import read_data
 from lcai.spec.source import Source

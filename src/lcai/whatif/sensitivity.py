@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lcai.engine.plan import Plan, evaluate
+from lcai.engine.evaluate import evaluate
+from lcai.engine.plan import Plan
 from lcai.spec.distributions import Dist
 
 __all__ = ["SobolIndex", "TornadoBar", "plan_sobol", "sobol_indices", "tornado"]
