@@ -286,6 +286,11 @@ def parse_unit(unit: str) -> tuple[float, Dims]:
     return factor, dims
 
 
+def _a(noun: str) -> str:
+    """The noun with its indefinite article: 'an energy', 'a power'."""
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
 def _dimension_named(dims: Dims) -> str:
     for d in DIMENSIONS.values():
         if d.dims == dims:
@@ -341,18 +346,18 @@ def parse_quantity(
     """
     dim = DIMENSIONS[dimension]
     if isinstance(text, bool):
-        raise UnitError(f"expected a {dimension}, got a boolean")
+        raise UnitError(f"expected {_a(dimension)}, got a boolean")
     if isinstance(text, int | float):
         if dim.dims != NONE:
             raise UnitError(
-                f"{text!r} has no unit: expected a {dimension} with a unit, e.g. {dim.example!r}"
+                f"{text!r} has no unit: expected {_a(dimension)} with a unit, e.g. {dim.example!r}"
             )
         value = float(text)
         if not math.isfinite(value):
             raise UnitError(f"expected a finite number, got {text!r}")
         return Quantity(value, dim.canonical, dimension)
     if not isinstance(text, str):
-        raise UnitError(f"expected a {dimension} such as {dim.example!r}, got {text!r}")
+        raise UnitError(f"expected {_a(dimension)} such as {dim.example!r}, got {text!r}")
     try:
         number, unit = split_quantity(text)
     except UnitError:
@@ -361,7 +366,7 @@ def parse_quantity(
         ) from None
     if not unit and dim.dims != NONE:
         raise UnitError(
-            f"{text!r} has no unit: expected a {dimension} with a unit, e.g. {dim.example!r}"
+            f"{text!r} has no unit: expected {_a(dimension)} with a unit, e.g. {dim.example!r}"
         )
     try:
         factor, dims = parse_unit(unit)
@@ -374,7 +379,7 @@ def parse_quantity(
         value = 1.0 / (number * factor) / to_factor
     else:
         raise UnitError(
-            f"{text!r} is a {_dimension_named(dims)}, expected a {dimension} "
+            f"{text!r} is {_a(_dimension_named(dims))}, expected {_a(dimension)} "
             f"such as {dim.example!r}"
         )
     if not math.isfinite(value):
