@@ -18,6 +18,7 @@ __all__ = [
     "SLOT_INFERENCE",
     "SLOT_TRAINING",
     "TRAINING_POWER",
+    "UNALLOCATED",
     "ItemKind",
     "grid_intensity",
     "pue",
@@ -27,6 +28,8 @@ __all__ = [
 
 PHASES = ("manufacturing", "training", "annotation", "usage")
 """The four life-cycle phases, in the order results list them."""
+UNALLOCATED = "unallocated"
+"""Where a result counts a published figure that covers several phases."""
 
 TRAINING_POWER = "training.accelerators.power"
 """Average power of one training accelerator [W]."""

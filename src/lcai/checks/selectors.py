@@ -62,7 +62,7 @@ FIELD_UNITS: Mapping[str, str] = {
 }
 """The unit of each field a selector can read (from totals, phases and items)."""
 _TOTAL_FIELDS = ("energy_kwh", "co2e_kg", "co2e_market_kg", "water_l")
-_RESULT_PHASES = (*keys.PHASES, "unallocated")
+_RESULT_PHASES = (*keys.PHASES, keys.UNALLOCATED)
 """The phases of a result's items, in the order the result lists them."""
 
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lcai import keys
 from lcai.engine.evaluate import Evaluation
 from lcai.engine.plan import PHASES, Param, Plan
 from lcai.engine.uncertainty import Uncertainty
@@ -152,7 +153,7 @@ class Result:
             "phases": {k: v.to_dict() for k, v in self.phases.items()},
         }
         if self.unallocated is not None:
-            d["unallocated"] = self.unallocated.to_dict()
+            d[keys.UNALLOCATED] = self.unallocated.to_dict()
         d["assumptions"] = [str(a) for a in self.assumptions]
         d["assumption_details"] = [a.to_dict() for a in self.assumptions]
         if self.functional_unit != "the whole life cycle":
@@ -245,7 +246,7 @@ def build_result(
         )
         for ph in PHASES
     }
-    un = [it for it in items if it.phase == "unallocated"]
+    un = [it for it in items if it.phase == keys.UNALLOCATED]
     unallocated = PhaseResult(impact(un), tuple(un)) if un else None
     used = [*plan.sources, *(s for it in items for s in it.sources)]
     sources = {s: citations[s] for s in dict.fromkeys(used) if s in citations}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lcai import keys
 from lcai.engine.plan import PHASES, Fn, ItemPlan, Params, Plan
 from lcai.errors import SpecError
 from lcai.measure.inputs import MeasuredEnergy
@@ -30,7 +31,7 @@ from lcai.spec.source import Source
 
 __all__ = ["resolve"]
 
-_ORDER = {ph: i for i, ph in enumerate((*PHASES, "unallocated"))}
+_ORDER = {ph: i for i, ph in enumerate((*PHASES, keys.UNALLOCATED))}
 
 
 def resolve(source: Source, measured: Mapping[str, MeasuredEnergy] | None = None) -> Plan:
@@ -54,7 +55,7 @@ def resolve(source: Source, measured: Mapping[str, MeasuredEnergy] | None = None
     if spec.manufacturing is not None:
         items += manufacturing(ledger, spec, trained.accelerator_hours)
     if spec.reported is not None:
-        items.append(reported_item(ledger, "unallocated", spec.reported, None, ("reported",)))
+        items.append(reported_item(ledger, keys.UNALLOCATED, spec.reported, None, ("reported",)))
     divisor = _divisor(ledger, spec, served)
     used = [p.source for p in ledger.params.values() if p.source]
     return Plan(

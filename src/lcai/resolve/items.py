@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from lcai import keys
 from lcai.engine.plan import Fn, ItemPlan, Method, Params, Supply
 from lcai.errors import SpecError
 from lcai.keys import ItemKind
@@ -87,7 +88,7 @@ def overhead_item(ledger: Ledger, phase: str, s: Supply) -> ItemPlan:
 def _reported_keys(ledger: Ledger, phase: str, r: Reported) -> dict[str, str]:
     """Keys of the reported figures the source states (energy, co2e, co2e_market, water)."""
     pre = f"{phase}.reported"
-    src = "reported" if phase == "unallocated" else pre
+    src = "reported" if phase == keys.UNALLOCATED else pre
     out: dict[str, str] = {}
     for name, value, unit in (
         ("energy", r.energy, "kWh"),
@@ -133,7 +134,7 @@ def reported_item(
         notes.append("water: off-site only, from the reported energy")
     grid_sources = s.sources if (s is not None and "co2e" not in got) else ()
     return ItemPlan(
-        name=f"reported {phase}" if phase != "unallocated" else "reported total",
+        name=f"reported {phase}" if phase != keys.UNALLOCATED else "reported total",
         phase=phase,
         method="given",
         kind="reported",
