@@ -170,7 +170,7 @@ def kernel(
     att = att.select(
         pl.when(held).then(pl.col("job")).otherwise(-1).alias("job"),
         "dev",
-        (pl.col("t_ms") // 3_600_000).alias("hour"),
+        (pl.col("t_ms") // int(S_PER_H * 1000)).alias("hour"),
         pl.coalesce(pl.col("counter_j"), pl.col("p_mid") * pl.col("dt_ms") / 1000.0).alias(
             "energy_j"
         ),

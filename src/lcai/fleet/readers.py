@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lcai.errors import SpecError
+from lcai.units import S_PER_H
 
 __all__ = [
     "power_files",
@@ -223,7 +224,7 @@ def read_intensity(path: str | Path | None) -> Any:
     if None in hi.by_region:
         raise SpecError("intensity needs columns gco2e_per_kwh, region, timestamp", file=str(path))
     rows = [
-        (region, hour // 3600, kg)
+        (region, int(hour // S_PER_H), kg)
         for region, hours in hi.by_region.items()
         for hour, kg in hours.items()
     ]

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lcai.errors import SpecError
+from lcai.units import J_PER_KWH, S_PER_H
 
 __all__ = ["Run", "RunWriter", "Sample", "read_run", "summarise"]
 
@@ -81,7 +82,7 @@ class Run:
 
     @property
     def energy_kwh(self) -> float:
-        return self.energy_j() / 3.6e6
+        return self.energy_j() / J_PER_KWH
 
     @property
     def duration_s(self) -> float:
@@ -98,8 +99,8 @@ class Run:
         for dev in self.devices:
             ss = [s for s in self.samples if s.device == dev]
             for a, b in itertools.pairwise(ss):
-                hour = int((a.t + b.t) / 2 // 3600 * 3600)  # the interval's midpoint
-                out[hour] = out.get(hour, 0.0) + (b.energy_j - a.energy_j) / 3.6e6
+                hour = int((a.t + b.t) / 2 // S_PER_H * S_PER_H)  # the interval's midpoint
+                out[hour] = out.get(hour, 0.0) + (b.energy_j - a.energy_j) / J_PER_KWH
         return out
 
 
@@ -233,7 +234,7 @@ def summarise(run: Run) -> dict[str, Any]:
     backends, assumptions, warnings and the command's exit status."""
     devices = {
         d: {
-            "energy_kwh": run.energy_j(d) / 3.6e6,
+            "energy_kwh": run.energy_j(d) / J_PER_KWH,
             "average_power_w": run.energy_j(d) / run.duration_s if run.duration_s else None,
         }
         for d in run.devices

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lcai.errors import SpecError
+from lcai.units import J_PER_KWH
 
 __all__ = ["Supervised", "supervise"]
 
@@ -79,7 +80,7 @@ def supervise(
 
     def sampled(t: float, energy_j: float) -> None:
         if on_status is not None:
-            kwh = energy_j / 3.6e6
+            kwh = energy_j / J_PER_KWH
             on_status(t - t0, kwh, None if g_per_kwh is None else kwh * g_per_kwh)
 
     child = _start(command) if command else None

@@ -24,6 +24,7 @@ from lcai.measure.meters import (
     UtilisationMeter,
 )
 from lcai.measure.runfile import RunWriter, Sample
+from lcai.units import J_PER_KWH
 
 __all__ = ["Tracker", "default_output", "open_meters", "track"]
 
@@ -207,7 +208,7 @@ class Tracker:
     @property
     def energy_kwh(self) -> float:
         """Energy measured so far [kWh]."""
-        return self.energy_j / 3.6e6
+        return self.energy_j / J_PER_KWH
 
 
 def track(
