@@ -303,7 +303,7 @@ def _accelerator_hours(res: Result) -> float:
     power = item.inputs.get(keys.TRAINING_POWER)
     if power is None:
         raise DataError("the result's training accelerators have no power")
-    return item.energy_kwh / (float(power["value"]) / 1000.0)
+    return item.energy_kwh / (power.value / 1000.0)
 
 
 def sample_values(

@@ -14,7 +14,7 @@ from lcai.engine.evaluate import Evaluation
 from lcai.engine.plan import PHASES, Param, Plan
 from lcai.engine.uncertainty import Uncertainty
 
-__all__ = ["Assumption", "Impact", "LineItem", "PhaseResult", "Result", "build_result"]
+__all__ = ["Assumption", "Impact", "ItemInput", "LineItem", "PhaseResult", "Result", "build_result"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,18 @@ class Impact:
 
 
 @dataclass(frozen=True)
+class ItemInput:
+    """A parameter a line item used: its value, unit and status (user, table, ...)."""
+
+    value: float
+    unit: str
+    status: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "unit": self.unit, "status": self.status}
+
+
+@dataclass(frozen=True)
 class LineItem:
     """One line of the inventory, with its method, inputs and sources."""
 
@@ -47,7 +59,7 @@ class LineItem:
     water_l: float
     water_onsite_l: float
     co2e_market_kg: float | None
-    inputs: dict[str, dict[str, Any]]
+    inputs: dict[str, ItemInput]
     sources: tuple[str, ...]
     note: str
 
@@ -64,7 +76,8 @@ class LineItem:
         }
         if self.co2e_market_kg is not None:
             d["co2e_market_kg"] = self.co2e_market_kg
-        d.update({"inputs": self.inputs, "sources": list(self.sources), "note": self.note})
+        inputs = {k: v.to_dict() for k, v in self.inputs.items()}
+        d.update({"inputs": inputs, "sources": list(self.sources), "note": self.note})
         return d
 
 
@@ -204,11 +217,7 @@ def build_result(
     items: list[LineItem] = []
     for i, ip in enumerate(ev.items):
         inputs = {
-            k: {
-                "value": plan.params[k].value,
-                "unit": plan.params[k].unit,
-                "status": plan.params[k].status,
-            }
+            k: ItemInput(plan.params[k].value, plan.params[k].unit, plan.params[k].status)
             for k in ip.inputs
             if k in plan.params
         }
