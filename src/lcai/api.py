@@ -56,9 +56,12 @@ def _read_phase(source: Source, phase: str, m: MeasuredRuns) -> MeasuredEnergy:
     if m.fleet is not None:
         from lcai.fleet.readers import read_fleet_energy_kwh
 
-        fleet_kwh = read_fleet_energy_kwh(
-            source.path(m.fleet), model=m.model, project=m.project, phase=m.phase
-        )
+        try:
+            fleet_kwh = read_fleet_energy_kwh(
+                source.path(m.fleet), model=m.model, project=m.project, phase=m.phase
+            )
+        except SpecError as exc:
+            raise SpecError(str(exc), path=(*where, "fleet")) from None
     hourly = None
     if m.hourly_intensity is not None:
         try:
@@ -75,12 +78,7 @@ def read_measured(source: Source) -> dict[str, MeasuredEnergy]:
     for phase in ("training", "usage"):
         part = getattr(source.spec, phase)
         if part is not None and part.measured is not None:
-            try:
-                out[phase] = _read_phase(source, phase, part.measured)
-            except SpecError as exc:
-                if exc.path:
-                    raise
-                raise SpecError(str(exc), path=(phase, "measured", "fleet")) from None
+            out[phase] = _read_phase(source, phase, part.measured)
     return out
 
 

@@ -44,6 +44,23 @@ def _kg_per_kwh(text: str, where: str) -> float:
     return g / 1000.0
 
 
+def _rows(reader: csv.DictReader[str], name: str) -> dict[str | None, dict[int, float]]:
+    """region (None without a region column) -> {hour start [s] -> kgCO2e/kWh}."""
+    cols = set(reader.fieldnames or ())
+    if not {"timestamp", "gco2e_per_kwh"} <= cols:
+        raise SpecError("expected columns timestamp, gco2e_per_kwh (and region)", file=name)
+    has_region = "region" in cols
+    by_region: dict[str | None, dict[int, float]] = {}
+    for n, row in enumerate(reader, start=2):
+        where = f"{name}, line {n}"
+        region = ((row.get("region") or "").strip() or None) if has_region else None
+        if has_region and region is None:
+            raise SpecError(f"{where}: region: empty")
+        hour = _hour(row["timestamp"] or "", where)
+        by_region.setdefault(region, {})[hour] = _kg_per_kwh(row["gco2e_per_kwh"] or "", where)
+    return by_region
+
+
 def read_hourly_intensity(path: str | Path) -> HourlyIntensity:
     """Read an hourly intensity CSV; every bad row is an error naming file, line and column."""
     f = Path(path)
@@ -55,23 +72,9 @@ def read_hourly_intensity(path: str | Path) -> HourlyIntensity:
         fh = f.open(encoding="utf-8", newline="")
     except OSError as exc:
         raise SpecError(f"cannot be read: {exc.strerror}", file=name) from None
-    by_region: dict[str | None, dict[int, float]] = {}
     with fh:
-        reader = csv.DictReader(fh)
-        cols = set(reader.fieldnames or ())
-        if not {"timestamp", "gco2e_per_kwh"} <= cols:
-            raise SpecError("expected columns timestamp, gco2e_per_kwh (and region)", file=name)
-        has_region = "region" in cols
         try:
-            for n, row in enumerate(reader, start=2):
-                where = f"{name}, line {n}"
-                region = (row.get("region") or "").strip() or None if has_region else None
-                if has_region and region is None:
-                    raise SpecError(f"{where}: region: empty")
-                hours = by_region.setdefault(region, {})
-                hours[_hour(row["timestamp"] or "", where)] = _kg_per_kwh(
-                    row["gco2e_per_kwh"] or "", where
-                )
+            by_region = _rows(csv.DictReader(fh), name)
         except UnicodeDecodeError:
             raise SpecError("is not a UTF-8 text file", file=name) from None
         except csv.Error as exc:
