@@ -174,28 +174,6 @@ def test_dask_engine_gives_identical_results(fleet: Path) -> None:
         account(fleet / "power", fleet / "jobs.csv", engine="spark")
 
 
-def test_fleet_result_feeds_an_assessment(fleet: Path, tmp_path: Path) -> None:
-    """All jobs of one model, from `lcai fleet account`'s jobs.csv, as measured IT energy."""
-    import lcai
-
-    r = account(fleet / "power", fleet / "jobs.csv")
-    out = tmp_path / "out"
-    r.write(out)
-    model = r.jobs.filter(pl.col("model").is_not_null())["model"][0]
-    expected = float(r.jobs.filter(pl.col("model") == model)["it_energy_kwh"].sum())
-    f = tmp_path / "a.yaml"
-    f.write_text(
-        f"name: m\ngrid: {{region: FR}}\nfacility: {{pue: 1.0}}\ntraining:\n  measured:\n"
-        f"    fleet: out/jobs.csv\n    model: {model}\n"
-    )
-    res = lcai.assess_file(f)
-    item = res.phases["training"].items[0]
-    assert item.method == "measured" and item.energy_kwh == pytest.approx(expected, rel=1e-9)
-    f.write_text(f.read_text().replace(f"model: {model}", "model: nope"))
-    with pytest.raises(SpecError, match="no job"):
-        lcai.assess_file(f)
-
-
 def test_tracker_run_files_as_telemetry(tmp_path: Path) -> None:
     from lcai.measure.runfile import RunWriter, Sample
 

@@ -52,12 +52,12 @@ def _read_phase(source: Source, phase: str, m: MeasuredRuns) -> MeasuredEnergy:
         runs = [read_run(f) for f in files]
     except SpecError as exc:
         raise SpecError(str(exc), path=(*where, "runs")) from None
-    fleet_kwh = None
+    fleet = None
     if m.fleet is not None:
-        from lcai.fleet.readers import read_fleet_energy_kwh
+        from lcai.fleet.results import read_fleet_totals
 
         try:
-            fleet_kwh = read_fleet_energy_kwh(
+            fleet = read_fleet_totals(
                 source.path(m.fleet), model=m.model, project=m.project, phase=m.phase
             )
         except SpecError as exc:
@@ -68,7 +68,7 @@ def _read_phase(source: Source, phase: str, m: MeasuredRuns) -> MeasuredEnergy:
             hourly = read_hourly_intensity(source.path(m.hourly_intensity))
         except SpecError as exc:
             raise SpecError(str(exc), path=(*where, "hourly_intensity")) from None
-    return measured_energy(runs, fleet_kwh=fleet_kwh, fleet_file=m.fleet, hourly_intensity=hourly)
+    return measured_energy(runs, fleet=fleet, hourly_intensity=hourly)
 
 
 def read_measured(source: Source) -> dict[str, MeasuredEnergy]:

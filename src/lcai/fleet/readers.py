@@ -11,7 +11,6 @@ run files (``.jsonl``: node = the file's name, gpu = the device index).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from lcai.units import S_PER_H
 
 __all__ = [
     "power_files",
-    "read_fleet_energy_kwh",
     "read_intensity",
     "read_jobs",
     "read_power",
@@ -229,42 +227,6 @@ def read_intensity(path: str | Path | None) -> Any:
         for hour, kg in hours.items()
     ]
     return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def read_fleet_energy_kwh(
-    path: str | Path, *, model: str | None, project: str | None, phase: str | None
-) -> float:
-    """IT energy [kWh] of the jobs of a ``jobs.csv`` from ``lcai fleet account`` that match
-    the filters (all non-idle jobs without any)."""
-    import csv
-
-    f = Path(path)
-    try:
-        with f.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-    except OSError as exc:
-        raise SpecError(f"{f}: cannot be read: {exc.strerror}") from None
-    except (UnicodeDecodeError, csv.Error):
-        raise SpecError(f"{f}: not a jobs.csv from `lcai fleet account`") from None
-    if not rows or "it_energy_kwh" not in rows[0] or "job_id" not in rows[0]:
-        raise SpecError(f"{f}: not a jobs.csv from `lcai fleet account`")
-    wanted = {k: v for k, v in (("model", model), ("project", project), ("phase", phase)) if v}
-    chosen = [
-        r for r in rows
-        if r["job_id"] != "idle" and all(r.get(k) == v for k, v in wanted.items())
-    ]  # fmt: skip
-    if not chosen:
-        raise SpecError(f"no job in {f.name} matches {wanted or 'any job'}")
-    total = 0.0
-    for r in chosen:
-        try:
-            kwh = float(r["it_energy_kwh"])
-        except (TypeError, ValueError):
-            kwh = float("nan")
-        if not math.isfinite(kwh) or kwh < 0:
-            raise SpecError(f"{f.name}: job {r['job_id']!r}: it_energy_kwh: expected kWh >= 0")
-        total += kwh
-    return total
 
 
 def read_sites(path: str | Path | None) -> Any:

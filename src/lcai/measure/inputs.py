@@ -14,7 +14,7 @@ from lcai.units import J_PER_KWH
 if TYPE_CHECKING:
     from lcai.measure.runfile import Run
 
-__all__ = ["HourlyIntensity", "MeasuredEnergy", "measured_energy"]
+__all__ = ["FleetTotals", "HourlyIntensity", "MeasuredEnergy", "measured_energy"]
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,31 @@ class HourlyIntensity:
 
 
 @dataclass(frozen=True)
+class FleetTotals:
+    """What ``lcai fleet account`` measured for a set of jobs (its jobs.csv), summed.
+
+    ``it_energy_kwh``: at the devices; ``energy_kwh``: with each site's PUE;
+    ``co2e_kg``: at each hour's and region's grid intensity; ``water_l``: on site and
+    off site. The fleet's own facility and grid figures, kept as they were measured.
+    """
+
+    file: str
+    jobs: int
+    it_energy_kwh: float
+    energy_kwh: float
+    co2e_kg: float
+    water_l: float
+
+
+@dataclass(frozen=True)
 class MeasuredEnergy:
     """The IT energy of a phase's measured runs [kWh].
 
-    ``measured_kwh``: from energy meters (and fleet results); ``estimated_kwh``: from the
-    utilisation fallback of ``lcai track``; ``hourly_kwh``: (hour start [s], kWh) per run
-    and hour, to weight hourly intensity; ``files``: the names read; ``runs``: how many
-    run files; ``warnings``: what the readers noticed, each naming its file.
+    ``measured_kwh``: IT energy from the energy meters of run files; ``estimated_kwh``:
+    from the utilisation fallback of ``lcai track``; ``hourly_kwh``: (hour start [s], kWh)
+    per run and hour, to weight hourly intensity; ``files``: the names read; ``runs``: how
+    many run files; ``warnings``: what the readers noticed, each naming its file;
+    ``fleet``: a fleet result, which keeps its own facility energy, carbon and water.
     """
 
     measured_kwh: float
@@ -46,6 +64,7 @@ class MeasuredEnergy:
     runs: int = 0
     warnings: tuple[str, ...] = ()
     hourly_intensity: HourlyIntensity | None = None
+    fleet: FleetTotals | None = None
 
 
 @dataclass
@@ -57,17 +76,16 @@ class _Totals:
 def measured_energy(
     runs: Sequence[Run],
     *,
-    fleet_kwh: float | None = None,
-    fleet_file: str | None = None,
+    fleet: FleetTotals | None = None,
     hourly_intensity: HourlyIntensity | None = None,
 ) -> MeasuredEnergy:
-    """Sum run files (``lcai.measure.runfile.Run``) and a fleet result into one value.
+    """Sum run files (``lcai.measure.runfile.Run``) into one value, with a fleet result.
 
     A device whose samples come from the utilisation fallback counts as estimated.
     """
     t = _Totals()
     names: list[str] = []
-    measured_kwh = fleet_kwh if fleet_kwh is not None else 0.0
+    measured_kwh = 0.0
     estimated_kwh = 0.0
     for r in runs:
         names.append(_name(r.path))
@@ -80,11 +98,11 @@ def measured_energy(
                 measured_kwh += e
         t.warnings += [f"{_name(r.path)}: {w}" for w in r.warnings]
         t.hourly += list(r.hourly_kwh().items())
-    if fleet_kwh is not None:
-        names.append(_name(fleet_file or "fleet"))
+    if fleet is not None:
+        names.append(_name(fleet.file))
     return MeasuredEnergy(
         measured_kwh, estimated_kwh, tuple(t.hourly), tuple(names), len(runs),
-        tuple(t.warnings), hourly_intensity,
+        tuple(t.warnings), hourly_intensity, fleet,
     )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from lcai import catalog
 from lcai.engine.plan import ItemPlan, Status, Supply
 from lcai.errors import SpecError, UnknownKeyError
-from lcai.measure.inputs import HourlyIntensity, MeasuredEnergy
+from lcai.measure.inputs import FleetTotals, HourlyIntensity, MeasuredEnergy
 from lcai.resolve.items import dc_item
 from lcai.resolve.ledger import Ledger, param
 
@@ -24,10 +24,12 @@ def measured_items(
     """Items of the measured devices and, apart, of the estimated ones; and the supply the
     phase's other loads use (the hourly-weighted one, when an hourly intensity is given)."""
     ledger.warnings += [f"{phase}: {w}" for w in m.warnings]
+    items = [] if m.fleet is None else [_fleet_item(ledger, phase, m.fleet)]
+    if not m.runs:
+        return items, s
     note = f"{m.runs} run file(s): " + ", ".join(m.files)
     if m.hourly_intensity is not None:
         s = _hourly_supply(ledger, phase, m, m.hourly_intensity, s)
-    items = []
     for which, kwh in (("measured", m.measured_kwh), ("estimated", m.estimated_kwh)):
         if kwh == 0 and not (which == "measured" and m.estimated_kwh == 0):
             continue
@@ -62,6 +64,40 @@ def measured_items(
                 )
             )
     return items, s
+
+
+def _fleet_item(ledger: Ledger, phase: str, f: FleetTotals) -> ItemPlan:
+    """The fleet's jobs as it measured them: facility energy at each site's PUE, carbon at
+    each hour's and region's intensity, water on and off site. The phase's own grid and
+    facility do not apply to them (the fleet item is no IT load of the phase)."""
+    pre = f"{phase}.measured.fleet"
+    name = Path(f.file).name
+    note = (
+        f"{f.jobs} job(s) of {name} (lcai fleet account): its facility energy, hourly "
+        "carbon and water per site; the phase's grid and PUE do not apply to them"
+    )
+    e = ledger.add(f"{pre}.energy", f.energy_kwh, "kWh", "user", None, note)
+    c = ledger.add(f"{pre}.co2e", f.co2e_kg, "kg", "user", None, note)
+    w = ledger.add(f"{pre}.water", f.water_l, "L", "user", None, note)
+    ledger.add(f"{pre}.it_energy", f.it_energy_kwh, "kWh", "user", None, note)
+    if ledger.market:
+        ledger.warnings.append(
+            f"{phase}: the fleet result has location-based carbon only; its market-based "
+            "carbon is counted as location-based"
+        )
+    return ItemPlan(
+        name=f"fleet jobs ({name})",
+        phase=phase,
+        method="measured",
+        kind="measured",
+        energy=param(e),
+        co2e=param(c),
+        co2e_market=param(c),
+        water=param(w),
+        inputs=(e, c, w, f"{pre}.it_energy"),
+        sources=(),
+        note=note,
+    )
 
 
 def _same_region(written: str, key: str) -> bool:
