@@ -153,3 +153,35 @@ def test_percentiles_are_ordered(sd: float, seed: int) -> None:
     e = _band(lcai.assess(spec, samples=200, seed=seed))["energy_kwh"]
     assert e.p5 <= e.p50 <= e.p95
     assert e.p5 >= 0  # truncated at zero
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from(["uniform", "triangular", "pert", "normal", "lognormal"]),
+    centre=st.floats(min_value=0.01, max_value=10.0),
+    spread=st.floats(min_value=1.0, max_value=5.0),
+    bounds=st.sampled_from([(0.0, math.inf), (0.0, 1.0), (1.0, math.inf), (0.5, 2.0)]),
+)
+def test_truncation_holds_for_every_kind(
+    kind: str, centre: float, spread: float, bounds: tuple[float, float]
+) -> None:
+    lo, hi = bounds
+    if kind == "normal":
+        d = Dist("normal", centre, centre * (spread - 1), lower=lo, upper=hi)
+    elif kind == "lognormal":
+        d = Dist("lognormal", centre, spread, lower=lo, upper=hi)
+    else:
+        a, c = centre / spread, centre * spread
+        if c < lo or a > hi:
+            return  # no support inside the bounds: to_dist refuses such a distribution
+        b = centre if kind != "uniform" else c
+        d = Dist(kind, a, b, c, lower=lo, upper=hi)  # type: ignore[arg-type]
+    x = d.sample(np.random.default_rng(1), 5000)
+    assert np.all(np.isfinite(x)) and x.min() >= lo and x.max() <= hi
+
+
+def test_a_distribution_outside_the_bounds_is_refused() -> None:
+    raw = RawDist("uniform", {"low": 1.2, "high": 1.5})
+    with pytest.raises(SpecError, match="outside the parameter's range"):
+        to_dist(raw, "1", 0.0, 1.0)
+    assert to_dist(raw, "1", 1.0, math.inf).kind == "uniform"

@@ -51,8 +51,9 @@ class Dist:
     """A distribution in the canonical unit of its parameter.
 
     ``a``, ``b``, ``c``: uniform (low, high); triangular and PERT (low, mode,
-    high); normal (mean, sd); lognormal (median, gsd). ``lower``/``upper``:
-    physical bounds a normal is truncated at.
+    high); normal (mean, sd); lognormal (median, gsd). ``lower``/``upper``: the
+    parameter's physical bounds (a PUE >= 1, a share in [0, 1]); every kind is
+    truncated to them, so no draw leaves them.
     """
 
     kind: Kind
@@ -72,14 +73,56 @@ class Dist:
         return self.a
 
     def sample(self, rng: np.random.Generator, n: int) -> Array:
-        """``n`` independent draws."""
+        """``n`` independent draws, within the parameter's bounds ``[lower, upper]``."""
         return self.ppf(rng.random(n))
 
-    def ppf(self, u: Array) -> Array:
-        """Inverse CDF: maps uniform [0, 1) numbers to this distribution."""
-        from scipy.special import betaincinv, ndtr, ndtri  # lcai[uncertainty]
+    def cdf(self, x: float) -> float:
+        """P(X <= x) of the untruncated distribution."""
+        from scipy.special import betainc, ndtr  # lcai[uncertainty]
 
-        u = np.asarray(u, dtype=np.float64)
+        if math.isinf(x):
+            return 1.0 if x > 0 else 0.0
+        if self.kind == "normal":
+            return float(ndtr((x - self.a) / self.b)) if self.b else float(x >= self.a)
+        if self.kind == "lognormal":
+            if x <= 0:
+                return 0.0
+            if self.b == 1:
+                return float(x >= self.a)
+            return float(ndtr(math.log(x / self.a) / math.log(self.b)))
+        lo, hi = (self.a, self.b) if self.kind == "uniform" else (self.a, self.c)
+        if x <= lo or hi == lo:
+            return float(x >= hi)
+        if x >= hi:
+            return 1.0
+        t = (x - lo) / (hi - lo)
+        if self.kind == "uniform":
+            return t
+        mode = self.b
+        if self.kind == "triangular":
+            if x <= mode:
+                return (x - lo) ** 2 / ((hi - lo) * (mode - lo))
+            return 1 - (hi - x) ** 2 / ((hi - lo) * (hi - mode))
+        alpha, beta = self._pert_shape()
+        return float(betainc(alpha, beta, t))
+
+    def _pert_shape(self) -> tuple[float, float]:
+        # PERT: a beta distribution on [low, high] shaped by the mode (lambda = 4;
+        # Vose 2008, Risk Analysis, sec. 9.1.2)
+        lo, mode, hi = self.a, self.b, self.c
+        return 1 + 4 * (mode - lo) / (hi - lo), 1 + 4 * (hi - mode) / (hi - lo)
+
+    def ppf(self, u: Array) -> Array:
+        """Inverse CDF of the distribution truncated to ``[lower, upper]``: maps uniform
+        [0, 1) numbers to draws that never leave the parameter's physical bounds."""
+        f_lo, f_hi = self.cdf(self.lower), self.cdf(self.upper)
+        u = f_lo + np.asarray(u, dtype=np.float64) * (f_hi - f_lo)
+        x = self._ppf(u)
+        return np.clip(x, self.lower, self.upper)
+
+    def _ppf(self, u: Array) -> Array:
+        from scipy.special import betaincinv, ndtri  # lcai[uncertainty]
+
         if self.kind == "uniform":
             return self.a + u * (self.b - self.a)
         if self.kind == "triangular":
@@ -92,20 +135,17 @@ class Dist:
             out: Array = np.where(u < fc, left, right)
             return out
         if self.kind == "lognormal":
+            if self.b == 1:
+                return np.full_like(u, self.a)
             return np.asarray(self.a * np.exp(math.log(self.b) * ndtri(u)), dtype=np.float64)
         if self.kind == "normal":
             if self.b == 0:
                 return np.full_like(u, self.a)
-            lo = ndtr((self.lower - self.a) / self.b)
-            hi = ndtr((self.upper - self.a) / self.b)
-            return np.asarray(self.a + self.b * ndtri(lo + u * (hi - lo)), dtype=np.float64)
-        # PERT: a beta distribution on [low, high] shaped by the mode (lambda = 4;
-        # Vose 2008, Risk Analysis, sec. 9.1.2)
-        lo, mode, hi = self.a, self.b, self.c
+            return np.asarray(self.a + self.b * ndtri(u), dtype=np.float64)
+        lo, hi = self.a, self.c
         if hi == lo:
             return np.full_like(u, lo)
-        alpha = 1 + 4 * (mode - lo) / (hi - lo)
-        beta = 1 + 4 * (hi - mode) / (hi - lo)
+        alpha, beta = self._pert_shape()
         res: Array = lo + (hi - lo) * betaincinv(alpha, beta, u)
         return res
 
@@ -234,6 +274,16 @@ def extract(data: Any, path: str = "") -> tuple[Any, dict[str, RawDist]]:
     return data, found
 
 
+def _within(d: Dist, lo: float, hi: float) -> Dist:
+    """``d`` if some of its support [lo, hi] lies inside the parameter's bounds."""
+    if hi < d.lower or lo > d.upper or (lo == hi and not d.lower <= lo <= d.upper):
+        raise SpecError(
+            f"the distribution ({lo:g} to {hi:g}) lies outside the parameter's range "
+            f"[{d.lower:g}, {d.upper:g}]"
+        )
+    return d
+
+
 def to_dist(raw: RawDist, unit: str, lower: float = 0.0, upper: float = math.inf) -> Dist:
     """Convert a file's distribution to ``unit`` (the parameter's canonical unit)."""
 
@@ -246,12 +296,12 @@ def to_dist(raw: RawDist, unit: str, lower: float = 0.0, upper: float = math.inf
         lo, hi = q(f["low"]), q(f["high"])
         if hi < lo:
             raise SpecError("a uniform distribution needs low <= high")
-        return Dist("uniform", lo, hi, lower=lower, upper=upper)
+        return _within(Dist("uniform", lo, hi, lower=lower, upper=upper), lo, hi)
     if raw.kind in ("triangular", "pert"):
         lo, mode, hi = q(f["low"]), q(f["mode"]), q(f["high"])
         if not lo <= mode <= hi:
             raise SpecError(f"a {raw.kind} distribution needs low <= mode <= high")
-        return Dist(raw.kind, lo, mode, hi, lower=lower, upper=upper)
+        return _within(Dist(raw.kind, lo, mode, hi, lower=lower, upper=upper), lo, hi)
     if raw.kind == "normal":
         sd = q(f["sd"])
         if sd < 0:
