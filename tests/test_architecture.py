@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "lcai"
-PACKAGES = ("spec", "catalog", "engine", "resolve", "measure", "fleet", "whatif", "checks",
+PACKAGES = ("spec", "catalog", "engine", "resolver", "measure", "fleet", "whatif", "checks",
             "outputs", "cli", "model")  # fmt: skip
 
 
@@ -61,7 +61,7 @@ def _functions(tree: ast.AST) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
 
 
-@pytest.mark.parametrize("path", sorted((SRC / "resolve").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((SRC / "resolver").glob("*.py")), ids=lambda p: p.name)
 def test_resolve_modules_are_small_and_read_no_file(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert len(text.splitlines()) <= 300, f"{path.name}: over 300 lines"

@@ -27,7 +27,7 @@ def test_every_draw_stays_in_its_parameters_bounds() -> None:
     """Issue 13: lognormal draws of the prefill utilisation went above 1 (16.6% of them,
     up to 2.75). Every uncertain parameter of every example and validation case, drawn
     from the catalog's uncertainty rows or the file's distributions, stays in its bounds."""
-    from lcai.resolve.ledger import bounds
+    from lcai.resolver.ledger import bounds
 
     rng = np.random.default_rng(0)
     seen = 0

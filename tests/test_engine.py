@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import lcai
 from lcai.engine.evaluate import evaluate
 from lcai.errors import SpecError
-from lcai.resolve import resolve
+from lcai.resolver import resolve
 from lcai.spec.source import Source
 
 pytestmark = pytest.mark.usefixtures("fixture_catalog")

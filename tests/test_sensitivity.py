@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from lcai.resolve import resolve
+from lcai.resolver import resolve
 from lcai.spec.distributions import Dist
 from lcai.spec.loading import parse_source
 from lcai.whatif.sensitivity import plan_sobol, sobol_indices, tornado

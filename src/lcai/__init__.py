@@ -21,17 +21,22 @@ __all__ = [
     "LcaiError",
     "Plan",
     "Result",
+    "Source",
     "SpecError",
     "UnitError",
     "UnknownKeyError",
     "__version__",
     "assess",
     "assess_file",
+    "assess_source",
     "evaluate",
     "load_assessment",
+    "load_source",
     "parse_quantity",
     "plan_file",
+    "plan_source",
     "resolve",
+    "result_of",
     "track",
 ]
 
@@ -43,8 +48,13 @@ _LAZY = {
     "assess": "lcai.api",
     "assess_file": "lcai.api",
     "plan_file": "lcai.api",
+    "plan_source": "lcai.api",
+    "assess_source": "lcai.api",
+    "result_of": "lcai.api",
     "load_assessment": "lcai.spec.loading",
-    "resolve": "lcai.resolve",
+    "load_source": "lcai.spec.loading",
+    "Source": "lcai.spec.source",
+    "resolve": "lcai.resolver",
     "parse_quantity": "lcai.units",
     "track": "lcai.measure.tracker",
     "DataError": "lcai.errors",
@@ -55,15 +65,16 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from lcai.api import assess, assess_file, plan_file
+    from lcai.api import assess, assess_file, assess_source, plan_file, plan_source, result_of
     from lcai.engine.evaluate import evaluate
     from lcai.engine.plan import Plan
     from lcai.engine.result import Result
     from lcai.errors import DataError, LcaiError, SpecError, UnitError, UnknownKeyError
     from lcai.measure.tracker import track
-    from lcai.resolve import resolve
-    from lcai.spec.loading import load_assessment
+    from lcai.resolver import resolve
+    from lcai.spec.loading import load_assessment, load_source
     from lcai.spec.schema import Assessment
+    from lcai.spec.source import Source
     from lcai.units import parse_quantity
 
 

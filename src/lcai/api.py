@@ -16,7 +16,7 @@ from lcai.engine.plan import Plan
 from lcai.engine.result import Result, build_result
 from lcai.errors import SpecError
 from lcai.measure.inputs import MeasuredEnergy, measured_energy
-from lcai.resolve import resolve
+from lcai.resolver import resolve
 from lcai.spec.loading import load_source, parse_source, yaml_line
 from lcai.spec.schema import Assessment, MeasuredRuns
 from lcai.spec.source import Source

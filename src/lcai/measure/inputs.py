@@ -1,6 +1,6 @@
 """Measured inputs of an assessment, as typed values: read before resolving, so that
 resolving reads no file. Built by the readers of run files, fleet results and hourly
-intensity; consumed by ``lcai.resolve``."""
+intensity; consumed by ``lcai.resolver``."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from lcai import catalog
 from lcai.errors import SpecError
-from lcai.resolve.ledger import Ledger
+from lcai.resolver.ledger import Ledger
 from lcai.spec.schema import ModelSize
 
 __all__ = ["accelerator_key", "active_parameters", "mfu", "peak"]

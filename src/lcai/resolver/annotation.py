@@ -7,9 +7,9 @@ from lcai import catalog
 from lcai import model as m
 from lcai.engine.plan import ItemPlan, Params, Supply
 from lcai.model.num import Num
-from lcai.resolve.items import grid_item, reported_item
-from lcai.resolve.ledger import Ledger
-from lcai.resolve.supply import supply
+from lcai.resolver.items import grid_item, reported_item
+from lcai.resolver.ledger import Ledger
+from lcai.resolver.supply import supply
 from lcai.spec.schema import Assessment, Device
 from lcai.units import H_PER_YEAR
 

@@ -9,12 +9,12 @@ from lcai import keys as k
 from lcai.engine.plan import Fn, ItemPlan, Method, Params, Supply
 from lcai.measure.inputs import MeasuredEnergy
 from lcai.model.num import Num
-from lcai.resolve.inference import inference
-from lcai.resolve.items import dc_item, overhead_item, reported_item
-from lcai.resolve.ledger import Ledger, param
-from lcai.resolve.loads import network, power_draw
-from lcai.resolve.measured import measured_items
-from lcai.resolve.supply import supply
+from lcai.resolver.inference import inference
+from lcai.resolver.items import dc_item, overhead_item, reported_item
+from lcai.resolver.ledger import Ledger, param
+from lcai.resolver.loads import network, power_draw
+from lcai.resolver.measured import measured_items
+from lcai.resolver.supply import supply
 from lcai.spec.schema import Assessment, Usage
 
 __all__ = ["UsageOut", "usage"]

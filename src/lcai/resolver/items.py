@@ -10,7 +10,7 @@ from lcai.engine.plan import Fn, ItemPlan, Method, Params, Supply
 from lcai.errors import SpecError
 from lcai.keys import ItemKind
 from lcai.model.num import Num
-from lcai.resolve.ledger import Ledger, param, zero
+from lcai.resolver.ledger import Ledger, param, zero
 from lcai.spec.schema import Reported
 
 __all__ = ["dc_item", "grid_item", "overhead_item", "reported_item"]

@@ -11,7 +11,7 @@ from lcai import model as m
 from lcai.engine.plan import Fn, Params
 from lcai.errors import SpecError
 from lcai.model.num import Num
-from lcai.resolve.ledger import Ledger, param
+from lcai.resolver.ledger import Ledger, param
 from lcai.spec.schema import Component
 
 __all__ = ["embodied_per_unit", "fab_water", "published_methods"]

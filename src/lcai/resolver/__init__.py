@@ -20,12 +20,12 @@ from lcai.engine.plan import PHASES, Fn, ItemPlan, Params, Plan
 from lcai.errors import SpecError
 from lcai.measure.inputs import MeasuredEnergy
 from lcai.model.num import Num
-from lcai.resolve.annotation import annotation
-from lcai.resolve.items import reported_item
-from lcai.resolve.ledger import Ledger
-from lcai.resolve.manufacturing import manufacturing
-from lcai.resolve.training import TrainingOut, training
-from lcai.resolve.usage import UsageOut, usage
+from lcai.resolver.annotation import annotation
+from lcai.resolver.items import reported_item
+from lcai.resolver.ledger import Ledger
+from lcai.resolver.manufacturing import manufacturing
+from lcai.resolver.training import TrainingOut, training
+from lcai.resolver.usage import UsageOut, usage
 from lcai.spec.schema import Assessment
 from lcai.spec.source import Source
 

@@ -8,8 +8,8 @@ from lcai.engine.plan import Fn, ItemPlan, Params, Supply
 from lcai.errors import SpecError
 from lcai.keys import ItemKind
 from lcai.model.num import Num
-from lcai.resolve.items import dc_item, grid_item
-from lcai.resolve.ledger import Ledger, param
+from lcai.resolver.items import dc_item, grid_item
+from lcai.resolver.ledger import Ledger, param
 from lcai.spec.schema import MemoryPower, Network, PowerDraw
 
 __all__ = ["memory", "network", "power_draw"]

@@ -13,12 +13,12 @@ from lcai.errors import SpecError
 from lcai.keys import ItemKind
 from lcai.measure.inputs import MeasuredEnergy
 from lcai.model.num import Num
-from lcai.resolve.hardware import accelerator_key, active_parameters, mfu, peak
-from lcai.resolve.items import dc_item, overhead_item, reported_item
-from lcai.resolve.ledger import Ledger, param
-from lcai.resolve.loads import memory, network, power_draw
-from lcai.resolve.measured import measured_items
-from lcai.resolve.supply import supply
+from lcai.resolver.hardware import accelerator_key, active_parameters, mfu, peak
+from lcai.resolver.items import dc_item, overhead_item, reported_item
+from lcai.resolver.ledger import Ledger, param
+from lcai.resolver.loads import memory, network, power_draw
+from lcai.resolver.measured import measured_items
+from lcai.resolver.supply import supply
 from lcai.spec.schema import Accelerators, Assessment, Training
 
 __all__ = ["TrainingOut", "training"]

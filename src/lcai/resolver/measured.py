@@ -12,8 +12,8 @@ from lcai import catalog
 from lcai.engine.plan import ItemPlan, Status, Supply
 from lcai.errors import SpecError, UnknownKeyError
 from lcai.measure.inputs import FleetTotals, HourlyIntensity, MeasuredEnergy
-from lcai.resolve.items import dc_item
-from lcai.resolve.ledger import Ledger, param
+from lcai.resolver.items import dc_item
+from lcai.resolver.ledger import Ledger, param
 
 __all__ = ["measured_items"]
 

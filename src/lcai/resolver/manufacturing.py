@@ -8,10 +8,10 @@ from lcai import model as m
 from lcai.engine.plan import Fn, ItemPlan, Params
 from lcai.errors import SpecError
 from lcai.model.num import Num
-from lcai.resolve.embodied import embodied_per_unit, fab_water
-from lcai.resolve.hardware import accelerator_key
-from lcai.resolve.items import reported_item
-from lcai.resolve.ledger import Ledger, param
+from lcai.resolver.embodied import embodied_per_unit, fab_water
+from lcai.resolver.hardware import accelerator_key
+from lcai.resolver.items import reported_item
+from lcai.resolver.ledger import Ledger, param
 from lcai.spec.schema import Assessment, Component
 
 __all__ = ["manufacturing"]

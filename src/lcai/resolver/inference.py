@@ -11,8 +11,8 @@ from lcai import model as m
 from lcai.engine.plan import Fn, Params
 from lcai.errors import SpecError
 from lcai.model.num import Num
-from lcai.resolve.hardware import accelerator_key, active_parameters, peak
-from lcai.resolve.ledger import Ledger
+from lcai.resolver.hardware import accelerator_key, active_parameters, peak
+from lcai.resolver.ledger import Ledger
 from lcai.spec.schema import Inference
 
 __all__ = ["inference"]

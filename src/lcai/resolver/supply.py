@@ -11,7 +11,7 @@ from lcai import keys as k
 from lcai import model as m
 from lcai.engine.plan import Fn, Params, Status, Supply
 from lcai.model.num import Num
-from lcai.resolve.ledger import Ledger, param
+from lcai.resolver.ledger import Ledger, param
 from lcai.spec.schema import Facility, Grid
 
 __all__ = ["supply"]
