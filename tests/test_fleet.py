@@ -200,3 +200,84 @@ def test_energy_counter_is_used_where_present(tmp_path: Path) -> None:
     (tmp_path / "jobs.csv").write_text("job_id,node,gpus,start,end\nj,n1,0,1000,1010\n")
     r = account(tmp_path / "p", tmp_path / "jobs.csv")
     assert r.total_energy_j == pytest.approx(450.0)
+
+
+# --- issue 13.1: the accounting conserves energy on every layout of the input ---------
+
+
+def _csv_power(path: Path, rows: list[tuple[int, str, int, float]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "t_ms,node,gpu,power_w\n" + "".join(f"{t},{n},{g},{p}\n" for t, n, g, p in rows)
+    )
+
+
+def _raw_energy_j(rows: list[tuple[int, str, int, float]], gap_s: float = 10.0,
+                  cap_w: float = 700.0) -> float:  # fmt: skip
+    """An independent integration of the raw samples with numpy: per device, sorted by
+    time, trapezoids over intervals of 0 < dt <= gap, power capped at the TDP."""
+    total = 0.0
+    devices = {(n, g) for _, n, g, _ in rows}
+    for dev in devices:
+        s = sorted((t, p) for t, n, g, p in rows if (n, g) == dev)
+        t = np.array([x[0] for x in s], dtype=float) / 1000.0
+        p = np.minimum(np.array([x[1] for x in s], dtype=float), cap_w)
+        dt = np.diff(t)
+        ok = (dt > 0) & (dt <= gap_s)
+        total += float(((p[:-1] + p[1:]) / 2 * dt)[ok].sum())
+    return total
+
+
+def _two_nodes_two_hours() -> list[tuple[int, str, int, float]]:
+    """Nodes a and b, one GPU each, at 300 W for 2 h, a sample every 10 s: 1.20 kWh."""
+    return [(t * 1000, n, 0, 300.0) for n in ("a", "b") for t in range(0, 7201, 10)]
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["one file", "node and hour", "hour, names out of time order", "node, one file each"],
+)
+def test_energy_does_not_depend_on_how_files_slice_the_telemetry(
+    tmp_path: Path, layout: str
+) -> None:
+    """Was: each file's intervals ended at the next file's first timestamp, whatever node
+    that file held: power/a-h0 a-h1 b-h0 b-h1 accounted 0.90 of 1.20 kWh with no fault,
+    and hourly files named out of time order lost half (the last sample of a device in a
+    file must be joined to that device's next sample, in whichever file it is)."""
+    rows = _two_nodes_two_hours()
+    files: dict[str, list[tuple[int, str, int, float]]] = {}
+    for r in rows:
+        hour = r[0] // 3_600_000
+        name = {
+            "one file": "all.csv",
+            "node and hour": f"{r[1]}-h{min(hour, 1)}.csv",
+            "hour, names out of time order": f"{'zy'[min(hour, 1)]}.csv",
+            "node, one file each": f"{r[1]}.csv",
+        }[layout]
+        files.setdefault(name, []).append(r)
+    for name, part in files.items():
+        _csv_power(tmp_path / "power" / name, part)
+    (tmp_path / "jobs.csv").write_text("job_id,node,gpus,start,end\nj,a,0,0,7200\n")
+    r = account(tmp_path / "power", tmp_path / "jobs.csv")
+    e = {row["job_id"]: row["it_energy_kwh"] for row in r.jobs.iter_rows(named=True)}
+    assert _raw_energy_j(rows) / 3.6e6 == pytest.approx(1.2)
+    assert sum(e.values()) == pytest.approx(1.2, rel=1e-12)
+    assert r.total_energy_j == pytest.approx(_raw_energy_j(rows), rel=1e-12)
+    assert e["j"] == pytest.approx(0.6, rel=1e-12) and e["idle"] == pytest.approx(0.6, rel=1e-12)
+    assert r.quality.counts["gap"] == 0
+
+
+def test_files_that_interleave_in_time_are_read_together(tmp_path: Path) -> None:
+    """Was: every other sample of a GPU in a second file gave intervals across the other
+    file's samples (and windows that cut them off). Files whose samples of one device
+    interleave are read again together: the result is that of one file."""
+    rows = [(t * 1000, "a", 0, 100.0 + t) for t in range(0, 60)]
+    _csv_power(tmp_path / "p" / "even.csv", rows[0::2])
+    _csv_power(tmp_path / "p" / "odd.csv", rows[1::2])
+    _csv_power(tmp_path / "one" / "all.csv", rows)
+    (tmp_path / "jobs.csv").write_text("job_id,node,gpus,start,end\nj,a,0,10,30\n")
+    split = account(tmp_path / "p", tmp_path / "jobs.csv")
+    whole = account(tmp_path / "one", tmp_path / "jobs.csv")
+    assert split.jobs.sort("job_id").equals(whole.jobs.sort("job_id"))
+    assert split.total_energy_j == pytest.approx(_raw_energy_j(rows), rel=1e-12)
+    assert split.quality.counts == whole.quality.counts

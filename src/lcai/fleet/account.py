@@ -1,43 +1,57 @@
 """The fleet accounting: telemetry + job table + hourly intensity -> footprint per job.
 
-For each time-ordered telemetry file (plus the first seconds of the next, so that
-intervals crossing a file boundary come out exact), the kernel:
+The result does not depend on how the telemetry is laid out: file names, file order,
+files per hour, per node or any mix. For each file, the kernel:
 
 1. checks the data and applies a stated rule to each fault (see ``RULES``);
-2. takes each interval's energy between consecutive samples from the GPU's energy
-   counter where the telemetry has one, else by the trapezoid rule on its power, when
-   0 < dt <= the gap limit (longer is a gap: no energy);
+2. takes the energy of each interval between consecutive samples of a GPU from its
+   energy counter where the telemetry has one, else by the trapezoid rule on its power,
+   when 0 < dt <= the gap limit (longer is a gap: no energy);
 3. gives the interval to the job holding that GPU at the interval's start, else to
    ``idle``;
-4. sums energy and device-seconds per (job, node, hour).
+4. sums energy and device-seconds per (job, device, hour), and keeps each device's
+   first and last sample in the file (its *edges*).
 
-The per-file results are small and additive; PUE, the hour's carbon intensity, water
-and embodied carbon are applied once at the end. Memory stays bounded by one file.
+Then, per device, the files holding it are put in time order, and the interval from
+its last sample in one file to its first sample in the next is accounted the same way
+(the *stitch*): the right neighbour of a sample is found per device, across files.
+Where files overlap in time on a device (their samples interleave), those files are
+read again together as one batch, so every interval is still between true neighbours.
+Memory is bounded by one file (by the largest set of files that overlap in time on
+some device). The per-file results are small and additive; PUE, the hour's carbon
+intensity, water and embodied carbon are applied once at the end.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lcai import model as m
-from lcai.errors import SpecError
+from lcai.errors import SpecError, UnknownKeyError
 from lcai.units import H_PER_YEAR, J_PER_KWH, S_PER_H
 
-__all__ = ["RULES", "FleetResult", "account", "kernel"]
+__all__ = ["RULES", "FleetResult", "account", "file_task", "holders", "kernel"]
 
 IDLE = "idle"
+DEFAULT_ACCELERATOR = "H100-SXM5-80GB"
 RULES = {
     "duplicate": "dropped (of samples with the same device and time, the first written is kept)",
     "missing_power": "dropped",
     "negative_power": "dropped",
-    "impossible_power": "capped at the device's TDP from the catalog",
-    "clock_step": ("dropped (a sample written after a later-stamped sample of the same device)"),
+    "impossible_power": "capped at the TDP of the node's accelerator from the catalog",
+    "clock_step": (
+        "dropped (a sample written after a later-stamped sample of the same device in the "
+        "same file)"
+    ),
     "gap": "no energy over the gap (not interpolated); the interval is reported",
-    "overlapping_jobs": "the later-starting job takes the device from its start",
+    "overlapping_jobs": (
+        "the later-starting job takes the device from its start until it ends, then the "
+        "job it interrupted has it again"
+    ),
     "job_without_samples": "reported; no energy",
 }
 
@@ -55,6 +69,10 @@ class Quality:
         if room > 0:
             self.examples[kind] += examples[:room]
 
+    def merge(self, other: Quality) -> None:
+        for kind in RULES:
+            self.add(kind, other.counts[kind], other.examples[kind])
+
     def to_dict(self) -> dict[str, Any]:
         return {
             k: {"count": self.counts[k], "rule": RULES[k], "examples": self.examples[k]}
@@ -63,6 +81,7 @@ class Quality:
 
 
 _T_SPAN = 2**42  # times in ms fit in 42 bits until the year 2109: key = dev x 2^42 + t
+_MS_PER_H = int(S_PER_H * 1000)
 
 
 def _examples(df: Any, names: dict[int, str], n: int = 5) -> list[str]:
@@ -82,27 +101,11 @@ def encode(df: Any, node_ids: dict[str, int]) -> Any:
     return df.select(dev.alias("dev"), "t_ms", "power_w", energy.alias("energy_j"))
 
 
-def kernel(
-    batch: Any,
-    head_of_next: Any | None,
-    t_lo: int,
-    t_hi: int,
-    jobs: Any,
-    gap_ms: int,
-    cap_w: float,
-    quality: Quality,
-    names: dict[int, str] | None = None,
-) -> Any:
-    """Energy [J] and device-seconds per (job, device, hour) for intervals starting in
-    [t_lo, t_hi).
-
-    ``batch``/``head_of_next``: encoded telemetry (dev, t_ms, power_w) in file order;
-    ``jobs``: (key, end_ms, job) with key = dev x 2^42 + start_ms, sorted by key.
-    Integer keys and one combined sort key keep every step a vectorised pass.
-    """
+def _clean(batch: Any, cap_w: Any, quality: Quality, names: dict[int, str]) -> Any:
+    """The batch sorted by (device, time), each data fault counted and handled by its rule.
+    ``cap_w``: the TDP [W], a number or an expression per row (per node's accelerator)."""
     import polars as pl
 
-    names = names or {}
     # one stable sort by (device, time): equal keys keep their file order
     b = batch.with_row_index("_row").with_columns(
         (pl.col("dev") * _T_SPAN + pl.col("t_ms")).alias("key")
@@ -111,9 +114,10 @@ def kernel(
         b = b.sort("key", maintain_order=True)
     dup = (pl.col("key") == pl.col("key").shift(1)).fill_null(False)
     # a clock step: a sample written after a later-stamped one of the same device
-    step = (
-        (pl.col("dev") == pl.col("dev").shift(-1)) & (pl.col("_row") > pl.col("_row").shift(-1))
-    ).fill_null(False)
+    step = (pl.col("dev") == pl.col("dev").shift(-1)) & (pl.col("_row") > pl.col("_row").shift(-1))
+    if "_file" in b.columns:  # files read together: the order of writing is known in each
+        step = step & (pl.col("_file") == pl.col("_file").shift(-1))
+    step = step.fill_null(False)
     missing = pl.col("power_w").is_null() | pl.col("power_w").is_nan()
     negative = pl.col("power_w") < 0
     huge = pl.col("power_w") > cap_w
@@ -142,20 +146,14 @@ def kernel(
         found = b.filter(huge)
         quality.add("impossible_power", found.height, _examples(found, names))
         b = b.with_columns(pl.col("power_w").clip(upper_bound=cap_w))
-    b = b.drop("_row")
-    if head_of_next is not None and head_of_next.height:
-        head = head_of_next.filter(pl.col("t_ms") < t_hi + gap_ms).with_columns(
-            (pl.col("dev") * _T_SPAN + pl.col("t_ms")).alias("key")
-        )
-        b = pl.concat([b, head.select(b.columns)]).sort("key")
-    nxt_same = pl.col("dev").shift(-1) == pl.col("dev")
-    counter = pl.col("energy_j").shift(-1) - pl.col("energy_j")
-    iv = b.with_columns(
-        (pl.col("t_ms").shift(-1) - pl.col("t_ms")).alias("dt_ms"),
-        ((pl.col("power_w") + pl.col("power_w").shift(-1)) * 0.5).alias("p_mid"),
-        # the device's own energy counter where the telemetry has one (and it did not reset)
-        pl.when(counter >= 0).then(counter).otherwise(None).alias("counter_j"),
-    ).filter(nxt_same & (pl.col("t_ms") >= t_lo) & (pl.col("t_ms") < t_hi))
+    return b.drop("_row", "_file", strict=False)
+
+
+def _attribute(iv: Any, jobs: Any, gap_ms: int, quality: Quality, names: dict[int, str]) -> Any:
+    """Intervals (dev, t_ms, key, dt_ms, p_mid, counter_j; sorted by key) -> energy [J] and
+    device-seconds per (job, dev, hour); gaps reported and given no energy."""
+    import polars as pl
+
     n_gap = int(iv.select((pl.col("dt_ms") > gap_ms).sum()).item())
     if n_gap:
         gaps = iv.filter(pl.col("dt_ms") > gap_ms)
@@ -170,7 +168,7 @@ def kernel(
     att = att.select(
         pl.when(held).then(pl.col("job")).otherwise(-1).alias("job"),
         "dev",
-        (pl.col("t_ms") // int(S_PER_H * 1000)).alias("hour"),
+        (pl.col("t_ms") // _MS_PER_H).alias("hour"),
         pl.coalesce(pl.col("counter_j"), pl.col("p_mid") * pl.col("dt_ms") / 1000.0).alias(
             "energy_j"
         ),
@@ -181,6 +179,98 @@ def kernel(
     )
 
 
+def _edges(b: Any) -> Any:
+    """Each device's first and last sample in a cleaned batch (sorted by device, time)."""
+    import polars as pl
+
+    cols = ("t_ms", "power_w", "energy_j")
+    first = b.filter(pl.col("dev").shift(1).ne_missing(pl.col("dev")))
+    last = b.filter(pl.col("dev").shift(-1).ne_missing(pl.col("dev")))
+    return first.select("dev", *(pl.col(c).alias(f"{c}_first") for c in cols)).hstack(
+        last.select(pl.col(c).alias(f"{c}_last") for c in cols)
+    )
+
+
+def kernel(
+    batch: Any,
+    jobs: Any,
+    gap_ms: int,
+    cap_w: Any,
+    quality: Quality,
+    names: dict[int, str] | None = None,
+) -> tuple[Any, Any]:
+    """Energy [J] and device-seconds per (job, device, hour) of the intervals between
+    consecutive samples in ``batch``, and each device's edges (first and last sample).
+
+    ``batch``: encoded telemetry (dev, t_ms, power_w, energy_j) in file order;
+    ``jobs``: who holds each device when (see ``holders``), encoded: (key, end_ms, job,
+    job_key) with key = dev x 2^42 + start_ms, sorted by key. Integer keys and one
+    combined sort key keep every step a vectorised pass.
+    """
+    import polars as pl
+
+    names = names or {}
+    b = _clean(batch, cap_w, quality, names)
+    counter = pl.col("energy_j").shift(-1) - pl.col("energy_j")
+    iv = b.with_columns(
+        (pl.col("t_ms").shift(-1) - pl.col("t_ms")).alias("dt_ms"),
+        ((pl.col("power_w") + pl.col("power_w").shift(-1)) * 0.5).alias("p_mid"),
+        # the device's own energy counter where the telemetry has one (and it did not reset)
+        pl.when(counter >= 0).then(counter).otherwise(None).alias("counter_j"),
+    ).filter(pl.col("dev").shift(-1) == pl.col("dev"))
+    return _attribute(iv, jobs, gap_ms, quality, names), _edges(b)
+
+
+def holders(jobs: Any) -> Any:
+    """Who holds each GPU when: (node, gpu, start_ms, end_ms, job_id), never overlapping.
+
+    Where jobs overlap on a GPU, the later-starting one holds it while it runs, then the
+    one it interrupted again (equal starts: the one listed later in the job table)."""
+    import polars as pl
+
+    j = jobs.with_row_index("_i").sort(["node", "gpu", "start_ms", "_i"])
+    clash = (
+        pl.col("start_ms") < pl.col("end_ms").cum_max().shift(1).over(["node", "gpu"])
+    ).fill_null(False)
+    devices = j.filter(clash.any().over(["node", "gpu"]))
+    cols = ["node", "gpu", "start_ms", "end_ms", "job_id"]
+    if not devices.height:
+        return j.select(cols)
+    rows: list[tuple[Any, ...]] = []
+    for (node, gpu), g in devices.group_by(["node", "gpu"], maintain_order=True):
+        for s, e, job in _sweep(
+            g["start_ms"].to_list(), g["end_ms"].to_list(), g["job_id"].to_list()
+        ):
+            rows.append((node, gpu, s, e, job))
+    swept = pl.DataFrame(rows, schema=j.select(cols).schema, orient="row")
+    rest = j.filter(~clash.any().over(["node", "gpu"])).select(cols)
+    return pl.concat([rest, swept])
+
+
+def _sweep(starts: list[int], ends: list[int], jobs: list[str]) -> list[tuple[int, int, str]]:
+    """One GPU's jobs (sorted by start, then table order) -> non-overlapping segments."""
+    import heapq
+
+    times = sorted({*starts, *ends})
+    running: list[tuple[int, int, int, str]] = []  # (-start, -order, end, job): top = holder
+    segs: list[tuple[int, int, str]] = []
+    i = 0
+    for k, t in enumerate(times[:-1]):
+        while i < len(starts) and starts[i] <= t:
+            heapq.heappush(running, (-starts[i], -i, ends[i], jobs[i]))
+            i += 1
+        while running and running[0][2] <= t:  # ended; those below the top wait their turn
+            heapq.heappop(running)
+        if not running:
+            continue
+        job = running[0][3]
+        if segs and segs[-1][2] == job and segs[-1][1] == t:
+            segs[-1] = (segs[-1][0], times[k + 1], job)
+        else:
+            segs.append((t, times[k + 1], job))
+    return segs
+
+
 @dataclass(frozen=True)
 class _Context:
     """What every per-file task needs (small, picklable: sent to Dask workers)."""
@@ -189,10 +279,23 @@ class _Context:
     jobs_x: Any
     job_names: list[str]
     gap_ms: int
-    cap_w: float
+    caps_w: dict[int, float]  # node id -> TDP [W] of its accelerator
+    default_cap_w: float
+
+    def cap_w(self) -> Any:
+        """The TDP [W] of each row's device: a number where every node has the same."""
+        import polars as pl
+
+        if all(c == self.default_cap_w for c in self.caps_w.values()):
+            return self.default_cap_w
+        return (pl.col("dev") // 64).replace_strict(
+            self.caps_w, default=self.default_cap_w, return_dtype=pl.Float64
+        )
 
 
-def _context(jobs: Any, site: Any, gap_s: float, cap_w: float) -> _Context:
+def _context(
+    jobs: Any, site: Any, gap_s: float, caps_w: dict[str, float], default_cap_w: float
+) -> _Context:
     import polars as pl
 
     nodes = [*(site["node"].to_list() if "node" in site.columns else []), *jobs["node"].to_list()]
@@ -200,7 +303,8 @@ def _context(jobs: Any, site: Any, gap_s: float, cap_w: float) -> _Context:
     job_names = jobs["job_id"].unique(maintain_order=True).to_list()
     job_ids = {j: i for i, j in enumerate(job_names)}
     jobs_x = (
-        jobs.with_columns(
+        holders(jobs)
+        .with_columns(
             (
                 pl.col("node").replace_strict(node_ids, return_dtype=pl.Int64) * 64 + pl.col("gpu")
             ).alias("dev"),
@@ -210,17 +314,28 @@ def _context(jobs: Any, site: Any, gap_s: float, cap_w: float) -> _Context:
         .with_columns(pl.col("key").alias("job_key"))
         .sort("key")
     )
-    return _Context(node_ids, jobs_x, job_names, int(gap_s * 1000), cap_w)
+    caps = {node_ids[n]: w for n, w in caps_w.items()}
+    return _Context(node_ids, jobs_x, job_names, int(gap_s * 1000), caps, default_cap_w)
 
 
-def _load(path: Path, node_ids: dict[str, int]) -> Any:
-    """Read and encode one file, giving nodes seen for the first time the next ids."""
+def _load(paths: tuple[Path, ...], node_ids: dict[str, int]) -> Any:
+    """Read and encode files (one batch, in the order given), giving nodes seen for the
+    first time the next ids."""
+    import polars as pl
+
     from lcai.fleet.readers import read_power
 
-    df = read_power(path)
-    for n in sorted(set(df["node"].unique().to_list()) - node_ids.keys()):
-        node_ids[n] = len(node_ids)
-    return encode(df, node_ids)
+    frames = []
+    for path in paths:
+        df = read_power(path)
+        for n in sorted(set(df["node"].unique().to_list()) - node_ids.keys()):
+            node_ids[n] = len(node_ids)
+        frames.append(encode(df, node_ids))
+    if len(frames) == 1:
+        return frames[0]
+    return pl.concat(
+        [f.with_columns(pl.lit(i, dtype=pl.Int32).alias("_file")) for i, f in enumerate(frames)]
+    )
 
 
 def _named(part: Any, node_ids: dict[str, int], job_names: list[str]) -> Any:
@@ -238,51 +353,61 @@ def _named(part: Any, node_ids: dict[str, int], job_names: list[str]) -> Any:
     )
 
 
-def _bounds(cur: Any, nxt: Any | None) -> tuple[int, int]:
-    t_lo = int(cur["t_ms"].min())
-    t_hi = int(nxt["t_ms"].min()) if nxt is not None else int(cur["t_ms"].max()) + 1
-    return t_lo, t_hi
+def _named_edges(edges: Any, node_ids: dict[str, int]) -> Any:
+    import polars as pl
+
+    nodes = {i: n for n, i in node_ids.items()}
+    return edges.select(
+        (pl.col("dev") // 64).replace_strict(nodes, return_dtype=pl.Utf8).alias("node"),
+        (pl.col("dev") % 64).cast(pl.Int32).alias("gpu"),
+        pl.exclude("dev"),
+    )
 
 
-def _serial(
-    files: list[Path], ctx: _Context, quality: Quality, progress: Callable[[int, int], None] | None
-) -> tuple[list[Any], int]:
-    """One file at a time (plus the next file's first seconds), each file read once."""
-    node_ids = dict(ctx.node_ids)
-    parts, samples = [], 0
-    cur = _load(files[0], node_ids)
-    for i in range(len(files)):
-        nxt = _load(files[i + 1], node_ids) if i + 1 < len(files) else None
-        t_lo, t_hi = _bounds(cur, nxt)
-        samples += cur.height
-        names = {v: k for k, v in node_ids.items()}
-        part = kernel(cur, nxt, t_lo, t_hi, ctx.jobs_x, ctx.gap_ms, ctx.cap_w, quality, names)
-        parts.append(_named(part, node_ids, ctx.job_names))
-        cur = nxt
-        if progress is not None:
-            progress(i + 1, len(files))
-    return parts, samples
+@dataclass
+class TaskOut:
+    """What one task returns: energy per (job, node, hour), the devices' edges, its data
+    faults and its number of samples."""
+
+    part: Any
+    edges: Any
+    quality: Quality
+    samples: int
 
 
-def file_task(ctx: _Context, path: Path, next_path: Path | None) -> tuple[Any, Quality, int]:
-    """The per-file task of the distributed engine: the same kernel, its own quality."""
+def file_task(ctx: _Context, paths: tuple[Path, ...]) -> TaskOut:
+    """One task of either engine: the kernel on one file (or on files that overlap in time,
+    read together), with its own quality."""
     node_ids = dict(ctx.node_ids)
     quality = Quality()
-    cur = _load(path, node_ids)
-    nxt = _load(next_path, node_ids) if next_path is not None else None
-    t_lo, t_hi = _bounds(cur, nxt)
+    batch = _load(paths, node_ids)
     names = {v: k for k, v in node_ids.items()}
-    part = kernel(cur, nxt, t_lo, t_hi, ctx.jobs_x, ctx.gap_ms, ctx.cap_w, quality, names)
-    return _named(part, node_ids, ctx.job_names), quality, cur.height
+    part, edges = kernel(batch, ctx.jobs_x, ctx.gap_ms, ctx.cap_w(), quality, names)
+    return TaskOut(
+        _named(part, node_ids, ctx.job_names), _named_edges(edges, node_ids), quality, batch.height
+    )
 
 
+Runner = Callable[[list[tuple[Path, ...]]], list[TaskOut]]
+"""Runs the tasks (batches of files) and returns their results in the same order."""
+
+
+def _serial(ctx: _Context, progress: Callable[[int, int], None] | None) -> Runner:
+    def run(batches: list[tuple[Path, ...]]) -> list[TaskOut]:
+        outs = []
+        for i, paths in enumerate(batches):
+            outs.append(file_task(ctx, paths))
+            if progress is not None:
+                progress(i + 1, len(batches))
+        return outs
+
+    return run
+
+
+@contextmanager
 def _dask(
-    files: list[Path],
-    ctx: _Context,
-    quality: Quality,
-    progress: Callable[[int, int], None] | None,
-    scheduler: str | None,
-) -> tuple[list[Any], int]:
+    ctx: _Context, progress: Callable[[int, int], None] | None, scheduler: str | None
+) -> Iterator[Runner]:
     """The per-file kernel mapped over the files on a Dask cluster (no shuffle: the
     per-file results are small and additive)."""
     try:
@@ -300,27 +425,138 @@ def _dask(
             client = Client(scheduler, timeout=10)
         except OSError as exc:
             raise SpecError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-    try:
-        futures = [
-            client.submit(file_task, ctx, f, files[i + 1] if i + 1 < len(files) else None,
-                          pure=False)
-            for i, f in enumerate(files)
-        ]  # fmt: skip
+
+    def run(batches: list[tuple[Path, ...]]) -> list[TaskOut]:
+        futures = [client.submit(file_task, ctx, b, pure=False) for b in batches]
         for done, _ in enumerate(as_completed(futures), start=1):
             if progress is not None:
-                progress(done, len(files))
-        results = client.gather(futures)
+                progress(done, len(batches))
+        return list(client.gather(futures))
+
+    try:
+        yield run
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    parts, samples = [], 0
-    for part, q, n in results:
-        parts.append(part)
-        samples += n
-        for kind in RULES:
-            quality.add(kind, q.counts[kind], q.examples[kind])
-    return parts, samples
+
+
+def _overlapping(edges: Any, group: dict[int, int]) -> list[tuple[int, int]]:
+    """Pairs of groups of files whose samples of some device overlap in time (or touch:
+    the same device and time in two files)."""
+    import polars as pl
+
+    dev = ["node", "gpu"]
+    hull = (
+        edges.with_columns(pl.col("file").replace_strict(group, return_dtype=pl.Int64).alias("g"))
+        .group_by(["g", *dev])
+        .agg(pl.col("t_ms_first").min(), pl.col("t_ms_last").max())
+        .sort([*dev, "t_ms_first"])
+    )
+    seen_until = pl.col("t_ms_last").cum_max().shift(1).over(dev)
+    hits = hull.with_columns(pl.col("g").shift(1).over(dev).alias("g_prev")).filter(
+        pl.col("t_ms_first") <= seen_until
+    )
+    return list(zip(hits["g_prev"].to_list(), hits["g"].to_list(), strict=True))
+
+
+def _batches(files: list[Path], edges: Any) -> list[list[int]]:
+    """The files as batches read together: one file each, except files whose samples
+    of some device interleave in time, joined until no batch overlaps another."""
+    import polars as pl
+
+    group = {i: i for i in range(len(files))}
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    while pairs := _overlapping(edges, group):
+        for a, b in pairs:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                group[max(ra, rb)] = min(ra, rb)
+        group = {i: root(i) for i in group}
+    start = dict(edges.group_by("file").agg(pl.col("t_ms_first").min()).iter_rows())
+    members: dict[int, list[int]] = {}
+    for i in range(len(files)):
+        members.setdefault(group[i], []).append(i)
+    # within a batch, files in time order (ties by name): "first written" across files
+    return [sorted(g, key=lambda i: (start.get(i, 0), str(files[i]))) for g in members.values()]
+
+
+def _stitch(edges: Any, ctx: _Context, quality: Quality) -> Any:
+    """The intervals between batches: per device, from its last sample in one batch to its
+    first in the next (batches in time order; they do not overlap), named as a part."""
+    import polars as pl
+
+    node_ids = dict(ctx.node_ids)
+    for n in sorted(set(edges["node"].unique().to_list()) - node_ids.keys()):
+        node_ids[n] = len(node_ids)
+    e = edges.select(
+        (pl.col("node").replace_strict(node_ids, return_dtype=pl.Int64) * 64 + pl.col("gpu")).alias(
+            "dev"
+        ),
+        pl.exclude("node", "gpu"),
+    ).sort(["dev", "t_ms_first"])
+    prev = pl.col("dev").shift(1) == pl.col("dev")
+    counter = pl.col("energy_j_first") - pl.col("energy_j_last").shift(1)
+    iv = (
+        e.select(
+            "dev",
+            pl.col("t_ms_last").shift(1).alias("t_ms"),
+            (pl.col("t_ms_first") - pl.col("t_ms_last").shift(1)).alias("dt_ms"),
+            ((pl.col("power_w_first") + pl.col("power_w_last").shift(1)) * 0.5).alias("p_mid"),
+            pl.when(counter >= 0).then(counter).otherwise(None).alias("counter_j"),
+            prev.fill_null(False).alias("_prev"),
+        )
+        .filter(pl.col("_prev"))
+        .drop("_prev")
+        .with_columns((pl.col("dev") * _T_SPAN + pl.col("t_ms")).alias("key"))
+        .sort("key")
+    )
+    names = {v: k for k, v in node_ids.items()}
+    return _named(_attribute(iv, ctx.jobs_x, ctx.gap_ms, quality, names), node_ids, ctx.job_names)
+
+
+def _energy(files: list[Path], ctx: _Context, run: Runner, quality: Quality) -> tuple[Any, int]:
+    """Energy and device-seconds per (job, node, hour) over all files, and the samples read.
+
+    Each file is read once; files whose samples interleave in time on a device (rare) are
+    read again, together, as one batch."""
+    import polars as pl
+
+    outs: list[TaskOut | None] = list(run([(f,) for f in files]))
+    samples = sum(o.samples for o in outs if o is not None)
+    edges = pl.concat(
+        [o.edges.with_columns(pl.lit(i, dtype=pl.Int64).alias("file"))
+         for i, o in enumerate(outs) if o is not None]
+    )  # fmt: skip
+    joined = [g for g in _batches(files, edges) if len(g) > 1]
+    if joined:
+        again = run([tuple(files[i] for i in g) for g in joined])
+        for g, o in zip(joined, again, strict=True):
+            for i in g:
+                outs[i] = None
+            outs[g[0]] = o
+    done = [o for o in outs if o is not None]
+    for o in done:
+        quality.merge(o.quality)
+    stitched = _stitch(pl.concat([o.edges for o in done]), ctx, quality)
+    per = (
+        pl.concat([*(o.part for o in done), stitched])
+        .group_by(["job_id", "node", "hour"])
+        .agg(pl.col("energy_j").sum(), pl.col("device_s").sum())
+    )
+    return per, samples
+
+
+RESULT_FILES = (
+    *(f"{t}.{ext}" for t in ("jobs", "projects", "models") for ext in ("parquet", "csv")),
+    "quality.json",
+)
+"""The files of one result set, all written by one run."""
 
 
 @dataclass
@@ -336,44 +572,179 @@ class FleetResult:
     samples: int
 
     def write(self, outdir: str | Path) -> list[Path]:
-        """Parquet and CSV for each table, and quality.json (each written atomically)."""
-        import os
+        """The result set (Parquet and CSV for each table, and quality.json) as one folder.
 
-        out = Path(outdir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
+        Written into a new folder beside ``outdir`` and put in its place in one step, so a
+        kill or a full disk never leaves files of two runs side by side; runs writing to the
+        same folder at once never share a temporary name (the last one in place wins)."""
+        return _replace_folder(Path(outdir), self._write_files)
+
+    def _write_files(self, folder: Path) -> None:
+        import json
+
         for name, df in (("jobs", self.jobs), ("projects", self.projects), ("models", self.models)):
-            for ext in ("parquet", "csv"):
-                target = out / f"{name}.{ext}"
-                tmp = out / f".{name}.{ext}.tmp"
-                df.write_parquet(tmp) if ext == "parquet" else df.write_csv(tmp)
-                os.replace(tmp, target)
-                written.append(target)
-        q = out / "quality.json"
-        tmp = out / ".quality.json.tmp"
-        tmp.write_text(
-            json.dumps(
-                {"samples": self.samples, "total_energy_kwh": self.total_energy_j / J_PER_KWH,
-                 "faults": self.quality.to_dict(), "assumptions": self.assumptions},
-                indent=2,
-            )
-        )  # fmt: skip
-        os.replace(tmp, q)
-        written.append(q)
-        return written
+            df.write_parquet(folder / f"{name}.parquet")
+            df.write_csv(folder / f"{name}.csv")
+        quality = {
+            "samples": self.samples,
+            "total_energy_kwh": self.total_energy_j / J_PER_KWH,
+            "faults": self.quality.to_dict(),
+            "assumptions": self.assumptions,
+        }
+        (folder / "quality.json").write_text(json.dumps(quality, indent=2), encoding="utf-8")
+
+
+def _check_replaceable(out: Path) -> None:
+    """``out`` is new, or a folder holding only a result set (which a run replaces)."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise SpecError("--output: exists and is not a folder", file=str(out))
+    ours = {*RESULT_FILES, *(f".{n}.tmp" for n in RESULT_FILES)}  # and an older run's leftovers
+    other = sorted(p.name for p in out.iterdir() if p.name not in ours)
+    if other:
+        raise SpecError(
+            f"--output: the folder holds files that are not a fleet result ({', '.join(other[:5])})"
+            "; a run replaces the whole folder: give a new or empty one",
+            file=str(out),
+        )
+
+
+def _replace_folder(out: Path, write: Callable[[Path], None]) -> list[Path]:
+    """Write a new folder beside ``out`` with ``write``, then put it in ``out``'s place in
+    one step; the previous set, if any, is removed after."""
+    import os
+    import shutil
+    import uuid
+
+    import polars as pl
+
+    _check_replaceable(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.parent / f".{out.name}.{uuid.uuid4().hex}.tmp"
+        os.mkdir(tmp)
+    except OSError as exc:
+        raise SpecError(f"--output: cannot write: {exc.strerror}", file=str(out)) from None
+    try:
+        write(tmp)
+        _put_in_place(tmp, out)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise SpecError(f"--output: cannot write: {exc}", file=str(out)) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # this run's leftovers, or the old set
+    return [out / n for n in RESULT_FILES]
+
+
+def _put_in_place(new: Path, out: Path) -> None:
+    """Make ``new`` be ``out``: a rename where ``out`` does not exist, else an atomic
+    exchange (Linux: ``new`` then holds the old set). Where the system cannot exchange, the
+    old set is moved aside first: a kill between the two renames leaves no ``out`` (the old
+    set beside it), never a mixed one."""
+    import errno
+    import os
+    import shutil
+    import uuid
+
+    asides = []
+    try:
+        for _ in range(100):  # other runs may put their set in place meanwhile: again
+            try:
+                os.rename(new, out)  # out absent (or an empty folder)
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                    raise
+            if _exchange(new, out):
+                return
+            aside = out.parent / f".{out.name}.{uuid.uuid4().hex}.old"
+            try:
+                os.rename(out, aside)
+                asides.append(aside)
+            except FileNotFoundError:
+                pass
+        raise SpecError("--output: other runs keep replacing the folder", file=str(out))
+    finally:
+        for a in asides:
+            shutil.rmtree(a, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    system or the file system cannot."""
+    import ctypes
+    import errno
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOENT, errno.EPERM):
+        return False  # not supported here (or ``b`` just vanished: the caller tries again)
+    raise OSError(err, os.strerror(err), str(b))
 
 
 def _overlaps(jobs: Any, quality: Quality) -> None:
     import polars as pl
 
     j = jobs.sort(["node", "gpu", "start_ms"])
-    prev_end = pl.col("end_ms").shift(1).over(["node", "gpu"])
-    bad = j.filter(pl.col("start_ms") < prev_end)
+    busy_until = pl.col("end_ms").cum_max().shift(1).over(["node", "gpu"])
+    bad = j.filter(pl.col("start_ms") < busy_until)
     quality.add(
         "overlapping_jobs",
         bad.height,
         [f"{r['job_id']} on {r['node']}/gpu{r['gpu']}" for r in bad.head(5).iter_rows(named=True)],
     )
+
+
+def _accelerators(site: Any, file: str | None) -> dict[str, str]:
+    """node -> the catalog key of its accelerator (sites file's ``accelerator`` column)."""
+    from lcai import catalog
+
+    if "accelerator" not in site.columns:
+        return {}
+    acc = catalog.table("accelerators")
+    out = {}
+    for row in site.select("node", "accelerator", "line").iter_rows(named=True):
+        name = str(row["accelerator"] or "").strip()
+        if not name:
+            continue
+        try:
+            key = acc.resolve(name, "accelerator")
+        except UnknownKeyError as exc:
+            raise SpecError(f"accelerator: {exc}", file=file, line=row["line"]) from None
+        if not acc.has(key, "tdp"):
+            raise SpecError(
+                f"accelerator: {name!r} has no TDP in the catalog (needed to cap power)",
+                file=file,
+                line=row["line"],
+            )
+        out[str(row["node"])] = key
+    return out
+
+
+def _tdp_w(accel: dict[str, str]) -> tuple[dict[str, float], float]:
+    """TDP [W] per node, and that of the accelerator assumed for nodes without one."""
+    from lcai import catalog
+
+    acc = catalog.table("accelerators")
+    tdp = {a: acc.factor(a, "tdp", "W").value for a in {*accel.values(), DEFAULT_ACCELERATOR}}
+    return {n: tdp[a] for n, a in accel.items()}, tdp[DEFAULT_ACCELERATOR]
 
 
 def account(
@@ -394,51 +765,53 @@ def account(
     per-file kernel mapped over the files on a Dask cluster: ``scheduler`` is its
     address, or a local cluster of 2 workers when None). Both give the same result.
     """
-    import polars as pl
-
-    from lcai import catalog
     from lcai.fleet.readers import power_files, read_intensity, read_jobs, read_sites
 
     if allocate_idle not in (None, "proportional"):
         raise SpecError(f"--allocate-idle: expected 'proportional', got {allocate_idle!r}")
-    files = power_files(power)
     if engine not in ("polars", "dask"):
         raise SpecError(f"--engine: expected 'polars' or 'dask', got {engine!r}")
+    files = power_files(power)
     jobs = read_jobs(jobs_path)
+    hourly = read_intensity(intensity)
+    site = read_sites(sites)
+    sites_file = None if sites is None else str(sites)
+    accel = _accelerators(site, sites_file)
     quality = Quality()
     assumptions: list[str] = []
     _overlaps(jobs, quality)
-    site = read_sites(sites)
-    acc = catalog.table("accelerators")
-    accel = "H100-SXM5-80GB"
-    if "accelerator" in site.columns and site.height:
-        accel = acc.resolve(str(site["accelerator"][0]), "accelerator")
-    else:
-        assumptions.append(f"no accelerator in the sites file: {accel} assumed (TDP cap, embodied)")
-    cap_w = acc.factor(accel, "tdp", "W").value
-    ctx = _context(jobs, site, gap_s, cap_w)
+    ctx = _context(jobs, site, gap_s, *_tdp_w(accel))
     if engine == "polars":
-        per_parts, samples = _serial(files, ctx, quality, progress)
-    elif engine == "dask":
-        per_parts, samples = _dask(files, ctx, quality, progress, scheduler)
+        per, samples = _energy(files, ctx, _serial(ctx, progress), quality)
     else:
-        raise SpecError(f"--engine: expected 'polars' or 'dask', got {engine!r}")
-    per = (
-        pl.concat(per_parts)
-        .group_by(["job_id", "node", "hour"])
-        .agg(pl.col("energy_j").sum(), pl.col("device_s").sum())
-    )
+        with _dask(ctx, progress, scheduler) as run:
+            per, samples = _energy(files, ctx, run, quality)
     total_j = float(per["energy_j"].sum())
     seen = set(per["job_id"].unique().to_list())
     empty = [j for j in jobs["job_id"].unique(maintain_order=True).to_list() if j not in seen]
     quality.add("job_without_samples", len(empty), empty[:5])
     if allocate_idle == "proportional":
-        per = _allocate_idle(per)
-        assumptions.append(
-            "idle energy of each (node, hour) spread over that node's jobs in that hour in "
-            "proportion to their energy; idle with no job there stays idle"
-        )
-    per = _impacts(per, site, read_intensity(intensity), assumptions, accel)
+        per = _allocate_idle(per, assumptions)
+    per = _impacts(per, _Sites(site, sites_file, accel), hourly, assumptions)
+    return _result(per, jobs, total_j, quality, assumptions, samples)
+
+
+_IMPACT_COLS = (
+    "it_energy_kwh",
+    "energy_kwh",
+    "co2e_kg",
+    "water_l",
+    "embodied_co2e_kg",
+    "gpu_hours",
+)
+
+
+def _result(
+    per: Any, jobs: Any, total_j: float, quality: Quality, assumptions: list[str], samples: int
+) -> FleetResult:
+    """Sums per job, project and model; every figure checked to be a number >= 0."""
+    import polars as pl
+
     meta = jobs.group_by("job_id").agg(
         pl.col(c).first() for c in ("project", "user", "model", "phase") if c in jobs.columns
     )
@@ -448,6 +821,13 @@ def account(
         .join(meta, on="job_id", how="left")
         .sort("job_id")
     )
+    for c in _IMPACT_COLS:
+        bad = per_job.filter(~(pl.col(c) >= 0).fill_null(False))  # NaN >= 0 is False
+        if bad.height:
+            raise SpecError(
+                f"job {bad['job_id'][0]!r}: {c} came out as {bad[c][0]}, not a number >= 0 "
+                "(an input value out of range that no reader caught: please report it)"
+            )
 
     def by(key: str) -> Any:
         return (
@@ -468,30 +848,39 @@ def account(
     )
 
 
-_IMPACT_COLS = (
-    "it_energy_kwh",
-    "energy_kwh",
-    "co2e_kg",
-    "water_l",
-    "embodied_co2e_kg",
-    "gpu_hours",
-)
-
-
-def _allocate_idle(per: Any) -> Any:
+def _allocate_idle(per: Any, assumptions: list[str]) -> Any:
+    """Idle energy of each (node, hour) spread over that node's jobs in that hour, in
+    proportion to their energy, or to their GPU-seconds where they drew none."""
     import polars as pl
 
     idle = per.filter(pl.col("job_id") == IDLE).select(
         "node", "hour", pl.col("energy_j").alias("idle_j")
     )
     busy = per.filter(pl.col("job_id") != IDLE).join(idle, on=["node", "hour"], how="left")
-    busy = busy.with_columns(
-        (pl.col("energy_j") / pl.col("energy_j").sum().over(["node", "hour"])).alias("share")
-    ).with_columns(
+    where = ["node", "hour"]
+    by_time = pl.col("energy_j").sum().over(where) <= 0
+    share = (
+        pl.when(~by_time)
+        .then(pl.col("energy_j") / pl.col("energy_j").sum().over(where))
+        .when(pl.col("device_s").sum().over(where) > 0)
+        .then(pl.col("device_s") / pl.col("device_s").sum().over(where))
+        .otherwise(1.0 / pl.len().over(where))
+    )
+    busy = busy.with_columns(share.alias("share"), by_time.alias("by_time")).with_columns(
         (pl.col("energy_j") + pl.col("share") * pl.col("idle_j").fill_null(0.0)).alias("energy_j")
     )
-    covered = busy.select("node", "hour").unique()
-    left = idle.join(covered, on=["node", "hour"], how="anti")
+    assumptions.append(
+        "idle energy of each (node, hour) spread over that node's jobs in that hour in "
+        "proportion to their energy; idle with no job there stays idle"
+    )
+    n_time = busy.filter(pl.col("by_time") & (pl.col("idle_j") > 0)).select(where).unique().height
+    if n_time:
+        assumptions.append(
+            f"{n_time} (node, hour) pair(s) where the jobs drew no energy: the idle energy "
+            "there spread over those jobs in proportion to their GPU-seconds"
+        )
+    covered = busy.select(where).unique()
+    left = idle.join(covered, on=where, how="anti")
     rest = left.select(
         pl.lit(IDLE).alias("job_id"),
         "node",
@@ -502,8 +891,19 @@ def _allocate_idle(per: Any) -> Any:
     return pl.concat([busy.select(per.columns), rest.select(per.columns)])
 
 
-def _impacts(per: Any, site: Any, hourly: Any, assumptions: list[str], accel: str) -> Any:
-    """PUE, carbon of the hour, water and embodied carbon for each (job, node, hour)."""
+@dataclass(frozen=True)
+class _Sites:
+    """The sites file (node, region, pue, wue_l_per_kwh, line), its name and the node ->
+    accelerator key map read from it."""
+
+    frame: Any
+    file: str | None
+    accel: dict[str, str]
+
+
+def _facility(per: Any, sites: _Sites, assumptions: list[str]) -> Any:
+    """Each row's node's region, PUE and WUE; industry averages and the world grid where
+    the sites file has none (recorded)."""
     import polars as pl
 
     from lcai import catalog
@@ -511,6 +911,7 @@ def _impacts(per: Any, site: Any, hourly: Any, assumptions: list[str], accel: st
     fac = catalog.table("facility")
     default_pue = fac.factor("industry_average", "pue", "1")
     default_wue = fac.factor("industry_average", "wue", "L/kWh")
+    site = sites.frame
     cols = {"region": pl.Utf8, "pue": pl.Float64, "wue_l_per_kwh": pl.Float64}
     for c, t in cols.items():
         if c not in site.columns:
@@ -528,18 +929,31 @@ def _impacts(per: Any, site: Any, hourly: Any, assumptions: list[str], accel: st
         )
     if per["region"].null_count():
         assumptions.append("nodes without a region: the world average grid")
-    per = per.with_columns(
+    return per.with_columns(
         pl.col("pue").fill_null(default_pue.value),
         pl.col("wue_l_per_kwh").fill_null(default_wue.value),
         pl.col("region").fill_null("WORLD"),
     )
+
+
+def _grid(per: Any, hourly: Any, sites: _Sites, assumptions: list[str]) -> Any:
+    """Each row's carbon intensity [kg/kWh] (of its region and hour, else the region's
+    annual factor) and the water consumed per kWh generated there [L/kWh] (``ewif``)."""
+    import polars as pl
+
+    from lcai import catalog
+
     grid = catalog.table("grid_intensity")
     water = catalog.table("electricity_water")
-    regions = per["region"].unique().to_list()
     annual = {}
     ewif = {}
-    for r in regions:
-        key = grid.resolve(r, "grid region")
+    for r in per["region"].unique().to_list():
+        try:
+            key = grid.resolve(r, "grid region")
+        except UnknownKeyError as exc:
+            lines = sites.frame.filter(pl.col("region") == r)["line"] if sites.file else None
+            line = None if lines is None or not len(lines) else int(lines[0])
+            raise SpecError(f"region: {exc}", file=sites.file, line=line) from None
         annual[r] = grid.factor(key, "co2e_intensity", "kg/kWh").value
         wk, _ = catalog.regional_key("electricity_water", "water_consumption", key)
         ewif[r] = water.factor(wk, "water_consumption", "L/kWh").value
@@ -550,25 +964,56 @@ def _impacts(per: Any, site: Any, hourly: Any, assumptions: list[str], accel: st
             f"{missing.select('region', 'hour').unique().height} (region, hour) pairs not in the "
             "hourly intensity: the region's annual factor from the catalog"
         )
-    per = per.with_columns(
+    return per.with_columns(
         pl.col("kg_per_kwh").fill_null(pl.col("region").replace_strict(annual, default=None)),
         pl.col("region").replace_strict(ewif, default=None).alias("ewif"),
     )
+
+
+def _embodied(per: Any, sites: _Sites, assumptions: list[str]) -> tuple[Any, float, float]:
+    """Each row's node's accelerator's embodied carbon [kg] (``emb_kg``), and the servers'
+    lifetime [h] and utilisation it is spread over."""
+    import polars as pl
+
+    from lcai import catalog
+
     acc = catalog.table("accelerators")
-    emb = next(
-        acc.factor(accel, f"embodied_{m}", "kg")
-        for m in ("manufacturer", "lca", "parametric", "bottom_up")
-        if acc.has(accel, f"embodied_{m}")
+    accel = pl.col("node").replace_strict(
+        sites.accel, default=DEFAULT_ACCELERATOR, return_dtype=pl.Utf8
     )
+    per = per.with_columns(accel.alias("accelerator"))
+    if not per["node"].is_in(list(sites.accel)).all():
+        assumptions.append(
+            f"nodes without an accelerator in the sites file: {DEFAULT_ACCELERATOR} assumed "
+            "(TDP cap, embodied)"
+        )
     servers = catalog.table("servers")
     life_h = servers.factor("default", "lifetime", "h").value
     util = servers.factor("default", "utilization", "1").value
-    per_hour = m.allocated_embodied(emb.value, 1.0, life_h, util)
-    assumptions.append(
-        f"embodied carbon of {accel}: {emb.value:g} kg ({emb.source_id}) over "
-        f"{life_h / H_PER_YEAR:g} years at {util:g} utilisation = {per_hour * 1000:.3g} g per "
-        "GPU-hour"
-    )
+    emb_kg = {}
+    for a in sorted(per["accelerator"].unique().to_list()):
+        methods = [f"embodied_{x}" for x in ("manufacturer", "lca", "parametric", "bottom_up")]
+        have = [q for q in methods if acc.has(a, q)]
+        if not have:
+            raise SpecError(f"accelerator {a}: no embodied carbon in the catalog", file=sites.file)
+        emb = acc.factor(a, have[0], "kg")
+        emb_kg[a] = emb.value
+        per_hour = m.allocated_embodied(emb.value, 1.0, life_h, util)
+        assumptions.append(
+            f"embodied carbon of {a}: {emb.value:g} kg ({emb.source_id}) over "
+            f"{life_h / H_PER_YEAR:g} years at {util:g} utilisation = {per_hour * 1000:.3g} g "
+            "per GPU-hour"
+        )
+    emb_col = pl.col("accelerator").replace_strict(emb_kg, return_dtype=pl.Float64)
+    return per.with_columns(emb_col.alias("emb_kg")), life_h, util
+
+
+def _impacts(per: Any, sites: _Sites, hourly: Any, assumptions: list[str]) -> Any:
+    """PUE, carbon of the hour, water and embodied carbon for each (job, node, hour)."""
+    import polars as pl
+
+    per = _grid(_facility(per, sites, assumptions), hourly, sites, assumptions)
+    per, life_h, util = _embodied(per, sites, assumptions)
     # the model's functions are plain arithmetic, so they build Polars expressions too
     col: Callable[[str], Any] = pl.col
     it_kwh = col("energy_j") / J_PER_KWH
@@ -582,7 +1027,7 @@ def _impacts(per: Any, site: Any, hourly: Any, assumptions: list[str], accel: st
         "energy_kwh": facility_kwh,
         "co2e_kg": m.co2e_kg(facility_kwh, col("kg_per_kwh")),
         "water_l": water_l,
-        "embodied_co2e_kg": m.allocated_embodied(emb.value, gpu_hours, life_h, util),
+        "embodied_co2e_kg": m.allocated_embodied(col("emb_kg"), gpu_hours, life_h, util),
         "gpu_hours": gpu_hours,
     }
     return per.with_columns(**columns)

@@ -38,7 +38,8 @@ _ENERGY_COUNTERS = (("energy_j", 1.0), ("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", 
 
 def power_files(path: str | Path) -> list[Path]:
     """The telemetry files under ``path`` (a file, or a folder of Parquet/CSV files), in
-    name order, which should be time order (one file per hour or per day)."""
+    name order. Names and order do not matter to the accounting: files may hold any
+    slice of the telemetry (per hour, per day, per node, or any mix)."""
     p = Path(path)
     if p.is_file():
         return [p]
@@ -105,9 +106,25 @@ def read_power(path: Path) -> Any:
             select.append((pl.col(name).cast(pl.Float64) * factor).alias("energy_j"))
             break
     try:
-        return df.select(select)
+        out_df = df.select(select)
     except Exception as exc:
         raise SpecError(f"telemetry columns have the wrong type: {exc}", file=str(path)) from None
+    _check_power(out_df, path)
+    return out_df
+
+
+def _check_power(df: Any, path: Path) -> None:
+    """Every sample has a time, a node and a GPU index in 0-63 (power may be missing: a
+    data fault with its own rule)."""
+    for c in ("t_ms", "node", "gpu"):
+        n = df[c].null_count()
+        if n:
+            raise SpecError(f"telemetry: {c}: {n} empty value(s)", file=str(path))
+    if df.height and not 0 <= int(df["gpu"].min()) <= int(df["gpu"].max()) < 64:
+        raise SpecError(
+            f"telemetry: gpu: expected an index 0-63, got {df['gpu'].min()}-{df['gpu'].max()}",
+            file=str(path),
+        )
 
 
 def _read_run_file(path: Path) -> Any:
@@ -210,7 +227,7 @@ def _sacct_gpus(tres: str) -> str:
 
 def read_intensity(path: str | Path | None) -> Any:
     """Hourly carbon intensity (``lcai.measure.intensity``): (region, hour) -> kgCO2e/kWh,
-    ``hour`` counted in hours since the epoch."""
+    ``hour`` counted in hours since the epoch. A (region, hour) given twice is an error."""
     import polars as pl
 
     schema = {"region": pl.Utf8, "hour": pl.Int64, "kg_per_kwh": pl.Float64}
@@ -226,19 +243,97 @@ def read_intensity(path: str | Path | None) -> Any:
         for region, hours in hi.by_region.items()
         for hour, kg in hours.items()
     ]
+    if len(rows) != _count_rows(Path(path)):  # the shared reader keeps the last of repeats
+        _raise_repeated_hour(Path(path))
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+def _csv_rows(path: Path) -> Any:
+    """The rows of a CSV file already read once (by the shared reader) without error."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        yield from csv.DictReader(fh)
+
+
+def _count_rows(path: Path) -> int:
+    return sum(1 for _ in _csv_rows(path))
+
+
+def _clock_hour(text: str) -> int:
+    """The clock hour [h since the epoch] of an ISO 8601 time (UTC without a zone), as the
+    shared intensity reader takes it."""
+    t = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return int(t.timestamp() // S_PER_H)
+
+
+def _raise_repeated_hour(path: Path) -> None:
+    """The first row whose (region, clock hour) an earlier row already gave, as an error."""
+    first: dict[tuple[str, int], int] = {}
+    for n, row in enumerate(_csv_rows(path), start=2):
+        key = ((row.get("region") or "").strip(), _clock_hour(row.get("timestamp") or ""))
+        if key in first:
+            when = dt.datetime.fromtimestamp(key[1] * S_PER_H, dt.UTC).strftime("%Y-%m-%dT%H:00Z")
+            raise SpecError(
+                f"region {key[0]!r}, hour {when}: given twice (line {first[key]} and line {n}); "
+                "one value per region and clock hour",
+                file=str(path),
+                line=n,
+            )
+        first[key] = n
+    raise SpecError("a (region, hour) is given twice", file=str(path))
+
+
 def read_sites(path: str | Path | None) -> Any:
-    """Node metadata: node -> region, pue, wue_l_per_kwh, accelerator."""
+    """Node metadata: node -> region, pue, wue_l_per_kwh, accelerator, and ``line`` (the
+    row's line in the file). One row per node; every value checked."""
     import polars as pl
 
     if path is None:
-        return pl.DataFrame(schema={"node": pl.Utf8})
+        return pl.DataFrame(schema={"node": pl.Utf8, "line": pl.Int64})
     try:
-        df = pl.read_csv(path)
+        df = pl.read_csv(path, infer_schema=False)
     except Exception as exc:
         raise SpecError(f"cannot read sites: {exc}", file=str(path)) from None
     if "node" not in df.columns:
         raise SpecError("sites needs a 'node' column", file=str(path))
-    return df.with_columns(pl.col("node").cast(pl.Utf8))
+    df = df.with_columns(
+        pl.col("node").str.strip_chars(), pl.int_range(2, pl.len() + 2).alias("line")
+    )
+    empty = df.filter(pl.col("node").is_null() | (pl.col("node") == ""))
+    if empty.height:
+        raise SpecError("node: empty", file=str(path), line=int(empty["line"][0]))
+    twice = df.filter(pl.col("node").is_duplicated())
+    if twice.height:
+        node = twice["node"][0]
+        lines = twice.filter(pl.col("node") == node)["line"].to_list()
+        raise SpecError(
+            f"node {node!r}: listed twice (lines {lines[0]} and {lines[1]}); one row per node",
+            file=str(path),
+            line=lines[1],
+        )
+    for column, low in (("pue", 1.0), ("wue_l_per_kwh", 0.0)):
+        if column in df.columns:
+            df = df.with_columns(_number(df, column, low, str(path)).alias(column))
+    if "region" in df.columns:
+        df = df.with_columns(pl.col("region").str.strip_chars().replace("", None))
+    return df
+
+
+def _number(df: Any, column: str, low: float, file: str) -> Any:
+    """A sites column as finite numbers >= ``low`` (empty: not given)."""
+    import polars as pl
+
+    text = df[column].str.strip_chars().replace("", None)
+    x = text.cast(pl.Float64, strict=False)
+    bad = text.is_not_null() & ~(x.is_finite() & (x >= low)).fill_null(False)
+    if bad.any():
+        i = int(bad.arg_true()[0])
+        raise SpecError(
+            f"{column}: expected a number >= {low:g}, got {text[i]!r}",
+            file=file,
+            line=int(df["line"][i]),
+        )
+    return x
