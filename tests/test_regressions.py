@@ -76,3 +76,62 @@ def test_hourly_intensity_reads_the_region_column(tmp_path: Path) -> None:
     f.write_text(f.read_text().replace("region: FR", "region: SE"))
     with pytest.raises(SpecError, match="no hours for region SE"):
         assess_file(f)
+
+
+def _annotation(hours: str, annotators: int = 50) -> dict[str, object]:
+    return {
+        "name": "a",
+        "annotation": {"grid": {"region": "KE"}, "annotators": annotators, "hours": hours},
+    }
+
+
+def test_months_of_annotation_are_working_hours() -> None:
+    """`annotation.hours: 3 months` per annotator was 24/7 (2,190 h, 109,500 person-hours
+    for 50 people); a calendar period of a person's work counts full-time working hours
+    (40 h a week, ILO C047: 173.3 h a month)."""
+    import lcai
+
+    r = lcai.assess(_annotation("3 months"))
+    (ph,) = [a for a in r.assumptions if a.name == "annotation.person_hours"]
+    assert ph.value == pytest.approx(50 * 3 * 2080 / 12, rel=1e-6)
+    assert "ilo1935c047" in ph.note and "3 months of full-time work" in ph.note
+    assert not r.warnings or all("full-time working year" not in w for w in r.warnings)
+    assert lcai.assess(_annotation("400 h")).phases["annotation"].impact.energy_kwh == (
+        pytest.approx(lcai.assess(_annotation("0.5 weeks", annotators=50 * 20)).phases[
+            "annotation"].impact.energy_kwh)
+    )  # fmt: skip
+
+
+def test_more_than_a_working_year_per_annotator_is_flagged() -> None:
+    import lcai
+
+    r = lcai.assess(_annotation("3000 h"))
+    assert any("more than a full-time working year (2,080 h" in w for w in r.warnings)
+    r = lcai.assess(_annotation("2 years"))  # 2 x 2,080 h
+    assert any("4,160 h of work per annotator" in w for w in r.warnings)
+
+
+LLAMA33 = {
+    "name": "Llama 3.3 70B as its card row reads",
+    "grid": {"region": "US"},
+    "training": {
+        "accelerators": {"type": "H100", "gpu_hours": "7.0M h"},
+        "reported": {"co2e": "12.9 t", "source": "a model-card row"},
+    },
+    "manufacturing": {"components": [{"hardware": "H100"}]},
+}
+
+
+def test_a_reported_total_keeps_the_gpu_hours_and_checks_them() -> None:
+    """A file stating GPU-hours and a reported total (7.0M H100-hours, 12.9 t) dropped the
+    GPU-hours; now they are kept (manufacturing follows them) and the implied 1.84 g per
+    H100-hour is flagged: at least 700 W x 0.15 x PUE 1.0 x 20.8 g/kWh = 2.19 g."""
+    import lcai
+
+    r = lcai.assess(LLAMA33)
+    assert r.phases["training"].impact.co2e_kg == pytest.approx(12_900)
+    assert any("1.84 gCO2e per accelerator-hour" in w for w in r.warnings), r.warnings
+    assert r.phases["manufacturing"].impact.co2e_kg > 0  # allocated by the 7.0M hours
+    plausible = {**LLAMA33, "training": {**LLAMA33["training"], "reported": {  # type: ignore[dict-item]
+        "co2e": "2040 t", "source": "Llama 3.3 card"}}}  # fmt: skip
+    assert not any("per accelerator-hour" in w for w in lcai.assess(plausible).warnings)

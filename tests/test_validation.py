@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from lcai.api import plan_file, result_of
 from lcai.checks.selectors import parse_selector, sample_values, value
 from lcai.checks.suite import load_suite
-from lcai.checks.validation import run_suite, summarise
+from lcai.checks.validation import run_cases, run_suite, summarise
 from lcai.engine.evaluate import evaluate
 from lcai.errors import DataError
 from tests.test_bad_input import run_cli
@@ -92,9 +93,9 @@ def test_circular_prediction_is_refused(tmp_path: Path, capsys: pytest.CaptureFi
         "independent_of: [luccioni2023bloom, zhang2022opt]",
     )
     manifest.write_text(text)
-    code, _, err = run_cli(["validate", "--suite", str(manifest)], capsys)
-    assert code == 2
-    assert "circular" in err
+    code, out, err = run_cli(["validate", "--suite", str(manifest)], capsys)
+    assert code == 1  # the case is rejected; the others are still checked
+    assert "circular" in err and "rejected:" in err and "GPT-3" in out
 
 
 def test_bad_mode(capsys: pytest.CaptureFixture[str]) -> None:
@@ -111,6 +112,28 @@ def _suite_with(tmp_path: Path, old: str, new: str) -> Path:
     assert old in text, old
     manifest.write_text(text.replace(old, new, 1))
     return manifest
+
+
+def _rejection(manifest: Path) -> str:
+    """The reason the suite at ``manifest`` rejects its one bad case (the rest load)."""
+    suite, _, rejected = load_suite(manifest)
+    assert len(rejected) == 1 and suite.cases, rejected
+    return rejected[0].reason
+
+
+def test_a_rejected_case_does_not_stop_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13: a suite with one rejected case (an unknown mode) lost the whole run; now the
+    others are checked and the rejected one is reported, with exit status 1."""
+    manifest = _suite_with(tmp_path, "    mode: reproduction", "    mode: reproducton")
+    checks, rejected = run_cases(manifest, mode="reproduction", samples=0)
+    assert [r.case for r in rejected] == ["BLOOM-176B final training"]
+    assert "mode: Input should be 'reproduction' or 'prediction'" in rejected[0].reason
+    assert checks and all(c.case != "BLOOM-176B final training" for c in checks)
+    code, _, err = run_cli(["validate", "--suite", str(manifest), "--mode", "reproduction"],
+                             capsys)  # fmt: skip
+    assert code == 1 and "rejected:" in err and "reproducton" in err
 
 
 def test_an_ambiguous_kind_is_an_error_not_the_first_item(tmp_path: Path) -> None:
@@ -137,9 +160,7 @@ def test_a_display_name_is_not_a_selector(tmp_path: Path) -> None:
     manifest = _suite_with(
         tmp_path, "item[accelerators].energy_kwh", "item[NVIDIA A100 SXM4 80GB].energy_kwh"
     )
-    with pytest.raises(DataError) as exc:
-        load_suite(manifest)
-    msg = str(exc.value)
+    msg = _rejection(manifest)
     assert msg.startswith(f"{manifest}:")  # the file, and the line of the field
     assert "case 'BLOOM-176B final training': checks[0].select" in msg
     assert "'NVIDIA A100 SXM4 80GB' is not an item kind" in msg and "accelerators" in msg
@@ -170,9 +191,7 @@ def test_a_malformed_suite_names_file_case_and_field(
     tmp_path: Path, old: str, new: str, field: str, says: str
 ) -> None:
     manifest = _suite_with(tmp_path, old, new)
-    with pytest.raises(DataError) as exc:
-        load_suite(manifest)
-    msg = str(exc.value)
+    msg = _rejection(manifest)
     assert msg.startswith(f"{manifest}:"), msg
     assert f"case 'BLOOM-176B final training': {field}" in msg, msg
     assert says in msg, msg
@@ -193,14 +212,13 @@ def test_a_prediction_is_not_given_a_tolerance(tmp_path: Path) -> None:
         "published: 3552000 h, unit: h,",
         "published: 3552000 h, unit: h, tolerance: 0.1,",
     )
-    with pytest.raises(DataError, match=r"case 'GPT-3 175B \(prediction\)': .*not gated"):
-        load_suite(manifest)
+    assert re.search(r"case 'GPT-3 175B \(prediction\)': .*not gated", _rejection(manifest))
 
 
 def test_per_sample_items_are_the_items_of_the_result() -> None:
     """The selector finds the same item in the result and in the plan's evaluation
     (which lists items in another order)."""
-    suite, base = load_suite()
+    suite, base, _ = load_suite()
     (case,) = [c for c in suite.cases if c.case == "BLOOM-176B final training"]
     plan = plan_file(Path(str(base / case.file)))
     res = result_of(plan)

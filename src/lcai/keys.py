@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 __all__ = [
+    "ANNOTATION_HOURS",
     "INFERENCE_OUTPUT_TOKENS",
     "INFERENCE_POWER",
     "ITEM_KINDS",
@@ -17,6 +18,7 @@ __all__ = [
     "REQUESTS",
     "SLOT_INFERENCE",
     "SLOT_TRAINING",
+    "TRAINING_GPU_HOURS",
     "TRAINING_POWER",
     "UNALLOCATED",
     "ItemKind",
@@ -39,6 +41,10 @@ INFERENCE_OUTPUT_TOKENS = "usage.inference.output_tokens"
 """Output tokens per request [-]."""
 REQUESTS = "usage.requests"
 """Requests served over the deployment [-]."""
+TRAINING_GPU_HOURS = "training.accelerators.gpu_hours"
+"""Accelerator-hours of training, where the file states them [h]."""
+ANNOTATION_HOURS = "annotation.hours"
+"""Working hours of one annotator [h]."""
 
 SLOT_TRAINING = "training.accelerators"
 """Where a plan records the catalog key of the training accelerator."""

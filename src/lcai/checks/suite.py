@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -36,6 +37,7 @@ __all__ = [
     "CheckSpec",
     "Mode",
     "PredictionGoal",
+    "Rejected",
     "Suite",
     "load_suite",
     "parse_suite",
@@ -220,20 +222,55 @@ def _message(err: Any) -> str:
         return "unknown field"
     if err["type"] == "missing":
         return "missing"
-    msg = str(err["msg"])
-    return msg.removeprefix("Value error, ")
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "literal_error":
+        msg += f", got {err.get('input')!r}"
+    return msg
 
 
-def parse_suite(data: Any, *, file: str, text: str | None = None) -> Suite:
-    """Validate a manifest's data; errors name the file (and line), the case and the field."""
+@dataclass(frozen=True)
+class Rejected:
+    """A case of the manifest that cannot be checked, and why (file, line, field)."""
+
+    case: str
+    reason: str
+
+
+def _located(
+    exc: ValidationError, data: Any, text: str | None, prefix: tuple[str | int, ...] = ()
+) -> list[tuple[int | None, str]]:
+    problems = []
+    for err in exc.errors():
+        loc = (*prefix, *err["loc"])
+        line = yaml_line(text, loc) if text is not None else None
+        problems.append((line, f"{_where(data, loc)}: {_message(err)}"))
+    return problems
+
+
+def parse_suite(
+    data: Any, *, file: str, text: str | None = None
+) -> tuple[Suite, tuple[Rejected, ...]]:
+    """Validate a manifest's data: the suite of its valid cases, and the cases rejected
+    (each naming the file, line, case and field). A manifest with no valid case, or a
+    problem outside the cases, is a DataError."""
+    raw = data.get("cases") if isinstance(data, dict) else None
+    good: list[Any] = []
+    rejected: list[Rejected] = []
+    for i, case in enumerate(raw if isinstance(raw, list) else []):
+        try:
+            good.append(Case.model_validate(case))
+        except ValidationError as exc:
+            name = case.get("case") if isinstance(case, dict) else None
+            reason = _problems(file, _located(exc, data, text, ("cases", i)))
+            rejected.append(Rejected(name if isinstance(name, str) else f"cases[{i}]", reason))
+    if rejected and not good:
+        raise DataError(_problems(file, [(None, r.reason) for r in rejected]))
+    if isinstance(raw, list):
+        data = {**data, "cases": good}
     try:
-        return Suite.model_validate(data)
+        return Suite.model_validate(data), tuple(rejected)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            line = yaml_line(text, loc) if text is not None else None
-            problems.append((line, f"{_where(data, loc)}: {_message(err)}"))
+        problems = _located(exc, data, text) + [(None, r.reason) for r in rejected]
         raise DataError(_problems(file, problems)) from None
 
 
@@ -252,17 +289,22 @@ def packaged_suite_dir() -> Traversable:
     return resources.files("lcai") / "data" / "validation"
 
 
-def load_suite(path: Path | None = None) -> tuple[Suite, Traversable]:
-    """The suite at ``path`` (default: the packaged one) and the folder its files are in."""
+def load_suite(path: Path | None = None) -> tuple[Suite, Traversable, tuple[Rejected, ...]]:
+    """The suite at ``path`` (default: the packaged one), the folder its files are in, and
+    the cases it rejected."""
     if path is None:
         import yaml
 
         base = packaged_suite_dir()
         manifest = base / "suite.yaml"
         text = manifest.read_text(encoding="utf-8")
-        return parse_suite(yaml.safe_load(text), file=str(manifest), text=text), base
+        suite, rejected = parse_suite(yaml.safe_load(text), file=str(manifest), text=text)
+        if rejected:  # lcai's own suite: every case must be valid
+            raise DataError(rejected[0].reason)
+        return suite, base, ()
     try:
         data, text_or_none = read_data(path)
     except LcaiError as exc:
         raise DataError(str(exc)) from None
-    return parse_suite(data, file=str(path), text=text_or_none), path.parent
+    suite, rejected = parse_suite(data, file=str(path), text=text_or_none)
+    return suite, path.parent, rejected

@@ -20,14 +20,23 @@ import numpy.typing as npt
 
 from lcai.api import plan_file, result_of
 from lcai.checks.selectors import Selector, sample_values, value
-from lcai.checks.suite import Case, CheckSpec, Mode, load_suite
+from lcai.checks.suite import Case, CheckSpec, Mode, Rejected, load_suite
 from lcai.engine.evaluate import Evaluation, evaluate
 from lcai.engine.plan import Plan
 from lcai.engine.result import Result
 from lcai.errors import DataError, SpecError, UnitError
 from lcai.units import convert
 
-__all__ = ["Check", "Mode", "SuiteSummary", "run_case", "run_suite", "summarise"]
+__all__ = [
+    "Check",
+    "Mode",
+    "Rejected",
+    "SuiteSummary",
+    "run_case",
+    "run_cases",
+    "run_suite",
+    "summarise",
+]
 
 Array = npt.NDArray[np.float64]
 MonteCarlo = tuple[Evaluation, dict[str, Array]]
@@ -184,15 +193,18 @@ def run_case(case: Case, base: Path | Traversable, samples: int = 0, seed: int =
     return out
 
 
-def run_suite(
+def run_cases(
     path: Path | None = None, mode: Mode | None = None, samples: int = 2000, seed: int = 0
-) -> list[Check]:
-    """Run the packaged suite (or the one at ``path``); every check, in order.
+) -> tuple[list[Check], list[Rejected]]:
+    """Run the packaged suite (or the one at ``path``): every check, in order, and the
+    cases that could not be checked (an invalid entry, or a file that does not assess),
+    each with its reason. One rejected case does not stop the others.
 
     Prediction checks get a Monte Carlo p5-p95 interval from ``samples`` draws of the
     catalog's default uncertainties (0 to skip).
     """
-    suite, base = load_suite(path)
+    suite, base, rejected = load_suite(path)
+    out = list(rejected)
     checks: list[Check] = []
     for case in suite.cases:
         if mode is not None and case.mode != mode:
@@ -200,13 +212,23 @@ def run_suite(
         try:
             checks += run_case(case, base, samples, seed)
         except (SpecError, DataError) as exc:
-            raise DataError(f"validation case {case.case!r}: {exc}") from None
+            out.append(Rejected(case.case, f"validation case {case.case!r}: {exc}"))
+    return checks, out
+
+
+def run_suite(
+    path: Path | None = None, mode: Mode | None = None, samples: int = 2000, seed: int = 0
+) -> list[Check]:
+    """Every check of the suite (see :func:`run_cases`); a rejected case is a DataError."""
+    checks, rejected = run_cases(path, mode, samples, seed)
+    if rejected:
+        raise DataError(rejected[0].reason)
     return checks
 
 
 def summarise(checks: list[Check], path: Path | None = None) -> SuiteSummary:
     """Counts, and the prediction errors on energy against the suite's goal."""
-    suite, _ = load_suite(path)
+    suite, _, _ = load_suite(path)
     goal = suite.prediction_goal
     rep = [c for c in checks if c.mode == "reproduction"]
     energy_names = {

@@ -25,20 +25,25 @@ __all__ = ["validate", "version"]
 def validate(json_out: bool, mode: str | None, suite: Path | None) -> int:
     """Run the validation suite: lcai against published footprints.
 
-    Exit status 0 when every reproduction check is within its tolerance, 1 otherwise.
+    Exit status 0 when every reproduction check is within its tolerance, 1 otherwise (or
+    when a case of the suite is rejected: the others are still checked).
     """
-    from lcai.checks.validation import run_suite, summarise
+    from lcai.checks.validation import run_cases, summarise
 
-    checks = run_suite(suite, cast("Mode | None", mode))
+    checks, rejected = run_cases(suite, cast("Mode | None", mode))
     summary = summarise(checks, suite)
     if json_out:
-        emit(json.dumps([c.to_dict() for c in checks], indent=2))
+        listed = [c.to_dict() for c in checks]
+        listed += [{"case": r.case, "rejected": r.reason} for r in rejected]
+        emit(json.dumps(listed, indent=2))
     else:
         from lcai.outputs import terminal
         from lcai.outputs.terminal.checks import render_validation
 
         render_validation(checks, summary, terminal.console())
-    return 0 if summary.ok else 1
+    for r in rejected:
+        click.echo(f"rejected: {r.reason}", err=True)
+    return 0 if summary.ok and not rejected else 1
 
 
 @click.command()

@@ -41,7 +41,68 @@ def _outside(value: float, rng: Range) -> bool:
 
 def check(plan: Plan, ev: Evaluation, sample: int = 0) -> list[str]:
     """Warnings for every value of ``plan`` (or of one sample of ``ev``) outside its range."""
-    return [*_supply(plan), *_power(plan), *_serving(plan, ev, sample)]
+    return [
+        *_supply(plan),
+        *_power(plan),
+        *_serving(plan, ev, sample),
+        *_carbon_per_gpu_hour(plan, ev, sample),
+        *_work_hours(plan),
+    ]
+
+
+def _gpu_hour_range(plan: Plan) -> Range | None:
+    """Plausible training carbon per accelerator-hour [kgCO2e/h]: the table's range,
+    narrowed below by the plan's accelerator (its TDP x the least power share x the
+    least PUE x the cleanest grid of the table)."""
+    rng = _range("carbon_per_gpu_hour", "kg")
+    tdp = _tdp(plan, keys.SLOT_TRAINING)
+    parts = [_range(k, u) for k, u in (("accelerator_power_fraction", "1"), ("pue", "1"),
+                                        ("grid_intensity", "kg/kWh"))]  # fmt: skip
+    if rng is None or tdp is None or any(x is None for x in parts):
+        return rng
+    floor = tdp / 1000.0
+    for x in parts:
+        assert x is not None
+        floor *= x[0]
+    sources = ", ".join(dict.fromkeys([rng[2], *(x[2] for x in parts if x)]))
+    return max(rng[0], floor), rng[1], sources
+
+
+def _carbon_per_gpu_hour(plan: Plan, ev: Evaluation, sample: int) -> list[str]:
+    """Training carbon (location-based) per stated accelerator-hour outside its range."""
+    hours = plan.params.get(keys.TRAINING_GPU_HOURS)
+    rng = _gpu_hour_range(plan)
+    if hours is None or rng is None or hours.value <= 0:
+        return []
+    mask = ev.phase_mask("training")
+    kg = float(ev.co2e_kg[mask, sample].sum())
+    per_hour = kg / hours.value
+    if not _outside(per_hour, rng):
+        return []
+    return [
+        f"implausible: training emits {per_hour * 1000:.3g} gCO2e per accelerator-hour "
+        f"({kg / 1000:,.4g} t over {hours.value:,.4g} h), outside {rng[0] * 1000:.3g}-"
+        f"{rng[1] * 1000:.4g} g for this accelerator ({rng[2]}); is the figure market-based, "
+        "or for a part of the run?"
+    ]
+
+
+def _work_hours(plan: Plan) -> list[str]:
+    """An annotator's working time above a full-time working year."""
+    hours = plan.params.get(keys.ANNOTATION_HOURS)
+    if hours is None or "devices" not in catalog.table_names():
+        return []
+    devices = catalog.table("devices")
+    if not devices.has("full_time_work", "hours_per_year"):
+        return []
+    year = devices.factor("full_time_work", "hours_per_year", "h")
+    if hours.value <= year.value * (1 + 1e-9):
+        return []
+    return [
+        f"implausible: {hours.value:,.4g} h of work per annotator is more than a full-time "
+        f"working year ({year.value:,.0f} h, {year.source_id}); give 'hours' per annotator, "
+        "or 'person_hours' for the total"
+    ]
 
 
 def _supply(plan: Plan) -> list[str]:

@@ -3,14 +3,14 @@ grid, outside a data center) and their embodied carbon by hours of use."""
 
 from __future__ import annotations
 
-from lcai import catalog
+from lcai import catalog, keys
 from lcai import model as m
 from lcai.engine.plan import ItemPlan, Params, Supply
 from lcai.model.num import Num
 from lcai.resolver.items import grid_item, reported_item
 from lcai.resolver.ledger import Ledger
 from lcai.resolver.supply import supply
-from lcai.spec.schema import Assessment, Device
+from lcai.spec.schema import Annotation, Assessment, Device, WorkPeriod
 from lcai.units import H_PER_YEAR
 
 __all__ = ["annotation"]
@@ -25,12 +25,7 @@ def annotation(ledger: Ledger, spec: Assessment) -> list[ItemPlan]:
     s = supply(ledger, "annotation", a.grid, None, (spec.grid, spec.facility))
     if a.reported is not None:
         return [reported_item(ledger, "annotation", a.reported, s, ("annotation", "reported"))]
-    if a.person_hours is not None:
-        hk = ledger.user(f"{PRE}.person_hours", a.person_hours, "h")
-    else:
-        hk = ledger.add(
-            f"{PRE}.person_hours", a.total_hours, "h", "derived", None, "annotators x hours"
-        )
+    hk = _person_hours(ledger, a)
     au = ledger.user_or_factor(
         f"{PRE}.annual_use",
         a.annual_use,
@@ -46,6 +41,48 @@ def annotation(ledger: Ledger, spec: Assessment) -> list[ItemPlan]:
     for i, d in enumerate(a.devices):
         items += _device(ledger, i, d, s, hk, au)
     return items
+
+
+def _hours(ledger: Ledger, t: float | WorkPeriod, field: str) -> tuple[float, str]:
+    """A person's working time in hours, and how it was read: hours as given, or a
+    calendar period at the working hours of full-time work (not 24 h a day)."""
+    if not isinstance(t, WorkPeriod):
+        return t, ""
+    f = ledger.lookup(
+        "devices",
+        "full_time_work",
+        f"hours_per_{t.unit}",
+        "h",
+        path=(PRE, field),
+        kind="device",
+    )
+    unit = t.unit if t.amount == 1 else f"{t.unit}s"
+    note = (
+        f"{t.amount:g} {unit} of full-time work x {f.value:.4g} working h per {t.unit} "
+        f"({f.source_id})"
+    )
+    return t.amount * f.value, note
+
+
+def _person_hours(ledger: Ledger, a: Annotation) -> str:
+    """Key of the person-hours of annotation [h]: given, or annotators x hours each."""
+    if a.person_hours is not None:
+        hours, note = _hours(ledger, a.person_hours, "person_hours")
+        if not note:
+            return ledger.user(f"{PRE}.person_hours", hours, "h")
+        return ledger.add(f"{PRE}.person_hours", hours, "h", "derived", None, note)
+    if a.annotators is None or a.hours is None:
+        raise ValueError("annotation: the schema asks for annotators and hours")
+    each, note = _hours(ledger, a.hours, "hours")
+    ledger.add(keys.ANNOTATION_HOURS, each, "h", "user" if not note else "derived", None, note)
+    return ledger.add(
+        f"{PRE}.person_hours",
+        a.annotators * each,
+        "h",
+        "derived",
+        None,
+        "annotators x hours" + (f" ({note})" if note else ""),
+    )
 
 
 def _device_key(ledger: Ledger, i: int, d: Device) -> str | None:

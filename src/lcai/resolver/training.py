@@ -48,9 +48,8 @@ def training(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) 
     assert t is not None
     s = supply_of(ledger, spec, t)
     if t.reported is not None:
-        return TrainingOut(
-            [reported_item(ledger, "training", t.reported, s, ("training", "reported"))]
-        )
+        item = reported_item(ledger, "training", t.reported, s, ("training", "reported"))
+        return TrainingOut([item], _reported_hours(ledger, t))
     items: list[ItemPlan] = []
     if measured is not None:
         got, s = measured_items(ledger, "training", measured, s)
@@ -69,6 +68,18 @@ def training(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) 
     if t.network is not None:
         items.append(network(ledger, t.network, "training", s, None))
     return TrainingOut(items, out.accelerator_hours, out.duration)
+
+
+def _reported_hours(ledger: Ledger, t: Training) -> Fn | None:
+    """With a reported result, the accelerator-hours the file also states [h] are kept:
+    manufacturing can follow them, and plausibility checks the carbon per hour."""
+    a = t.accelerators
+    if a is None or a.gpu_hours is None:
+        return None
+    if a.type:
+        key = accelerator_key(ledger, a.type, (*PATH, "type"))
+        ledger.accelerators[k.SLOT_TRAINING] = key
+    return param(ledger.user(k.TRAINING_GPU_HOURS, a.gpu_hours, "h"))
 
 
 def supply_of(ledger: Ledger, spec: Assessment, t: Training) -> Supply:
@@ -119,7 +130,7 @@ def _hours(
     """Accelerator-hours [h]: given, count x duration, or from compute (None when only the
     energy is given)."""
     if a.gpu_hours is not None:
-        hk = ledger.user(f"{PRE}.gpu_hours", a.gpu_hours, "h")
+        hk = ledger.user(k.TRAINING_GPU_HOURS, a.gpu_hours, "h")
         return param(hk), [hk]
     if count is not None and a.duration is not None:
         dk = ledger.user(f"{PRE}.duration", a.duration, "h")

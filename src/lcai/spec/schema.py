@@ -39,6 +39,7 @@ __all__ = [
     "Reported",
     "Training",
     "Usage",
+    "WorkPeriod",
 ]
 
 
@@ -653,13 +654,64 @@ def _device(v: Any) -> Any:
     return {"device": v} if isinstance(v, str) else v
 
 
+_CALENDAR = {
+    "d": "day", "day": "day", "days": "day", "week": "week", "weeks": "week",
+    "month": "month", "months": "month", "y": "year", "yr": "year", "yrs": "year",
+    "year": "year", "years": "year",
+}  # fmt: skip
+
+
+class WorkPeriod(_Model):
+    """A calendar period of a person's work ('3 months'), counted in working hours."""
+
+    amount: PositiveCount = Field(..., description="How many days, weeks, months or years.")
+    unit: Literal["day", "week", "month", "year"] = Field(..., description="The period.")
+
+
+def _work_time(v: Any) -> Any:
+    """'400 h' -> hours; '3 months', '2 weeks' -> a WorkPeriod (working hours, not 24/7)."""
+    if isinstance(v, str):
+        try:
+            amount, unit = split_quantity(v)
+        except UnitError:
+            return v  # the hours parser says what is wrong
+        period = _CALENDAR.get(unit.strip().lower())
+        if period is not None:
+            return WorkPeriod(amount=amount, unit=period)
+    return v
+
+
+WorkTime = Annotated[
+    WorkPeriod | Duration,
+    BeforeValidator(_work_time),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string"}],
+            "x-dimension": "time",
+            "description": "hours ('400 h'), or a calendar period of work ('3 months')",
+            "examples": ["400 h", "3 months"],
+        }
+    ),
+]
+
+
 class Annotation(_Phase):
     """Data annotation: the annotators' computers, their use and their embodied share."""
 
     annotators: PositiveCount | None = Field(None, description="Number of annotators.")
-    hours: Duration | None = Field(None, description="Working time per annotator, e.g. '400 h'.")
-    person_hours: Duration | None = Field(
-        None, description="Total annotation time (instead of annotators x hours)."
+    hours: WorkTime | None = Field(
+        None,
+        description=(
+            "Working time per annotator: hours ('400 h'), or a calendar period of full-time "
+            "work ('3 months' = 3 x 173.3 working hours, not 24/7)."
+        ),
+    )
+    person_hours: WorkTime | None = Field(
+        None,
+        description=(
+            "Total annotation time (instead of annotators x hours): hours, or a period of "
+            "full-time work ('18 months')."
+        ),
     )
     devices: list[Annotated[Device, BeforeValidator(_device)]] = Field(
         default_factory=lambda: [Device(device="laptop")],
@@ -682,14 +734,6 @@ class Annotation(_Phase):
         if self.person_hours is not None and self.hours is not None:
             raise ValueError("give 'hours' (with 'annotators') or 'person_hours', not both")
         return self
-
-    @property
-    def total_hours(self) -> float:
-        """Person-hours of annotation."""
-        if self.person_hours is not None:
-            return self.person_hours
-        assert self.annotators is not None and self.hours is not None
-        return self.annotators * self.hours
 
 
 _FU_WHAT = {"request": "requests", "token": "tokens", "query": "requests", "prompt": "requests"}
