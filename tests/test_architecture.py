@@ -93,3 +93,20 @@ def test_import_lcai_reads_no_file_and_imports_no_layer() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["0", "0"]
+
+
+def test_no_path_of_a_machine_in_the_package() -> None:
+    """Issue 13: the source article's bibliography entry named a folder of a developer's
+    machine. Packaged data, code and docs cite publications, never local copies."""
+    import re
+
+    root = SRC.parents[1]
+    pattern = re.compile(r"(?<![\w.])(/work/|/home/\w|/root/|/Users/\w|/tmp/|[A-Z]:\\\\)")
+    files = [*SRC.rglob("*"), *(root / "docs").rglob("*"), *(root / "examples").rglob("*")]
+    offences = []
+    for f in files:
+        if f.is_dir() or "__pycache__" in f.parts or f.suffix == ".pyc":
+            continue
+        text = f.read_text(encoding="utf-8", errors="replace")
+        offences += [f"{f.relative_to(root)}: {m.group(0)}" for m in pattern.finditer(text)]
+    assert not offences, offences
