@@ -2,7 +2,9 @@
 mapping of errors to one line on stderr and an exit status.
 
 Exit status: 0 done; 1 a check failed (``validate``); 2 bad input or usage (one line,
-no traceback); the tracked command's own status for ``track``; 130 interrupted.
+no traceback); 70 an internal error (one line asking for a report; the traceback with
+``lcai --debug ...`` or ``LCAI_DEBUG=1``); the tracked command's own status for
+``track``; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -128,9 +130,41 @@ def _input_error(exc: Exception) -> int | None:
     return 2
 
 
+INTERNAL_ERROR = 70
+"""Exit status of an error in lcai itself (EX_SOFTWARE): a bug to report, not bad input."""
+
+
+def _internal_error(exc: BaseException, debug: bool) -> int:
+    """One line asking for a report; the traceback only when debugging."""
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc)
+    name = type(exc).__name__
+    sys.stderr.write(
+        f"internal error: {name}: {_one_line(str(exc))[:300]} -- this is a bug in lcai; "
+        "please report it with the command and its input (run with --debug or LCAI_DEBUG=1 "
+        "for the traceback)\n"
+    )
+    return INTERNAL_ERROR
+
+
+def _debugging(args: list[str]) -> tuple[list[str], bool]:
+    """``--debug`` (before the command) or ``LCAI_DEBUG=1``: tracebacks for internal errors."""
+    import os
+
+    debug = os.environ.get("LCAI_DEBUG", "").strip().lower() in ("1", "true", "yes")
+    if args and args[0] == "--debug":
+        return args[1:], True
+    return args, debug
+
+
 def run(args: list[str] | None = None) -> int:
-    """Run the command line on ``args`` (default ``sys.argv[1:]``); its exit status."""
-    args = sys.argv[1:] if args is None else args
+    """Run the command line on ``args`` (default ``sys.argv[1:]``); its exit status.
+
+    0 done; 1 a check failed; 2 bad input or usage; 70 an internal error; 130 interrupted.
+    """
+    args, debug = _debugging(sys.argv[1:] if args is None else args)
     if not args:
         click.echo(cli.get_help(click.Context(cli, info_name="lcai")))
         return 0
@@ -140,19 +174,18 @@ def run(args: list[str] | None = None) -> int:
         return _usage_error(exc)
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.Abort:
-        sys.stderr.write("aborted\n")
-        return 1
+    except click.Abort:  # click's form of Ctrl-C (and of end of input at a prompt)
+        sys.stderr.write("interrupted\n")
+        return 130
     except click.ClickException as exc:
         sys.stderr.write(f"error: {_one_line(exc.format_message())}\n")
         return exc.exit_code
     except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
         return 130
     except Exception as exc:
         code = _input_error(exc)
-        if code is None:
-            raise
-        return code
+        return _internal_error(exc, debug) if code is None else code
     return rv if isinstance(rv, int) else 0
 
 
