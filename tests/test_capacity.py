@@ -41,8 +41,8 @@ def test_region_gives_carbon_and_water() -> None:
 def test_errors(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SpecError, match="either"):
         plan_capacity("H100")
-    with pytest.raises(SpecError, match="no reference system"):
-        plan_capacity("TPU-v4", count=10)
+    with pytest.raises(SpecError, match="holds H100-SXM5-80GB, H200-SXM-141GB, not L4"):
+        plan_capacity("L4", count=10, system="dgx-h100")
     code, _, err = run_cli(["capacity", "-a", "H1000", "-c", "10"], capsys)
     assert code == 2 and "H100" in err
     code, _, err = run_cli(["capacity", "--supply", "150 kg"], capsys)
@@ -56,3 +56,36 @@ def test_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     d = json.loads(out)
     assert d["accelerators"] == accelerators_for_supply(1e9, 1275, 1.1)
+
+
+# --- issue 13.5: capacity prints readable numbers and refuses a system of other GPUs ------
+
+
+def test_supply_share_is_a_readable_percentage(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--supply "150 MW"` printed Colossus's share as '1e+02%' (99.996%)."""
+    code, out, _ = run_cli(["capacity", "--supply", "150 MW"], capsys)
+    assert code == 0
+    row = next(line for line in out.splitlines() if "150 MW (power)" in line)
+    assert "100.0%" in row and "e+" not in out and "e-" not in out
+
+
+def test_a_system_of_other_accelerators_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """`-a L4 --system dgx-h100` gave 1,275 W per L4 (a DGX H100's power per H100)."""
+    code, out, err = run_cli(["capacity", "-a", "L4", "-c", "12", "--system", "dgx-h100"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("error: --system: system:dgx-h100 holds H100-SXM5-80GB")
+    assert plan_capacity("H200", count=8, system="dgx-h200").system == "system:dgx-h100"
+
+
+def test_an_accelerator_without_a_reference_system(capsys: pytest.CaptureFixture[str]) -> None:
+    """`-a L4 -c 12` was refused without a system, and its power printed '0.0 MW'. It works
+    from the tables: the L4's TDP (72 W) + the smallest host share of a reference system
+    (DGX A100: 6,500 W / 8 - 400 W = 412.5 W), cited; 12 x 484.5 W x PUE 1.58 = 9.186 kW."""
+    c = plan_capacity("L4", count=12)
+    assert c.system_w_per_accelerator == pytest.approx(72 + 6500 / 8 - 400)
+    assert c.power_w == pytest.approx(12 * 484.5 * 1.58)
+    (note,) = [a for a in c.assumptions if a.startswith("system power")]
+    for source in ("nvidia2023l4datasheet", "nvidia2020dgxa100ug", "nvidia2021a100datasheet"):
+        assert source in note
+    code, out, _ = run_cli(["capacity", "-a", "L4", "-c", "12"], capsys)
+    assert code == 0 and "9.186 kW" in out and "0.0 MW" not in out

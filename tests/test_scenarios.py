@@ -79,14 +79,14 @@ def test_move_region_and_contract(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("fixture_catalog")
 def test_paired_samples_cancel_shared_uncertainty(tmp_path: Path) -> None:
-    """A scenario that changes nothing the file has (no network) gives a zero interval,
-    although the baseline itself is uncertain (+-20% grid)."""
+    """A scenario that leaves the location-based carbon alone (a renewable contract) gives
+    it a zero interval, although the baseline itself is uncertain (+-20% grid)."""
     f = tmp_path / "a.yaml"
     f.write_text(
         "name: a\ngrid: {region: AA, co2e_intensity: 500 g/kWh +- 20%}\n"
         "training:\n  accelerators: {type: GPU-X, gpu_hours: 1000 h}\n"
     )
-    (c,) = compare(load_source(f), ["5g-delivery"], samples=500, seed=0)
+    (c,) = compare(load_source(f), ["renewable-contract"], samples=500, seed=0)
     assert c.interval["co2e_kg"] == {"p5": 0.0, "p50": 0.0, "p95": 0.0}
     (c2,) = compare(load_source(f), ["move-region:BB"], samples=500, seed=0)
     iv = c2.interval["co2e_kg"]
@@ -183,3 +183,122 @@ def test_scale_keeps_the_unit_and_refuses_what_is_no_quantity() -> None:
     assert scaled("training.memory.power")["training"]["memory"]["power"] == "42.5 %"
     with pytest.raises(DataError, match="cannot scale"):
         scaled("training.cpu.power")
+
+
+# --- issue 13.3: a scenario that does not apply is skipped, not fatal ---------------------
+
+SERVING = """\
+name: serving on {acc}
+functional_unit: per 1000 requests
+grid: {{region: US}}
+usage:
+  deployment: 1 year
+  requests_per_day: 10000
+  inference:
+    model: {{parameters: 8B}}
+    accelerator: {acc}
+    input_tokens: 500
+    output_tokens: 300
+"""
+
+
+@pytest.mark.parametrize("acc", ["L4", "A100-80GB"])
+def test_fp8_on_an_accelerator_without_fp8_figures_is_not_applicable(
+    acc: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Serving on an accelerator without FP8 figures (L4, A100) made every run of the library
+    fail ('[scenario fp8-inference]: no FP8 throughput for L4 in the catalog'): now that
+    scenario says why it does not apply and the others run."""
+    f = tmp_path / "serve.yaml"
+    f.write_text(SERVING.format(acc=acc))
+    names = [n for n, s in library().items() if s.argument is None]
+    by = {c.scenario: c for c in compare(load_source(f), names)}
+    fp8 = by["fp8-inference"]
+    assert not fp8.applicable and fp8.not_applicable is not None
+    assert "no FP8 throughput" in fp8.not_applicable and acc.split("-")[0] in fp8.not_applicable
+    assert by["liquid-cooling"].applicable
+    assert by["liquid-cooling"].change("total", "energy_kwh")[0] < 0
+    code, out, err = run_cli(["scenarios", str(f), "--json"], capsys)
+    assert code == 0, err
+    d = {x["scenario"]: x for x in json.loads(out)}
+    assert d["fp8-inference"]["applicable"] is False
+    assert "no FP8 throughput" in d["fp8-inference"]["not_applicable"]
+    assert d["liquid-cooling"]["applicable"] is True and "total" in d["liquid-cooling"]
+    code, out, _ = run_cli(["scenarios", str(f)], capsys)
+    assert code == 0 and "fp8-inference: not applicable: no FP8 throughput" in out
+
+
+def test_scenarios_that_change_nothing_say_not_applicable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """5G delivery on a file without mobile delivery and co-packaged optics without an
+    interconnect printed '+0.0%' as if they had been tried: they are not applicable."""
+    f = tmp_path / "serve.yaml"
+    f.write_text(SERVING.format(acc="H100"))
+    (g5, optics) = compare(load_source(f), ["5g-delivery", "co-packaged-optics"])
+    assert g5.not_applicable == "the assessment has no usage.network.medium"
+    assert optics.not_applicable == "the assessment has no training"
+    fixed = tmp_path / "fixed.yaml"
+    fixed.write_text(
+        SERVING.format(acc="H100") + "  network: {medium: fixed, data_per_request: 20 kB}\n"
+    )
+    (g5,) = compare(load_source(fixed), ["5g-delivery"])
+    assert g5.not_applicable == "usage.network.medium is fixed, not 4g"
+    code, out, _ = run_cli(["scenarios", str(f), "-s", "5g-delivery", "-s", "liquid-cooling"],
+                           capsys)  # fmt: skip
+    assert code == 0
+    assert "5g-delivery: not applicable: the assessment has no usage.network.medium" in out
+    row = next(line for line in out.splitlines() if line.startswith("│ 5g-delivery"))
+    assert "not applicable" in row and "%" not in row
+
+
+def test_scale_of_a_defaulted_field_scales_the_default(tmp_path: Path) -> None:
+    """`scale training.accelerators.power` gave +0.0% when the file left the power to the
+    TDP: the baseline's value (400 W, the A100's TDP) is scaled and written in the file."""
+    f = tmp_path / "a.yaml"
+    f.write_text(
+        "name: a\ngrid: {region: US}\nfacility: {pue: 1.1}\n"
+        "training:\n  accelerators: {type: A100-80GB, gpu_hours: 1000 h}\n"
+    )
+    sc = Scenario(
+        "half-power", "", (), ({"scale": {"path": "training.accelerators.power", "factor": 0.5}},)
+    )
+    source = load_source(f)
+    from lcai.api import plan_source
+
+    changed = apply(source.data, sc, base=plan_source(source))
+    assert changed["training"]["accelerators"]["power"] == "200.0 W"
+    user = tmp_path / "mine.yaml"
+    user.write_text(
+        "scenarios:\n  half-power:\n    description: half\n    sources: [notes]\n"
+        "    changes:\n      - {scale: {path: training.accelerators.power, factor: 0.5}}\n"
+    )
+    (c,) = compare(source, ["half-power"], user_file=user)
+    assert c.change("training", "energy_kwh")[1] == pytest.approx(-0.5)
+
+
+def test_an_argument_to_a_scenario_that_takes_none_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-s liquid-cooling:immersion` ran plain liquid cooling under that label."""
+    f = tmp_path / "a.yaml"
+    f.write_text("name: a\ngrid: {region: US}\ntraining:\n  accelerators: {type: A100-80GB, "
+                 "gpu_hours: 1000 h}\n")  # fmt: skip
+    code, out, err = run_cli(["scenarios", str(f), "-s", "liquid-cooling:immersion"], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "liquid-cooling takes no argument" in err
+
+
+def test_renewable_contract_shows_its_market_change_by_phase(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The by-phase table of renewable-contract showed only the location-based carbon
+    (+0.0% everywhere); it shows the market-based change too."""
+    code, out, _ = run_cli(["scenarios", str(EXAMPLE), "-s", "renewable-contract"], capsys)
+    assert code == 0
+    table = out[out.index("renewable-contract: carbon by phase") :]
+    assert "market:" in table
+    usage = next(line for line in table.splitlines() if line.startswith("│ usage"))
+    assert "+0.0%" in usage and "-100.0%" in usage
+    code, out, _ = run_cli(["scenarios", str(EXAMPLE), "-s", "liquid-cooling"], capsys)
+    assert "market:" not in out  # the same change either way: no market columns

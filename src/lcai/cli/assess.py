@@ -23,7 +23,8 @@ _FILE = click.Path(path_type=Path)
               help="Monte Carlo samples: p5/p50/p95 per total.")  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the Monte Carlo (0 is a seed).")  # fmt: skip
-@click.option("--report", "report_path", type=_FILE, help="Also write an HTML report here.")
+@click.option("--report", "report_path", type=_FILE,
+              help="Also write a report here (.html, .md or .tex).")  # fmt: skip
 def assess(
     file: Path, json_out: bool, csv_out: bool, output: Path | None, verbose: bool,
     samples: int | None, seed: int, report_path: Path | None,
@@ -38,10 +39,12 @@ def assess(
     else:  # one assessment serves the report and the printed result
         from dataclasses import replace
 
+        from lcai.cli.common import report_target
         from lcai.outputs.report import build_report, write_report
 
+        report_path, fmt = report_target(report_path, None, "--report")
         rep = build_report(file, samples=samples or 2000, seed=seed)
-        write_report(rep, report_path)
+        write_report(rep, report_path, fmt)
         res = rep.result if samples else replace(rep.result, uncertainty=None)
     if json_out:
         emit(res.to_json(), output)
@@ -57,14 +60,31 @@ def assess(
             emit(terminal.recorded_text(lambda c: render_result(res, c, verbose=verbose)), output)
 
 
+def _same_functional_unit(files: tuple[Path, ...], units: list[str]) -> None:
+    """Refuse results per different functional units: their ratio means nothing (a life
+    cycle against 1,000 requests), and ISO 14044 compares systems on one functional unit."""
+    from lcai.errors import SpecError
+
+    def norm(u: str) -> str:
+        return " ".join(u.lower().replace(",", "").split())
+
+    for f, u in zip(files[1:], units[1:], strict=True):
+        if norm(u) != norm(units[0]):
+            raise SpecError(
+                f"cannot compare {files[0]} ({units[0]}) with {f} ({u}): give both files the "
+                "same functional_unit"
+            )
+
+
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=_FILE)
 @click.option("--json", "json_out", is_flag=True, help="Print a JSON list.")
 def compare(files: tuple[Path, ...], json_out: bool) -> None:
-    """Compare assessments FILES side by side (phases and totals)."""
+    """Compare assessments FILES side by side (phases and totals), per one functional unit."""
     from lcai.api import assess_file
 
     results = [assess_file(f) for f in files]
+    _same_functional_unit(files, [r.functional_unit for r in results])
     if json_out:
         import json
 
@@ -73,7 +93,7 @@ def compare(files: tuple[Path, ...], json_out: bool) -> None:
     from lcai.outputs import terminal
     from lcai.outputs.terminal.result import render_comparison
 
-    render_comparison(results, terminal.console())
+    render_comparison(results, terminal.console(), labels=[str(f) for f in files])
 
 
 @click.command()

@@ -13,10 +13,11 @@ _FILE = click.Path(path_type=Path)
 
 @click.command()
 @click.argument("file", type=_FILE)
-@click.option("--output", "-o", type=_FILE, default=Path("report.html"), show_default=True,
-              help="Report file to write.")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(["html", "md", "latex"]), default="html",
-              show_default=True, help="html, md (with SVG charts) or latex.")  # fmt: skip
+@click.option("--output", "-o", type=_FILE,
+              help="Report file to write (default report.html, .md or .tex).")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "latex"]),
+              help="html, md (with SVG charts) or latex; default from the file name's suffix, "
+              "else html.")  # fmt: skip
 @click.option("--samples", "-n", type=click.IntRange(min=0), default=2000, show_default=True,
               help="Monte Carlo samples (0: none).")  # fmt: skip
 @click.option("--seed", type=int, default=0, help="Seed (0 is a seed).")
@@ -25,13 +26,15 @@ _FILE = click.Path(path_type=Path)
 @click.option("--validation/--no-validation", default=True,
               help="The method's validation status.")  # fmt: skip
 def report(
-    file: Path, output: Path, fmt: str, samples: int, seed: int, scenarios: bool,
+    file: Path, output: Path | None, fmt: str | None, samples: int, seed: int, scenarios: bool,
     sensitivity: bool, validation: bool,
 ) -> None:  # fmt: skip
     """Write a report of FILE: one self-contained HTML file, Markdown + SVG, or LaTeX."""
+    from lcai.cli.common import report_target
     from lcai.outputs import terminal
     from lcai.outputs.report import build_report, write_report
 
+    output, fmt = report_target(output, fmt)
     rep = build_report(
         file, samples=samples, seed=seed, with_scenarios=scenarios,
         with_sensitivity=sensitivity, with_validation=validation,

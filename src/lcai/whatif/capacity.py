@@ -67,29 +67,86 @@ class Capacity:
         }
 
 
-def _system_w(accelerator: str, system: str | None) -> tuple[str, float, str]:
+def _rated_system(key: str) -> tuple[float, float, str]:
+    """(W per accelerator, accelerators, note) of a reference system's rating or measurement."""
     sites = catalog.table("sites")
-    if system is None:
-        defaults = sites.card("default_systems") or {}
-        system = defaults.get(accelerator)
-        if system is None:
-            raise SpecError(
-                f"no reference system for {accelerator} in the catalog; give one "
-                f"({', '.join(k for k in list(sites.keys()) if k.startswith('system:'))})",
-                path=("system",),
-            )
-    try:
-        key = sites.resolve(system if ":" in system else f"system:{system}", "system")
-    except UnknownKeyError as exc:
-        raise SpecError(str(exc), path=("system",)) from None
     q = "max_power" if sites.has(key, "max_power") else "measured_max_power"
     watts = sites.factor(key, q, "W")
     per = sites.factor(key, "accelerators", "1").value
     return (
-        key,
         watts.value / per,
+        per,
         f"{sites.label(key)}: {watts.value:g} W for {per:g} ({watts.source_id})",
     )
+
+
+def _host_share(tdp_of: dict[str, str]) -> tuple[float, str, str]:
+    """(W, system key, note): the smallest host share per accelerator of the catalog's rated
+    reference systems: the system's maximum per accelerator minus the accelerator's TDP."""
+    acc = catalog.table("accelerators")
+    sites = catalog.table("sites")
+    shares = []
+    for system, accelerator in tdp_of.items():
+        if not sites.has(system, "max_power"):
+            continue  # a measured node is no rating
+        per_w, _, note = _rated_system(system)
+        tdp = acc.factor(accelerator, "tdp", "W")
+        shares.append((per_w - tdp.value, system, f"{note} - {tdp.value:g} W TDP of each "
+                       f"{acc.label(accelerator)} ({tdp.source_id})"))  # fmt: skip
+    return min(shares)
+
+
+def _system_key(system: str) -> str:
+    """The catalog key of a system given by name, alias or key (dgx-h100, system:dgx-h100)."""
+    sites = catalog.table("sites")
+    try:
+        return sites.resolve(system, "system")
+    except UnknownKeyError:
+        pass
+    try:
+        return sites.resolve(f"system:{system}", "system")
+    except UnknownKeyError as exc:
+        raise SpecError(str(exc), path=("system",)) from None
+
+
+def _system_w(accelerator: str, system: str | None) -> tuple[str, float, str]:
+    """(system, W per accelerator at the system's maximum, note) for an accelerator: its
+    reference system's, a system given for it, or (no reference system) its TDP plus the
+    host share per accelerator of the catalog's reference systems."""
+    sites = catalog.table("sites")
+    defaults: dict[str, str] = sites.card("default_systems") or {}
+    if system is not None:
+        key = _system_key(system)
+        if defaults.get(accelerator) != key:
+            holds = sorted(a for a, s in defaults.items() if s == key)
+            what = (
+                f"{key} holds {', '.join(holds)}, not {accelerator}"
+                if holds
+                else f"the catalog does not say that {key} holds {accelerator}"
+            )
+            raise SpecError(
+                f"{what}: its power per accelerator does not apply (without a system, the "
+                "accelerator's TDP and a host share are used)",
+                path=("system",),
+            )
+        per_w, _, note = _rated_system(key)
+        return key, per_w, note
+    if accelerator in defaults:
+        key = defaults[accelerator]
+        per_w, _, note = _rated_system(key)
+        return key, per_w, note
+    acc = catalog.table("accelerators")
+    if not acc.has(accelerator, "tdp"):
+        raise SpecError(f"no TDP for {accelerator} in the catalog", path=("accelerator",))
+    tdp = acc.factor(accelerator, "tdp", "W")
+    first = {s: a for a, s in reversed(list(defaults.items()))}  # system -> one accelerator
+    host, ref, host_note = _host_share(first)
+    note = (
+        f"{accelerator} TDP {tdp.value:g} W ({tdp.source_id}) + host share {host:g} W per "
+        f"accelerator, the smallest of the catalog's reference systems ({host_note}); an upper "
+        "bound for a smaller (PCIe) server"
+    )
+    return f"TDP + host share of {ref}", tdp.value + host, note
 
 
 def _grid_impacts(

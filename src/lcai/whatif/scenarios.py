@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -26,7 +27,16 @@ from lcai.spec.loading import read_data
 from lcai.spec.source import Source
 from lcai.units import parse_unit, split_quantity
 
-__all__ = ["Comparison", "Scenario", "apply", "compare", "library", "load_scenarios"]
+__all__ = [
+    "Comparison",
+    "NotApplicableError",
+    "Scenario",
+    "apply",
+    "changes",
+    "compare",
+    "library",
+    "load_scenarios",
+]
 
 QUANTITIES = ("energy_kwh", "co2e_kg", "co2e_market_kg", "water_l")
 
@@ -143,32 +153,76 @@ def _scale_value(v: Any, factor: float) -> Any:
     raise DataError(f"scenario: cannot scale {v!r}")
 
 
-def _op_set(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+Note = str | None
+"""What an operation says when it changes nothing (``None`` when it changed something)."""
+
+
+class NotApplicableError(SpecError):
+    """A scenario that cannot apply to an assessment (it lacks what the scenario changes,
+    or the catalog lacks a figure the scenario needs); ``message`` says why."""
+
+
+def _missing(data: dict[str, Any], path: str) -> str:
+    """'no PATH', or 'no PHASE' when the file has not the phase (or block) at all."""
+    top = str(_parts(path)[0])
+    return f"no {top if top not in data else path}"
+
+
+def _op_set(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
     found = _parent(data, arg["path"], create=True)
-    if found is not None:
-        node, key = found
-        node[key] = arg["value"]
+    if found is None:
+        return _missing(data, arg["path"])
+    node, key = found
+    if isinstance(node, dict) and node.get(key) == arg["value"]:
+        return f"{arg['path']} is already {arg['value']}"
+    node[key] = arg["value"]
+    return None
 
 
-def _op_remove(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+def _op_remove(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
     found = _parent(data, arg, create=False)
-    if found is not None and isinstance(found[0], dict):
-        found[0].pop(found[1], None)
+    if found is None or not isinstance(found[0], dict) or found[1] not in found[0]:
+        return _missing(data, arg)
+    found[0].pop(found[1])
+    return None
 
 
-def _op_scale(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
-    found = _parent(data, arg["path"], create=False)
+def _default_of(path: str, base: Plan | None) -> str | None:
+    """The baseline's value of a field the file left to the catalog or a default, written
+    as the file would give it (``"400.0 W"``); None when the plan has no such parameter."""
+    p = base.params.get(path) if base is not None else None
+    if p is None or p.status not in ("table", "default"):
+        return None
+    return repr(p.value) if p.unit == "1" else f"{p.value!r} {p.unit}"
+
+
+def _op_scale(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
+    """Multiply a quantity; one the file left to a default is the baseline's value, scaled
+    and written into the changed file."""
+    path, factor = arg["path"], float(arg["factor"])
+    found = _parent(data, path, create=False)
     if found is not None and isinstance(found[0], dict) and found[1] in found[0]:
         node, key = found
-        node[key] = _scale_value(node[key], float(arg["factor"]))
+        node[key] = _scale_value(node[key], factor)
+        return None
+    default = _default_of(path, base)
+    found = _parent(data, path, create=True) if default is not None else None
+    if found is None or not isinstance(found[0], dict):
+        return _missing(data, path)
+    node, key = found
+    node[key] = _scale_value(default, factor)
+    return None
 
 
-def _op_replace(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+def _op_replace(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
     found = _parent(data, arg["path"], create=False)
-    if found is not None and isinstance(found[0], dict):
-        node, key = found
-        if str(node.get(key, "")).lower() == str(arg["from"]).lower():
-            node[key] = arg["to"]
+    if found is None or not isinstance(found[0], dict) or found[1] not in found[0]:
+        return _missing(data, arg["path"])
+    node, key = found
+    if str(node[key]).lower() != str(arg["from"]).lower():
+        return f"{arg['path']} is {node[key]}, not {arg['from']}"
+    node[key] = arg["to"]
+    return None
 
 
 def _peak(key: str) -> float:
@@ -177,24 +231,31 @@ def _peak(key: str) -> float:
     return acc.factor(key, q, "FLOP/s").value
 
 
-def _op_accelerator(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+def _move_training(accs: dict[str, Any], new: str) -> str:
+    """Training on ``new``: given hours x the ratio of peaks, the new TDP; the old key."""
+    acc = catalog.table("accelerators")
+    old = acc.resolve(str(accs["type"]), "accelerator")
+    ratio = _peak(old) / _peak(new)
+    for k in ("gpu_hours", "duration"):
+        if k in accs and not (k == "duration" and "gpu_hours" in accs):
+            accs[k] = _scale_value(accs[k], ratio)
+    accs["type"] = new
+    for k in ("power", "peak"):
+        accs.pop(k, None)
+    return old
+
+
+def _op_accelerator(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
     acc = catalog.table("accelerators")
     try:
         new = acc.resolve(str(arg), "accelerator")
     except UnknownKeyError as exc:
         raise SpecError(f"scenario accelerator: {exc}") from None
     accs = (data.get("training") or {}).get("accelerators")
-    old: str | None = None
-    if isinstance(accs, dict) and accs.get("type"):
-        old = acc.resolve(str(accs["type"]), "accelerator")
-        ratio = _peak(old) / _peak(new)
-        for k in ("gpu_hours", "duration"):
-            if k in accs and not (k == "duration" and "gpu_hours" in accs):
-                accs[k] = _scale_value(accs[k], ratio)
-        accs["type"] = new
-        for k in ("power", "peak"):
-            accs.pop(k, None)
     inf = (data.get("usage") or {}).get("inference")
+    if not (isinstance(accs, dict) and accs.get("type")) and not isinstance(inf, dict):
+        return "no training.accelerators.type or usage.inference"
+    old = _move_training(accs, new) if isinstance(accs, dict) and accs.get("type") else None
     if isinstance(inf, dict):
         inf["accelerator"] = new
         for k in ("power", "peak", "memory_bandwidth", "accelerators"):
@@ -210,23 +271,25 @@ def _op_accelerator(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
             c["hardware"] = new
             for k in ("embodied", "embodied_method", "die_area", "process_node", "memory"):
                 c.pop(k, None)
+    return None
 
 
-def _op_precision(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+def _op_precision(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
     if str(arg).lower() != "fp8":
         raise DataError(f"scenario precision: only 'fp8' is known, got {arg!r}")
     inf = (data.get("usage") or {}).get("inference")
-    if not isinstance(inf, dict):
-        return
+    if not isinstance(inf, dict) or not inf.get("accelerator"):
+        return "no serving estimated from the model (usage.inference)"
     acc = catalog.table("accelerators")
     key = acc.resolve(str(inf["accelerator"]), "accelerator")
     if not acc.has(key, "peak_dense_fp8"):
-        raise SpecError(f"scenario fp8-inference: no FP8 throughput for {key} in the catalog")
+        raise NotApplicableError(f"no FP8 throughput for {key} in the catalog")
     inf["peak"] = f"{acc.factor(key, 'peak_dense_fp8', 'FLOP/s').value!r} FLOP/s"
     inf["bytes_per_parameter"] = 1
+    return None
 
 
-def _op_cooling(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
+def _op_cooling(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
     """Change the cooling of every data center in the file, relative to what it has now.
 
     The facility overhead (PUE - 1) and the on-site water (WUE) shrink by the ratio of the
@@ -243,19 +306,25 @@ def _op_cooling(data: dict[str, Any], arg: Any, base: Plan | None) -> None:
         / fac.factor("cooling:air", "wue", "L/kWh").value
     )
     assert base is not None
+    note: Note = "no data center in training or usage"
     for phase in ("training", "usage"):
         if phase not in data or keys.pue(phase) not in base.params:
             continue
         top = data.get("facility") or {}
         own = data[phase].get("facility") or {}
         if (own.get("cooling") or top.get("cooling")) == target:
+            note = f"every data center is already on {target} cooling" if note else None
             continue
         pue = base.params[keys.pue(phase)].value
         wue = base.params[keys.wue(phase)].value
         data[phase]["facility"] = {"pue": 1 + (pue - 1) * r_pue, "wue": f"{wue * r_wue!r} L/kWh"}
+        note = None
+    return note
 
 
-_OPS = {
+Operation = Callable[[dict[str, Any], Any, "Plan | None"], Note]
+
+_OPS: dict[str, Operation] = {
     "cooling": _op_cooling,
     "set": _op_set,
     "remove": _op_remove,
@@ -276,17 +345,55 @@ def _substitute(v: Any, arg: str | None) -> Any:
     return v
 
 
+def _why_nothing(notes: list[str]) -> str:
+    """One reason from the notes of operations that changed nothing."""
+    missing = list(dict.fromkeys(n[3:] for n in notes if n.startswith("no ")))
+    other = list(dict.fromkeys(n for n in notes if not n.startswith("no ")))
+    parts = other[:]
+    if len(missing) > 4:
+        missing = [*missing[:3], f"{len(missing) - 3} more of the fields it changes"]
+    if missing:
+        listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " or " + missing[-1]
+        parts.append(f"the assessment has no {listed}")
+    return "; ".join(parts) or "it changes nothing in this assessment"
+
+
+def _apply(
+    data: dict[str, Any], scenario: Scenario, arg: str | None, base: Plan | None
+) -> tuple[dict[str, Any], list[str]]:
+    """The changed copy of ``data``, and what each operation that changed nothing said."""
+    out = copy.deepcopy(data)
+    notes = []
+    for ch in scenario.changes:
+        ((op, value),) = ch.items()
+        note = _OPS[op](out, _substitute(value, arg), base)
+        if note is not None:
+            notes.append(note)
+    return out, notes
+
+
 def apply(
     data: dict[str, Any], scenario: Scenario, arg: str | None = None, base: Plan | None = None
 ) -> dict[str, Any]:
     """A copy of the file's ``data`` with the scenario's changes applied.
 
-    ``base`` (the baseline's plan) is needed by changes relative to the baseline (cooling).
+    ``base`` (the baseline's plan) is needed by changes relative to the baseline (cooling)
+    and by ``scale`` of a field the file left to a default (the baseline's value is scaled).
+    Raises NotApplicableError when the scenario cannot apply (a figure it needs is missing).
     """
-    out = copy.deepcopy(data)
-    for ch in scenario.changes:
-        ((op, value),) = ch.items()
-        _OPS[op](out, _substitute(value, arg), base)
+    out, _ = _apply(data, scenario, arg, base)
+    out["name"] = f"{data.get('name', 'assessment')} [{scenario.name}{':' + arg if arg else ''}]"
+    return out
+
+
+def changes(
+    data: dict[str, Any], scenario: Scenario, arg: str | None = None, base: Plan | None = None
+) -> dict[str, Any]:
+    """Like ``apply``, but NotApplicableError (saying why) when the scenario changes nothing in
+    ``data`` (5G delivery for a file without mobile delivery, optics without interconnect)."""
+    out, notes = _apply(data, scenario, arg, base)
+    if out == data:
+        raise NotApplicableError(_why_nothing(notes))
     out["name"] = f"{data.get('name', 'assessment')} [{scenario.name}{':' + arg if arg else ''}]"
     return out
 
@@ -296,7 +403,11 @@ def apply(
 
 @dataclass(frozen=True)
 class Comparison:
-    """A scenario against the baseline: per phase and total, per functional unit."""
+    """A scenario against the baseline: per phase and total, per functional unit.
+
+    A scenario that does not apply to the assessment has ``not_applicable`` (why) and no
+    ``result``.
+    """
 
     scenario: str
     description: str
@@ -304,6 +415,11 @@ class Comparison:
     baseline: dict[str, dict[str, float]]
     result: dict[str, dict[str, float]]
     interval: dict[str, dict[str, float]] = field(default_factory=dict)
+    not_applicable: str | None = None
+
+    @property
+    def applicable(self) -> bool:
+        return self.not_applicable is None
 
     def change(self, part: str, quantity: str) -> tuple[float, float | None]:
         """(absolute change, relative change or None) of ``quantity`` for a phase or 'total'."""
@@ -312,6 +428,15 @@ class Comparison:
         return s - b, ((s - b) / b if b else None)
 
     def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "scenario": self.scenario,
+            "description": self.description,
+            "sources": list(self.sources),
+            "applicable": self.applicable,
+        }
+        if not self.applicable:
+            d["not_applicable"] = self.not_applicable
+            return d
         parts: dict[str, Any] = {}
         for part in self.baseline:
             parts[part] = {}
@@ -323,13 +448,8 @@ class Comparison:
                     "change": diff,
                     "rel_change": rel,
                 }
-        d: dict[str, Any] = {
-            "scenario": self.scenario,
-            "description": self.description,
-            "sources": list(self.sources),
-            "total": parts.pop("total"),
-            "phases": parts,
-        }
+        d["total"] = parts.pop("total")
+        d["phases"] = parts
         if self.interval:
             d["change_interval"] = self.interval
         return d
@@ -360,6 +480,16 @@ def _paired_interval(base: Plan, scen: Plan, n: int, seed: int) -> dict[str, dic
     return out
 
 
+def _resolve_name(full: str, known: dict[str, Scenario]) -> tuple[Scenario, str | None]:
+    name, colon, arg = full.partition(":")
+    if name not in known:
+        raise UnknownKeyError(name, "scenario", [k for k in known if k[:3] == name[:3]][:3])
+    sc = known[name]
+    if colon and sc.argument is None:
+        raise SpecError(f"scenario {name} takes no argument, got {full!r}")
+    return sc, arg or None
+
+
 def compare(
     source: Source,
     names: list[str],
@@ -370,8 +500,9 @@ def compare(
 ) -> list[Comparison]:
     """Compare the scenarios ``names`` (``NAME`` or ``NAME:ARG``) with ``source``.
 
-    A changed assessment keeps the source's folder, so its relative paths (run files,
-    hourly intensity) are read from the same place.
+    A scenario that cannot apply, or changes nothing, is a Comparison that says why
+    (``not_applicable``); the others run. A changed assessment keeps the source's folder,
+    so its relative paths (run files, hourly intensity) are read from the same place.
     """
     from lcai.api import plan_source
     from lcai.spec.loading import parse_source
@@ -379,32 +510,27 @@ def compare(
     known = library()
     if user_file is not None:
         known.update(load_scenarios(user_file))
+    chosen = [(full, *_resolve_name(full, known)) for full in names]
     data = dict(source.data)
     base = plan_source(source)
     label = source.file or source.spec.name
     base_fig = _figures(base)
     out = []
-    for full in names:
-        name, _, arg = full.partition(":")
-        if name not in known:
-            raise UnknownKeyError(name, "scenario", [k for k in known if k[:3] == name[:3]][:3])
-        sc = known[name]
+    for full, sc, arg in chosen:
         try:
-            changed = apply(data, sc, arg or None, base)
-            changed_source = parse_source(
-                changed, file=f"{label} [{full}]", base_dir=source.base_dir
+            changed = changes(data, sc, arg, base)
+            plan = plan_source(
+                parse_source(changed, file=f"{label} [{full}]", base_dir=source.base_dir)
             )
-            plan = plan_source(changed_source)
+            fig = _figures(plan)
+            if fig == base_fig:
+                raise NotApplicableError("it changes none of this assessment's figures")
+        except NotApplicableError as exc:
+            out.append(Comparison(full, sc.description, sc.sources, base_fig, {},
+                                  not_applicable=exc.message))  # fmt: skip
+            continue
         except SpecError as exc:
             raise exc.located(file=f"{label} [scenario {full}]") from None
-        out.append(
-            Comparison(
-                scenario=full,
-                description=sc.description,
-                sources=sc.sources,
-                baseline=base_fig,
-                result=_figures(plan),
-                interval=_paired_interval(base, plan, samples, seed) if samples else {},
-            )
-        )
+        interval = _paired_interval(base, plan, samples, seed) if samples else {}
+        out.append(Comparison(full, sc.description, sc.sources, base_fig, fig, interval))
     return out

@@ -97,10 +97,14 @@ def _tornado_chart(res: Result, bars: list[dict[str, Any]]) -> str:
     )  # fmt: skip
 
 
-def _scenario_chart(res: Result, scenarios: list[dict[str, Any]]) -> str:
-    labels = ["baseline"] + [s["scenario"] for s in scenarios]
-    vals = [scenarios[0]["total"]["co2e_kg"]["baseline"]] + [
-        s["total"]["co2e_kg"]["scenario"] for s in scenarios
+def _scenario_chart(res: Result, scenarios: list[dict[str, Any]]) -> str | None:
+    """Total carbon of the baseline and of each scenario that applies (None: none applies)."""
+    applicable = [s for s in scenarios if s.get("applicable", True)]
+    if not applicable:
+        return None
+    labels = ["baseline"] + [s["scenario"] for s in applicable]
+    vals = [applicable[0]["total"]["co2e_kg"]["baseline"]] + [
+        s["total"]["co2e_kg"]["scenario"] for s in applicable
     ]
     return svg.bar_chart(
         labels, vals, title=f"What if: total carbon per scenario ({res.functional_unit})",
@@ -122,6 +126,7 @@ def charts_for(rep: Report) -> dict[str, str]:
         out["uncertainty"] = _uncertainty_chart(res, rep.uncertainty)
     if rep.tornado:
         out["tornado"] = _tornado_chart(res, rep.tornado)
-    if rep.scenarios:
-        out["scenarios"] = _scenario_chart(res, rep.scenarios)
+    chart = _scenario_chart(res, rep.scenarios) if rep.scenarios else None
+    if chart is not None:
+        out["scenarios"] = chart
     return out

@@ -17,7 +17,7 @@ from string import Template
 from typing import Any
 
 from lcai.engine.result import Result
-from lcai.outputs.fmt import count, magnitude
+from lcai.outputs.fmt import count, magnitude, percent, quantity
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.charts import IMPACTS, charts_for
 
@@ -133,23 +133,48 @@ def _sensitivity(rep: Report, ch: dict[str, str]) -> str:
     )
 
 
+def _rel(cell: dict[str, Any]) -> str:
+    return "-" if cell["rel_change"] is None else percent(cell["rel_change"], signed=True)
+
+
+def _scenario_row(s: dict[str, Any], market: bool, bib: Bibliography) -> str:
+    """One scenario: its carbon and change (market-based too), or 'not applicable: why'."""
+    if s.get("applicable", True):
+        c = s["total"]["co2e_kg"]
+        cells = (
+            f'<td class="n">{magnitude(c["scenario"], "kgCO2e")}</td><td class="n">{_rel(c)}</td>'
+        )
+        if market:
+            cells += f'<td class="n">{_rel(s["total"]["co2e_market_kg"])}</td>'
+    else:
+        span = 3 if market else 2
+        cells = (
+            f'<td colspan="{span}" class="na">not applicable: {escape(s["not_applicable"])}</td>'
+        )
+    return (
+        f"<tr><td>{escape(s['scenario'])}</td>{cells}<td>{escape(s['description'])}</td>"
+        f"<td>{_src_links(s['sources'], bib)}</td></tr>"
+    )
+
+
 def _scenarios(rep: Report, ch: dict[str, str], bib: Bibliography) -> str:
     if not rep.scenarios:
         return ""
+    market = any(
+        s.get("applicable", True)
+        and s["total"]["co2e_market_kg"]["scenario"] != s["total"]["co2e_kg"]["scenario"]
+        for s in rep.scenarios
+    )
     h = ['<section id="scenarios"><h2>What if</h2>']
-    h.append(f'<figure>{ch["scenarios"]}</figure><table><tr><th>scenario</th>'
-             '<th class="n">carbon</th><th class="n">change</th><th>what it changes</th>'
-             "<th>sources</th></tr>")  # fmt: skip
+    if "scenarios" in ch:
+        h.append(f"<figure>{ch['scenarios']}</figure>")
+    h.append('<table><tr><th>scenario</th><th class="n">carbon</th><th class="n">change</th>'
+             + ('<th class="n">market-based change</th>' if market else "")
+             + "<th>what it changes</th><th>sources</th></tr>")  # fmt: skip
     for s in rep.scenarios:
-        c = s["total"]["co2e_kg"]
-        rel = "-" if c["rel_change"] is None else f"{100 * c['rel_change']:+.1f}%"
         for sid in s["sources"]:
             _cite(bib, sid, only_known=True)
-        h.append(
-            f'<tr><td>{escape(s["scenario"])}</td><td class="n">'
-            f'{magnitude(c["scenario"], "kgCO2e")}</td><td class="n">{rel}</td>'
-            f"<td>{escape(s['description'])}</td><td>{_src_links(s['sources'], bib)}</td></tr>"
-        )
+        h.append(_scenario_row(s, market, bib))
     h.append("</table></section>")
     return "\n".join(h)
 
@@ -168,9 +193,8 @@ def _items(res: Result, bib: Bibliography) -> str:
 def _assumptions(res: Result, bib: Bibliography) -> str:
     rows = []
     for a in res.assumptions:
-        unit = "" if a.unit == "1" else f" {a.unit}"
         rows.append(
-            f'<tr><td>{escape(a.name)}</td><td class="n">{a.value:.6g}{escape(unit)}</td>'
+            f'<tr><td>{escape(a.name)}</td><td class="n">{escape(quantity(a.value, a.unit))}</td>'
             f"<td>{escape(a.status)}</td><td>{escape(a.note)}</td>"
             f"<td>{_src_links([a.source] if a.source else [], bib)}</td></tr>"
         )

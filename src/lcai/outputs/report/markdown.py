@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from lcai.outputs.fmt import magnitude
+from lcai.outputs.fmt import magnitude, percent, quantity
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.charts import charts_for
 
@@ -16,6 +17,24 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 def md_escape(text: str) -> str:
     """``text`` as literal Markdown (also inside a table cell): one line, specials escaped."""
     return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _scenario_rows(scenarios: list[dict[str, Any]]) -> list[str]:
+    """The scenarios as a table: carbon and its change, or 'not applicable: why'."""
+    rows = ["## What if", "", "| scenario | carbon | change | market-based change | sources |",
+            "|---|---|---|---|---|"]  # fmt: skip
+    for s in scenarios:
+        name, sources = md_escape(s["scenario"]), md_escape(", ".join(s["sources"]))
+        if not s.get("applicable", True):
+            why = md_escape(f"not applicable: {s['not_applicable']}")
+            rows.append(f"| {name} | {why} | | | {sources} |")
+            continue
+        c, m = s["total"]["co2e_kg"], s["total"]["co2e_market_kg"]
+        changes = ["-" if x["rel_change"] is None else percent(x["rel_change"], signed=True)
+                   for x in (c, m)]  # fmt: skip
+        rows.append(f"| {name} | {magnitude(c['scenario'], 'kgCO2e')} | {changes[0]} | "
+                    f"{changes[1]} | {sources} |")  # fmt: skip
+    return [*rows, ""]
 
 
 def render_markdown(rep: Report, chart_dir: str) -> tuple[str, dict[str, str]]:
@@ -39,6 +58,8 @@ def render_markdown(rep: Report, chart_dir: str) -> tuple[str, dict[str, str]]:
     md += [f"> warning: {e(w)}\n" for w in res.warnings]
     for name in ch:
         md += [f"![{name}]({chart_dir}/{name}.svg)", ""]
+    if rep.scenarios:
+        md += _scenario_rows(rep.scenarios)
     md += ["## Line items", "", "| phase | item | method | energy | carbon | water |",
            "|---|---|---|---|---|---|"]  # fmt: skip
     md += [
@@ -48,8 +69,7 @@ def render_markdown(rep: Report, chart_dir: str) -> tuple[str, dict[str, str]]:
     ]
     md += ["", "## Assumptions", "", "| parameter | value | status | from |", "|---|---|---|---|"]
     for a in res.assumptions:
-        unit = "" if a.unit == "1" else f" {e(a.unit)}"
-        md.append(f"| {e(a.name)} | {a.value:.6g}{unit} | {e(a.status)} | {e(a.note)} |")
+        md.append(f"| {e(a.name)} | {e(quantity(a.value, a.unit))} | {e(a.status)} | {e(a.note)} |")
     md += ["", "## Sources", ""]
     md += [f"- {e(sid)}: {e(text)}" for sid, text in res.sources.items()]
     return "\n".join(md) + "\n", files

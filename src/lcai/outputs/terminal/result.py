@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from lcai.engine.result import Impact, Result
-from lcai.outputs.fmt import count, magnitude, share
+from lcai.outputs.fmt import count, magnitude, number, share
 from lcai.outputs.parts import uncertainty_of
 
 __all__ = ["PHASES", "render_comparison", "render_result", "render_uncertainty"]
@@ -134,12 +134,16 @@ def render_uncertainty(res: Result, console: Console) -> None:
     console.print(t)
 
 
-def render_comparison(results: Sequence[Result], console: Console) -> None:
-    """Print results side by side: each impact per phase and in total, carbon vs the first."""
-    t = Table(title="Comparison", title_justify="left")
+def render_comparison(
+    results: Sequence[Result], console: Console, *, labels: Sequence[str] | None = None
+) -> None:
+    """Print results side by side: each impact per phase and in total, carbon vs the first;
+    then each result's warnings, under its label (its file)."""
+    labels = list(labels) if labels is not None else [r.name for r in results]
+    t = Table(title=escape(f"Comparison ({results[0].functional_unit})"), title_justify="left")
     t.add_column("")
     for r in results:
-        t.add_column(escape(f"{r.name}\n({r.functional_unit})"), justify="right")
+        t.add_column(escape(r.name), justify="right")
     for q, unit, label in _IMPACTS:
         for ph in PHASES:
             cells = [magnitude(getattr(r.phases[ph].impact, q), unit) for r in results]
@@ -148,6 +152,9 @@ def render_comparison(results: Sequence[Result], console: Console) -> None:
         t.add_row(f"{label}: total", *cells, style="bold")
     base = results[0].total.co2e_kg
     if base:
-        ratios = [f"{r.total.co2e_kg / base:.3g}x" for r in results]
+        ratios = [f"{number(r.total.co2e_kg / base, 3)}x" for r in results]
         t.add_row("carbon vs first", *ratios, style="dim")
     console.print(t)
+    for label, r in zip(labels, results, strict=True):
+        for w in r.warnings:
+            console.print(f"[yellow]warning:[/yellow] {escape(label)}: {escape(w)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from lcai.outputs.fmt import magnitude
+from lcai.outputs.fmt import magnitude, number, percent
+from lcai.outputs.fmt import quantity as with_unit
 
 if TYPE_CHECKING:
     from lcai.whatif.capacity import Capacity
@@ -24,6 +26,7 @@ __all__ = [
     "render_sensitivity",
 ]
 
+PHASES = ("manufacturing", "training", "annotation", "usage")
 _UNITS = {"co2e": "kg", "energy": "kWh", "water": "L"}
 
 
@@ -55,10 +58,10 @@ def render_sensitivity(
     for col in ("input", "p5", "p95", f"total at p5 [{unit}]", f"total at p95 [{unit}]", "swing"):
         tt.add_column(escape(col), justify="left" if col == "input" else "right")
     for b in bars:
-        u = "" if b.unit == "1" else f" {b.unit}"
         tt.add_row(
-            escape(b.name), escape(f"{b.low_input:.4g}{u}"), escape(f"{b.high_input:.4g}{u}"),
-            f"{b.output_at_low:.4g}", f"{b.output_at_high:.4g}", f"{b.swing:.4g}",
+            escape(b.name), escape(with_unit(b.low_input, b.unit)),
+            escape(with_unit(b.high_input, b.unit)), number(b.output_at_low),
+            number(b.output_at_high), number(b.swing),
         )  # fmt: skip
     console.print(tt)
 
@@ -71,53 +74,107 @@ def render_scenario_list(known: Mapping[str, Any], console: Console) -> None:
         console.print(f"[bold]{escape(name + arg)}[/bold] — {text}")
 
 
-def _change_text(c: Comparison, q: str, unit: str) -> str:
-    diff, rel = c.change("total", q)
-    text = f"{magnitude(c.result['total'][q], unit)} ({'+' if diff >= 0 else '-'}"
-    return text + magnitude(abs(diff), unit) + (f", {100 * rel:+.1f}%)" if rel is not None else ")")
+def _change_text(c: Comparison, part: str, q: str, unit: str) -> str:
+    """The scenario's value and its change: '3.597 kWh (-0.4%)'; '12.9 L (no change)'."""
+    diff, rel = c.change(part, q)
+    value = magnitude(c.result[part][q], unit)
+    if diff == 0:
+        return f"{value} (no change)"
+    if rel is None:
+        return f"{value} (+{magnitude(diff, unit)})"
+    return f"{value} ({percent(rel, signed=True)})"
+
+
+def _has_market(comps: Sequence[Comparison]) -> bool:
+    """Whether market-based carbon differs from location-based in any total."""
+    return any(
+        fig["total"]["co2e_market_kg"] != fig["total"]["co2e_kg"]
+        for c in comps
+        for fig in (c.baseline, c.result)
+        if fig
+    )
+
+
+def _market_tells_more(c: Comparison) -> bool:
+    """Whether the market-based change of some phase differs from its location-based one
+    (a renewable contract changes only the market-based figure)."""
+    for ph in PHASES:
+        loc, m = c.change(ph, "co2e_kg"), c.change(ph, "co2e_market_kg")
+        if not math.isclose(loc[0], m[0], rel_tol=1e-9, abs_tol=0.0) and (
+            loc[1] is None or m[1] is None or not math.isclose(loc[1], m[1], rel_tol=1e-6)
+        ):
+            return True
+    return False
 
 
 def _totals_table(comps: Sequence[Comparison]) -> Table:
-    market = any(c.baseline["total"]["co2e_market_kg"] != c.baseline["total"]["co2e_kg"]
-                 or c.result["total"]["co2e_market_kg"] != c.result["total"]["co2e_kg"]
-                 for c in comps)  # fmt: skip
     quantities = [("energy_kwh", "kWh", "energy"), ("co2e_kg", "kg", "carbon")]
-    if market:
+    if _has_market(comps):
         quantities.append(("co2e_market_kg", "kg", "carbon (market)"))
     quantities.append(("water_l", "L", "water"))
     t = Table(title="Scenarios against the baseline (total; change)", title_justify="left")
-    t.add_column("scenario")
+    t.add_column("scenario", no_wrap=True)
     for _, _, label in quantities:
         t.add_column(label, justify="right")
     base = comps[0].baseline["total"]
     t.add_row("baseline", *[magnitude(base[q], u) for q, u, _ in quantities], style="bold")
     for c in comps:
-        t.add_row(escape(c.scenario), *[_change_text(c, q, u) for q, u, _ in quantities])
+        if c.not_applicable is not None:
+            blanks = [""] * (len(quantities) - 1)
+            t.add_row(escape(c.scenario), "not applicable", *blanks, style="dim")
+            continue
+        t.add_row(escape(c.scenario), *[_change_text(c, "total", q, u) for q, u, _ in quantities])
     return t
 
 
+def _rel_text(c: Comparison, part: str, q: str) -> str:
+    _, rel = c.change(part, q)
+    return percent(rel, signed=True) if rel is not None else "-"
+
+
+def _phase_cells(c: Comparison, ph: str, q: str) -> list[str]:
+    """Baseline, scenario and relative change of carbon ``q`` of phase ``ph``."""
+    return [
+        magnitude(c.baseline[ph][q], "kg"),
+        magnitude(c.result[ph][q], "kg"),
+        _rel_text(c, ph, q),
+    ]
+
+
 def _phase_table(c: Comparison) -> Table:
+    """Carbon by phase; the market-based carbon too where its change differs (contracts)."""
+    market = _market_tells_more(c)
     pt = Table(title=escape(f"{c.scenario}: carbon by phase"), title_justify="left")
-    for col in ("phase", "baseline", "scenario", "change"):
-        pt.add_column(col, justify="left" if col == "phase" else "right")
-    for ph in ("manufacturing", "training", "annotation", "usage"):
-        _, rel = c.change(ph, "co2e_kg")
-        if c.baseline[ph]["co2e_kg"] == 0 and c.result[ph]["co2e_kg"] == 0:
+    cols = ["phase", "baseline", "scenario", "change"]
+    if market:
+        cols += ["market: baseline", "market: scenario", "market: change"]
+    for col in cols:
+        pt.add_column(col, justify="left" if col == "phase" else "right", no_wrap=col == "phase")
+    for ph in PHASES:
+        figures = [
+            fig[ph][q] for fig in (c.baseline, c.result) for q in ("co2e_kg", "co2e_market_kg")
+        ]
+        if not any(figures):
             continue
-        pt.add_row(
-            ph, magnitude(c.baseline[ph]["co2e_kg"], "kg"),
-            magnitude(c.result[ph]["co2e_kg"], "kg"),
-            f"{100 * rel:+.1f}%" if rel is not None else "-",
-        )  # fmt: skip
+        cells = _phase_cells(c, ph, "co2e_kg")
+        if market:
+            cells += _phase_cells(c, ph, "co2e_market_kg")
+        pt.add_row(ph, *cells)
     return pt
 
 
 def render_scenarios(comps: Sequence[Comparison], console: Console) -> None:
-    """Print each scenario's change against the baseline, in total and by phase."""
+    """Print each scenario's change against the baseline, in total and by phase; a scenario
+    that does not apply is listed as 'not applicable' with the reason."""
     if not comps:
         return
     console.print(_totals_table(comps))
     for c in comps:
+        if c.not_applicable is not None:
+            console.print(escape(f"  {c.scenario}: not applicable: {c.not_applicable}"))
+    for c in comps:
+        if c.not_applicable is not None:
+            continue
         console.print(_phase_table(c))
         if c.interval:
             iv = c.interval["co2e_kg"]
@@ -159,13 +216,14 @@ def render_projection(proj: Projection, console: Console) -> None:
 
 def render_capacity(cap: Capacity, console: Console) -> None:
     """Print a cluster's power at the meter, its year, and its size against real sites."""
-    mw = cap.power_w / 1e6
     console.print(
-        f"{cap.count:,.0f} x {escape(cap.accelerator)} draw [bold]{mw:,.1f} MW[/bold] at the "
-        f"meter ({cap.system_w_per_accelerator:,.0f} W per accelerator in its system x PUE "
-        f"{cap.pue:g})."
+        f"{with_unit(cap.count, '1')} x {escape(cap.accelerator)} draw "
+        f"[bold]{magnitude(cap.power_w, 'W')}[/bold] at the meter "
+        f"({magnitude(cap.system_w_per_accelerator, 'W')} per accelerator in its system x PUE "
+        f"{number(cap.pue)})."
     )
-    line = f"A year at load factor {cap.load_factor:g}: {magnitude(cap.energy_kwh_per_year, 'kWh')}"
+    line = f"A year at load factor {number(cap.load_factor)}: "
+    line += magnitude(cap.energy_kwh_per_year, "kWh")
     if cap.co2e_kg_per_year is not None and cap.water_l_per_year is not None:
         line += (
             f", {magnitude(cap.co2e_kg_per_year, 'kg')} CO2e, "
@@ -177,9 +235,9 @@ def render_capacity(cap: Capacity, console: Console) -> None:
         t.add_column(col, justify="right" if col in ("power", "this cluster is") else "left")
     for c in sorted(cap.comparisons, key=lambda c: c["power_w"]):
         ratio = c["share"]
-        text = f"{ratio:,.1f}x" if ratio >= 1 else f"{100 * ratio:.2g}%"
+        text = f"{number(ratio, 3)}x" if ratio >= 1 else percent(ratio)
         t.add_row(
-            escape(c["label"]), escape(f"{c['power_w'] / 1e6:,.4g} MW ({c['quantity']})"), text,
+            escape(c["label"]), escape(f"{magnitude(c['power_w'], 'W')} ({c['quantity']})"), text,
             escape(f"{c['source']}, {c['year']}"),
         )  # fmt: skip
     console.print(t)
