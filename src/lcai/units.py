@@ -225,6 +225,8 @@ _MAG: Final = r"[kKMBGT](?![a-zA-Z])"
 NUMBER_PATTERN: Final = rf"[-+]?{_MANTISSA}(?:{_MAG})?"
 """The one pattern of a number in lcai's text: digits (grouped with , or _), an exponent,
 a magnitude suffix (k, M, B, G, T). JSON Schema's ``pattern`` uses it too."""
+_THOUSANDS: Final = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?(?:[eE][-+]?\d+)?$")
+"""Digits grouped by commas in threes: '1,500', '12,000.5'; '1,5' is a decimal comma."""
 _NUMBER: Final = re.compile(rf"^\s*(?P<num>[-+]?{_MANTISSA})(?P<mag>{_MAG})?\s*(?P<unit>.*?)\s*$")
 
 
@@ -238,6 +240,10 @@ def split_quantity(text: str) -> tuple[float, str]:
     m = _NUMBER.match(text)
     if not m:
         raise UnitError(f"{text!r} is not a number with an optional unit")
+    if "," in m["num"] and not _THOUSANDS.match(m["num"]):
+        raise UnitError(
+            f"{text!r}: a comma only groups thousands (1,500); write decimals with a point (1.5)"
+        )
     number = float(m["num"].replace("_", "").replace(",", ""))
     if m["mag"]:
         number *= _MAGNITUDE[m["mag"]]
@@ -358,12 +364,9 @@ def parse_quantity(
         return Quantity(value, dim.canonical, dimension)
     if not isinstance(text, str):
         raise UnitError(f"expected {_a(dimension)} such as {dim.example!r}, got {text!r}")
-    try:
-        number, unit = split_quantity(text)
-    except UnitError:
-        raise UnitError(
-            f"{text!r} is not a number with a unit: expected e.g. {dim.example!r}"
-        ) from None
+    if not _NUMBER.match(text):
+        raise UnitError(f"{text!r} is not a number with a unit: expected e.g. {dim.example!r}")
+    number, unit = split_quantity(text)
     if not unit and dim.dims != NONE:
         raise UnitError(
             f"{text!r} has no unit: expected {_a(dimension)} with a unit, e.g. {dim.example!r}"

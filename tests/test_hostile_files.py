@@ -1,0 +1,93 @@
+"""Hostile assessment files: bounded reading, no silent reinterpretation (issue 14)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import lcai
+from lcai.errors import SpecError, UnitError
+from lcai.spec.reading import MAX_DEPTH, MAX_VALUES
+from lcai.units import parse_quantity
+
+LCAI = str(Path(sys.executable).with_name("lcai"))
+
+BILLION_LAUGHS = "\n".join(
+    ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
+    + ["name: x"]
+)
+
+
+def _write(tmp_path: Path, text: str, name: str = "a.yaml") -> Path:
+    f = tmp_path / name
+    f.write_text(text)
+    return f
+
+
+def test_an_alias_bomb_is_refused_fast(tmp_path: Path) -> None:
+    """A 500-byte 'billion laughs' ran past 120 s and 3.5 GB."""
+    f = _write(tmp_path, BILLION_LAUGHS)
+    assert f.stat().st_size < 600
+    t0 = time.perf_counter()
+    with pytest.raises(SpecError, match=f"more than {MAX_VALUES:,} values"):
+        lcai.assess_file(f)
+    assert time.perf_counter() - t0 < 5
+
+
+def test_deep_nesting_is_refused(tmp_path: Path) -> None:
+    """20,000 levels of nesting gave a RecursionError."""
+    f = _write(tmp_path, "name: x\ndeep: " + "[" * 20_000 + "]" * 20_000 + "\n")
+    with pytest.raises(SpecError, match=rf"deeper than {MAX_DEPTH} levels|nesting depth"):
+        lcai.assess_file(f)
+    f = _write(tmp_path, "name = 'x'\ndeep = " + "[" * 5_000 + "]" * 5_000 + "\n", "a.toml")
+    with pytest.raises(SpecError, match=r"deeper|malformed"):
+        lcai.assess_file(f)
+
+
+def test_a_recursive_alias_is_refused(tmp_path: Path) -> None:
+    f = _write(tmp_path, "name: x\nloop: &l [*l]\n")
+    with pytest.raises(SpecError, match=r"refers to itself|malformed YAML"):
+        lcai.assess_file(f)
+
+
+def test_duplicate_keys_are_an_error(tmp_path: Path) -> None:
+    """Duplicate YAML keys: the last one won silently."""
+    f = _write(tmp_path, "name: x\ngrid: {region: FR}\ngrid: {region: PL}\ntraining: {}\n")
+    with pytest.raises(SpecError) as info:
+        lcai.assess_file(f)
+    assert info.value.line == 3 and "duplicate key 'grid'" in str(info.value)
+
+
+def test_a_decimal_comma_is_an_error_not_thousands() -> None:
+    """'1,5 kW' was read as 15,000 W."""
+    with pytest.raises(UnitError, match="comma only groups thousands"):
+        parse_quantity("1,5 kW", "power")
+    assert parse_quantity("1,500 kW", "power").value == 1_500_000
+
+
+def test_files_that_are_not_regular_or_too_big(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="is a directory"):
+        lcai.assess_file(tmp_path)
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "pipe.yaml"
+        os.mkfifo(fifo)
+        with pytest.raises(SpecError, match="not a regular file"):
+            lcai.assess_file(fifo)
+    big = tmp_path / "big.yaml"
+    with big.open("w") as fh:
+        fh.write("name: x\n# " + "x" * (17 * 2**20) + "\n")
+    with pytest.raises(SpecError, match="larger than 16 MiB"):
+        lcai.assess_file(big)
+
+
+def test_the_cli_says_one_line(tmp_path: Path) -> None:
+    f = _write(tmp_path, BILLION_LAUGHS)
+    proc = subprocess.run([LCAI, "assess", str(f)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "Traceback" not in proc.stderr and str(f) in proc.stderr
