@@ -138,12 +138,73 @@ def test_help_loads_nothing_of_the_library() -> None:
         (12.3456, "L", "12.35 L"),
         (0.000123, "W", "0.000123 W"),
         (-1500.0, "kg", "-1.5 t"),
+        # issue 13.5: small values scale the unit down instead of an exponent (8.17e-06 kg)
+        (8.17e-06, "kg", "8.17 mg"),
+        (8.17e-06, "kgCO2e", "8.17 mgCO2e"),
+        (0.003418, "kg", "3.418 g"),
+        (3.226e-05, "kWh", "32.26 mWh"),
+        (0.000101, "L", "0.101 mL"),
+        (0.05682, "kg", "0.05682 kg"),
+        (9186.0, "W", "9.186 kW"),
+        (1.5e8, "W", "150 MW"),
+        (3.12e14, "FLOP/s", "312 TFLOP/s"),
+        (1e-12, "kg", "0.000001 mg"),
     ],
 )
 def test_one_number_formatter(value: float, unit: str, text: str) -> None:
     from lcai.outputs.fmt import magnitude
 
     assert magnitude(value, unit) == text
+
+
+@pytest.mark.parametrize(
+    ("fraction", "signed", "text"),
+    [
+        (0.99996, False, "100.0%"),  # was '1e+02%' (capacity against a 150 MW site)
+        (0.134, True, "+13.4%"),
+        (-0.000007, True, "-0.0007%"),
+        (0.0, True, "+0.0%"),
+        (1.2e-8, False, "0.0000012%"),
+    ],
+)
+def test_percentages_have_no_exponent(fraction: float, signed: bool, text: str) -> None:
+    from lcai.outputs.fmt import percent
+
+    assert percent(fraction, signed=signed) == text
+
+
+def test_compare_refuses_different_functional_units(
+    good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`lcai compare` of a life cycle and a file per 1,000 requests printed
+    'carbon vs first 1.44e-05x', a ratio of two different things: it is refused, in one
+    line naming both files and their functional units (ISO 14044 compares one unit)."""
+    other = tmp_path / "per.yaml"
+    other.write_text(GOOD + "functional_unit: per 1000 requests\n"
+                     "usage:\n  deployment: 1 year\n  requests_per_day: 1000\n"
+                     "  energy_per_request: 1 Wh\n")  # fmt: skip
+    code, out, err = run_cli(["compare", str(good), str(other)], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
+    assert str(good) in err and str(other) in err
+    assert "(the whole life cycle)" in err and "(per 1,000 requests)" in err
+    assert run_cli(["compare", str(good), str(other), "--json"], capsys)[0] == 2
+    same = tmp_path / "same.yaml"
+    same.write_text(other.read_text().replace("per 1000 requests", "per 1,000 requests"))
+    assert run_cli(["compare", str(other), str(same)], capsys)[0] == 0
+
+
+def test_compare_prints_each_files_warnings(
+    good: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`lcai compare` dropped the files' warnings (here: no grid region, world average)."""
+    nogrid = tmp_path / "nogrid.yaml"
+    nogrid.write_text(GOOD.replace("grid:\n  region: AA\n", ""))
+    code, out, _ = run_cli(["compare", str(good), str(nogrid)], capsys)
+    assert code == 0
+    warnings = [line for line in out.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and str(nogrid) in warnings[0] and "world average" in out
+    code, out, _ = run_cli(["compare", str(good), str(nogrid), "--json"], capsys)
+    assert [len(d["warnings"]) for d in json.loads(out)] == [0, 1]
 
 
 def test_user_text_is_escaped(

@@ -4,7 +4,8 @@
 ``magnitude(8.17e-06, "kg")`` -> ``"8.17 mg"``: four significant digits, whole numbers from
 1,000 up, thousands separators, never an exponent, and the unit scaled so the number stays
 short. Units it scales: kWh (Wh, mWh; MWh, GWh, TWh), kg and kgCO2e (g, mg; t, Mt), L (mL;
-million L, billion L) and W (kW, MW, GW); any other unit is printed as given. Machine-readable
+million L, billion L), W (kW, MW, GW), FLOP/s (GFLOP/s to PFLOP/s) and FLOP (PFLOP to
+YFLOP); any other unit is printed as given. Machine-readable
 outputs (JSON, CSV) keep full precision and are not formatted here.
 """
 
@@ -20,6 +21,8 @@ _SCALES: dict[str, tuple[tuple[float, str], ...]] = {
     "kgCO2e": ((1e9, "MtCO2e"), (1e3, "tCO2e")),
     "L": ((1e9, "billion L"), (1e6, "million L")),
     "W": ((1e9, "GW"), (1e6, "MW"), (1e3, "kW")),
+    "FLOP/s": ((1e15, "PFLOP/s"), (1e12, "TFLOP/s"), (1e9, "GFLOP/s")),
+    "FLOP": ((1e24, "YFLOP"), (1e21, "ZFLOP"), (1e18, "EFLOP"), (1e15, "PFLOP")),
 }
 # below 1/100 of the unit, the smaller units (largest first)
 _SMALL: dict[str, tuple[tuple[float, str], ...]] = {

@@ -17,7 +17,7 @@ from string import Template
 from typing import Any
 
 from lcai.engine.result import Result
-from lcai.outputs.fmt import count, magnitude, percent, quantity
+from lcai.outputs.fmt import count, magnitude, number, percent, quantity
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.charts import IMPACTS, charts_for
 
@@ -76,7 +76,7 @@ def _headline(res: Result, bib: Bibliography) -> str:
     if res.functional_unit != "the whole life cycle":
         lc = res.life_cycle
         h.append(
-            f"<p>Over the whole life cycle ({res.divisor:,.6g} functional units): "
+            f"<p>Over the whole life cycle ({number(res.divisor, 6)} functional units): "
             f"{magnitude(lc.energy_kwh, 'kWh')}, {magnitude(lc.co2e_kg, 'kgCO2e')}, "
             f"{magnitude(lc.water_l, 'L')}.</p>"
         )

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from lcai.outputs.fmt import number
+
 if TYPE_CHECKING:
     from lcai.catalog import Row
 
@@ -40,7 +42,7 @@ def render_rows(name: str, description: str, rows: Sequence[Row], console: Conso
     for col in ("key", "label", "quantity", "value", "unit", "year", "source"):
         t.add_column(col, overflow="fold")
     for r in rows:
-        cells = (r.key, r.label, r.quantity, f"{r.value:g}", r.unit, str(r.year), r.source_id)
+        cells = (r.key, r.label, r.quantity, number(r.value, 10), r.unit, str(r.year), r.source_id)
         t.add_row(*[escape(c) for c in cells])
     console.print(t)
 

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from lcai.outputs.fmt import number
+
 if TYPE_CHECKING:
     from lcai.checks.validation import Check, SuiteSummary
 
@@ -27,10 +29,15 @@ def _mode_table(mode: str, rows: Sequence[Check], sources: dict[str, int]) -> Ta
         unit = "" if c.unit == "1" else f" {c.unit}"
         err = "-" if c.rel_error is None else f"{100 * c.rel_error:+.2f}%"
         mark = "ok" if c.within_tolerance else ("MISS" if mode == "reproduction" else "> 2x")
-        cells = [c.case, c.quantity, f"{c.published:,.6g}{unit}", f"{c.computed:,.6g}{unit}"]
+        cells = [
+            c.case,
+            c.quantity,
+            f"{number(c.published, 6)}{unit}",
+            f"{number(c.computed, 6)}{unit}",
+        ]
         if mode == "prediction":
             cells.append(
-                f"{c.p5:,.4g}-{c.p95:,.4g}" + (" in" if c.covered else " OUT")
+                f"{number(c.p5)}-{number(c.p95)}" + (" in" if c.covered else " OUT")
                 if c.p5 is not None and c.p95 is not None
                 else "-"
             )

@@ -10,11 +10,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from lcai.engine.result import Impact, Result
-from lcai.outputs.fmt import count, magnitude, number, share
+from lcai.engine.result import Assumption, Impact, Result
+from lcai.outputs.fmt import count, magnitude, number, quantity, share
 from lcai.outputs.parts import uncertainty_of
 
-__all__ = ["PHASES", "render_comparison", "render_result", "render_uncertainty"]
+__all__ = [
+    "PHASES",
+    "assumption_text",
+    "render_comparison",
+    "render_result",
+    "render_uncertainty",
+]
 
 PHASES = ("manufacturing", "training", "annotation", "usage")
 _IMPACTS = (("energy_kwh", "kWh", "energy"), ("co2e_kg", "kg", "carbon"), ("water_l", "L", "water"))
@@ -80,13 +86,20 @@ def _print_equivalences(res: Result, console: Console) -> None:
             console.print(escape(f"  = {count(e.value)} {e.what} [{e.source_id}, {e.year}]"))
 
 
+def assumption_text(a: Assumption) -> str:
+    """One assumption as a line: 'name = value unit [status] (note; source: id)'."""
+    text = f"{a.name} = {quantity(a.value, a.unit)} [{a.status}]"
+    extra = [x for x in (a.note, a.source and f"source: {a.source}") if x]
+    return text + (f" ({'; '.join(extra)})" if extra else "")
+
+
 def _print_assumptions(res: Result, console: Console, verbose: bool) -> None:
     shown = res.assumptions if verbose else res.assumptions[:12]
     if not shown:
         return
     console.print(f"Assumptions ({len(res.assumptions)}; every value the file did not state):")
     for a in shown:
-        console.print(f"  - {escape(str(a))}", soft_wrap=True)
+        console.print(f"  - {escape(assumption_text(a))}", soft_wrap=True)
     if len(shown) < len(res.assumptions):
         console.print(f"  ... {len(res.assumptions) - len(shown)} more (--verbose)")
 
@@ -98,7 +111,7 @@ def render_result(res: Result, console: Console, *, verbose: bool = False) -> No
         lc = res.life_cycle
         console.print(
             f"Life cycle: {magnitude(lc.energy_kwh, 'kWh')}, {magnitude(lc.co2e_kg, 'kg')} CO2e, "
-            f"{magnitude(lc.water_l, 'L')} water over {res.divisor:,.6g} functional units."
+            f"{magnitude(lc.water_l, 'L')} water over {number(res.divisor, 6)} functional units."
         )
     if res.uncertainty is not None:
         render_uncertainty(res, console)
@@ -157,4 +170,4 @@ def render_comparison(
     console.print(t)
     for label, r in zip(labels, results, strict=True):
         for w in r.warnings:
-            console.print(f"[yellow]warning:[/yellow] {escape(label)}: {escape(w)}")
+            console.print(f"[yellow]warning:[/yellow] {escape(label)}: {escape(w)}", soft_wrap=True)
