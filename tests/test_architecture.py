@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "lcai"
-PACKAGES = ("spec", "catalog", "engine", "resolver", "measure", "fleet", "whatif", "checks",
+PACKAGES = ("api", "spec", "catalog", "engine", "resolver", "measure", "fleet", "whatif", "checks",
             "outputs", "cli", "model")  # fmt: skip
 
 

@@ -91,3 +91,35 @@ def test_the_cli_says_one_line(tmp_path: Path) -> None:
     proc = subprocess.run([LCAI, "assess", str(f)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
     assert "Traceback" not in proc.stderr and str(f) in proc.stderr
+
+
+def _measured(tmp_path: Path, runs: str) -> Path:
+    return _write(tmp_path, f"name: x\ngrid: {{region: FR}}\ntraining:\n  measured: {runs}\n")
+
+
+def test_measured_inputs_stay_inside_the_files_folder(tmp_path: Path) -> None:
+    """`measured.runs: ['/dev/zero']` reached 3.5 GB in 6 s: run-file globs accepted any
+    absolute or `../` path."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "secret.jsonl").write_text("{}\n")
+    for runs in ("/dev/zero", "../secret.jsonl", "'../*.jsonl'"):
+        f = _measured(project, runs)
+        with pytest.raises(SpecError, match="outside the assessment's folder"):
+            lcai.assess_file(f)
+    (project / "link.jsonl").symlink_to(tmp_path / "secret.jsonl")
+    with pytest.raises(SpecError, match="outside the assessment's folder"):
+        lcai.assess_file(_measured(project, "link.jsonl"))
+
+
+def test_devices_and_folders_are_refused_even_when_outside_paths_are_allowed(
+    tmp_path: Path,
+) -> None:
+    from lcai.spec.loading import load_source
+
+    f = _measured(tmp_path, "/dev/zero")
+    with pytest.raises(SpecError, match="not a regular file"):
+        lcai.assess_source(load_source(f, outside_paths=True))
+    (tmp_path / "runs.jsonl").mkdir()
+    with pytest.raises(SpecError, match="not a regular file"):
+        lcai.assess_file(_measured(tmp_path, "runs.jsonl"))

@@ -7,6 +7,7 @@ known and the field path.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -147,10 +148,15 @@ def read_data(path: str | Path) -> tuple[Any, str | None]:
     return data, text
 
 
-def load_source(path: str | Path) -> Source:
-    """Read and validate an assessment file (``.yaml``/``.yml`` or ``.toml``)."""
+def load_source(path: str | Path, *, outside_paths: bool = False) -> Source:
+    """Read and validate an assessment file (``.yaml``/``.yml`` or ``.toml``).
+
+    ``outside_paths``: allow the measured inputs it names (run files, fleet results,
+    hourly intensity) to lie outside the file's folder.
+    """
     data, text = read_data(path)
-    return parse_source(data, file=str(path), text=text, base_dir=Path(path).resolve().parent)
+    source = parse_source(data, file=str(path), text=text, base_dir=Path(path).resolve().parent)
+    return replace(source, outside_paths=outside_paths) if outside_paths else source
 
 
 def load_assessment(path: str | Path) -> Assessment:

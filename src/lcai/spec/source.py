@@ -21,7 +21,8 @@ class Source:
     states them; ``base_dir``: the folder relative paths in the file (run files,
     fleet results, hourly intensity) are read from; ``data``: the file's parsed data,
     which scenarios change and parse again; ``file``: its name for messages;
-    ``text``: the YAML text, to find the line of a field in messages.
+    ``text``: the YAML text, to find the line of a field in messages; ``outside_paths``:
+    whether measured inputs may be read from outside ``base_dir`` (off by default).
     """
 
     spec: Assessment
@@ -30,6 +31,7 @@ class Source:
     data: Mapping[str, Any] = field(default_factory=dict)
     file: str | None = None
     text: str | None = None
+    outside_paths: bool = False
 
     def path(self, name: str) -> Path:
         """A path named in the file, relative to the file's folder unless absolute."""
