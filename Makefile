@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,uncertainty]'
+	$(BIN)/pip install --quiet -e '.[dev,uncertainty,track]'
 	$(BIN)/python -m compileall -q src  # bytecode, as an installed package has it
 	touch $(STAMP)
 

@@ -4,6 +4,7 @@ survive SIGKILL, the CLI wrapper, and measured runs feeding an assessment."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 import lcai
+from lcai import catalog
 from lcai.errors import SpecError
 from lcai.measure import (
     MeterUnavailableError,
@@ -25,7 +27,10 @@ from lcai.measure import (
     Tracker,
     read_run,
 )
-from lcai.measure.runfile import RunWriter, Sample
+from lcai.measure import tracker as tracker_mod
+from lcai.measure.meters import nvidia_present
+from lcai.measure.runfile import RunWriter, Sample, summarise
+from lcai.measure.tracker import TrackingWarning, open_meters
 from tests.test_bad_input import run_cli
 
 LCAI = [sys.executable, "-m", "lcai.cli.main"]
@@ -152,6 +157,7 @@ def test_tracker_context_manager_and_replay(tmp_path: Path) -> None:
         Tracker(out, meters=[CountingMeter()]).start()
 
 
+@pytest.mark.filterwarnings("ignore::lcai.measure.tracker.TrackingWarning")
 def test_decorator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
@@ -296,6 +302,227 @@ def test_measured_runs_feed_the_assessment(tmp_path: Path) -> None:
     f.write_text("name: m\ntraining:\n  measured: nothing-*.jsonl\n")
     with pytest.raises(SpecError, match="no run file matches"):
         lcai.assess_file(f)
+
+
+# --- issue 13.9: tracking says what it knows; 13.5: no NaN in JSON ---------------------
+
+
+class EstimateMeter(CountingMeter):
+    """Like the utilisation fallback: an estimate, 100 J per read on cpu:estimate."""
+
+    name = "utilisation-estimate"
+
+    def read(self) -> dict[str, Reading]:
+        self.j += 100.0
+        return {"cpu:estimate": Reading(self.j, 10.0)}
+
+
+def _no_rapl(root: str = "") -> Any:
+    raise MeterUnavailableError("rapl", "no RAPL here (test)", "a host with RAPL")
+
+
+def _mixed_run(path: Path) -> None:
+    """1 kWh on gpu:0 by NVML, 0.5 kWh on cpu:estimate by the utilisation fallback."""
+    w = RunWriter(path)
+    for t, gpu_j, cpu_j in ((0.0, 0.0, 0.0), (10.0, 3.6e6, 1.8e6)):
+        w.sample(Sample(t, "gpu:0", "nvml", gpu_j, 300.0))
+        w.sample(Sample(t, "cpu:estimate", "utilisation-estimate", cpu_j, 20.0))
+    w.close(10.0, 0)
+
+
+def test_an_estimate_is_never_called_measured(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: `lcai runs show` titled a utilisation estimate "backends utilisation-estimate"
+    with nothing saying it was estimated, and `lcai track` closed with "N kWh measured"
+    even when every joule came from the utilisation x TDP estimate."""
+    f = tmp_path / "mixed.jsonl"
+    _mixed_run(f)
+    sm = summarise(read_run(f))
+    assert sm["devices"]["cpu:estimate"]["method"] == "estimated (utilisation x TDP)"
+    assert sm["devices"]["gpu:0"]["method"] == "measured"
+    assert sm["energy"] == (
+        "1.5 kWh: 1 kWh measured (backend nvml) + 0.5 kWh estimated (utilisation x TDP, "
+        "backend utilisation-estimate)"
+    )
+    code, text, _ = run_cli(["runs", "show", str(f)], capsys)
+    assert code == 0 and "0.5 kWh estimated (utilisation x TDP" in " ".join(text.split())
+    # the tracker's own line, in Python and at the end of `lcai track`
+    with Tracker(tmp_path / "e.jsonl", interval_s=0.02, meters=[EstimateMeter()]) as t:
+        time.sleep(0.05)
+    assert "measured" not in t.summary()
+    assert t.summary().endswith("kWh estimated (utilisation x TDP, backend utilisation-estimate)")
+    monkeypatch.setattr(tracker_mod, "RaplMeter", _no_rapl)  # the fallback, on any host
+    monkeypatch.setattr(tracker_mod, "nvidia_present", lambda: False)
+    code, _, err = run_cli(["track", "-o", str(tmp_path / "c.jsonl"), "--", "true"], capsys)
+    closing = err.strip().splitlines()[-1]
+    assert code == 0 and "estimated (utilisation x TDP" in closing
+    assert "measured" not in closing
+
+
+@pytest.mark.filterwarnings("ignore::lcai.measure.tracker.TrackingWarning")
+def test_a_region_gives_co2e_and_water_with_cited_factors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: `lcai track --region` showed gCO2e only on the live line (gone when not on a
+    terminal) and no water, `lcai.track()` gave kWh only, LCAI_REGION was not read, and
+    no factor or source was cited or recorded."""
+    grid = catalog.table("grid_intensity").factor("FR", "co2e_intensity", "g/kWh")
+    water = catalog.table("electricity_water").factor("FR", "water_consumption", "L/kWh")
+    out = tmp_path / "fr.jsonl"
+    with Tracker(out, interval_s=0.02, region="FR", meters=[CountingMeter()]) as t:
+        time.sleep(0.05)
+    assert t.co2e_g == pytest.approx(t.energy_kwh * grid.value)
+    assert t.water_l == pytest.approx(t.energy_kwh * water.value)
+    assert grid.source_id in t.summary() and water.source_id in t.summary()
+    header = read_run(out).header["factors"]
+    assert header["co2e_g_per_kwh"] == grid.value and header["water_source"] == water.source_id
+    sm = summarise(read_run(out))
+    assert sm["co2e_g"] == pytest.approx(read_run(out).energy_kwh * grid.value)
+    assert any(water.source_id in c for c in sm["citations"])
+    # a state without its own water row: the country's, said so
+    va = Tracker(tmp_path / "va.jsonl", region="US-VA", meters=[CountingMeter()])
+    va.start()
+    va.stop(0)
+    assert va.factors is not None and va.factors.water_level == "country"
+    assert "no row for US-VA: the country's" in va.summary()
+    # $LCAI_REGION, for lcai.track() and lcai track
+    monkeypatch.setenv("LCAI_REGION", "FR")
+    monkeypatch.chdir(tmp_path)
+    with lcai.track(interval_s=0.05) as run:
+        pass
+    assert run.factors is not None and run.factors.region == "FR" and run.co2e_g is not None
+    code, _, err = run_cli(["track", "-o", str(tmp_path / "env.jsonl"), "--", "true"], capsys)
+    assert code == 0 and f"gCO2e at {grid.value:g} gCO2e/kWh" in err and "L water at" in err
+    monkeypatch.setenv("LCAI_REGION", "Atlantis")
+    code, _, err = run_cli(["track", "--", "true"], capsys)
+    assert code == 2 and err.startswith("error: LCAI_REGION: unknown grid region 'Atlantis'")
+    code, _, err = run_cli(["track", "--region", "Atlantis", "--", "true"], capsys)
+    assert code == 2 and err.startswith("error: --region: unknown") and err.count("\n") == 1
+
+
+_IGNORE_RAPL = "ignore:CPU and memory energy ESTIMATED:lcai.measure.tracker.TrackingWarning"
+
+
+@pytest.mark.filterwarnings(_IGNORE_RAPL)
+def test_gpus_present_but_nvml_missing_warns_loudly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: with an NVIDIA driver present but nvidia-ml-py missing (or NVML failing to
+    start), the run silently recorded no GPU energy: an assumption in the file, no
+    warning on the terminal, nothing saying how to fix it."""
+    monkeypatch.setattr(tracker_mod, "RaplMeter", _no_rapl)
+    monkeypatch.setitem(sys.modules, "pynvml", None)  # import pynvml fails
+    monkeypatch.setattr(tracker_mod, "nvidia_present", lambda: False)
+    _, _, warnings = open_meters()
+    assert not any("GPUs NOT MEASURED" in w for w in warnings)  # no GPU: nothing to warn of
+    monkeypatch.setattr(tracker_mod, "nvidia_present", lambda: True)
+    _, _, warnings = open_meters()
+    (gpu,) = [w for w in warnings if "GPUs NOT MEASURED" in w]
+    assert "nvidia-ml-py is not installed" in gpu and "pip install 'lcai[track]'" in gpu
+
+    class BrokenNvml(FakeNvml):
+        def nvmlInit(self) -> None:  # noqa: N802
+            raise RuntimeError("Driver/library version mismatch")
+
+    _, _, warnings = open_meters(nvml=BrokenNvml())
+    assert any("GPUs NOT MEASURED" in w and "version mismatch" in w for w in warnings)
+    out = tmp_path / "g.jsonl"
+    code, _, err = run_cli(["track", "-o", str(out), "--", "true"], capsys)
+    assert code == 0 and "warning: GPUs NOT MEASURED" in err and "lcai[track]" in err
+    assert any("GPUs NOT MEASURED" in w for w in read_run(out).warnings)  # recorded
+    with (
+        pytest.warns(TrackingWarning, match="GPUs NOT MEASURED"),
+        lcai.track(tmp_path / "py.jsonl", interval_s=0.05),
+    ):
+        pass
+
+
+def test_nvidia_present_looks_for_the_driver(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nvidia-smi on the PATH counts as an NVIDIA driver (as /proc/driver/nvidia does)."""
+    smi = tmp_path / "nvidia-smi"
+    smi.write_text("#!/bin/sh\n")
+    smi.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert nvidia_present()
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert nvidia_present() == Path("/proc/driver/nvidia").exists()
+
+
+def _strict(text: str) -> Any:
+    def refuse(name: str) -> Any:
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_runs_show_json_is_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Was: `lcai runs show --json` printed NaN / Infinity (not JSON) for a run file with
+    a NaN in it or energies whose difference overflows; now each such number is null
+    with a warning saying why, and a sample that is not finite is refused (exit 2)."""
+    f = tmp_path / "inf.jsonl"
+    w = RunWriter(f)
+    w.sample(Sample(0.0, "gpu:0", "nvml", -1e308, None))
+    w.sample(Sample(1.0, "gpu:0", "nvml", 1e308, None))  # last - first overflows to inf
+    w.flush()
+    with f.open("a") as fh:
+        fh.write('{"end": {"t": 1.0, "exit_status": NaN}}\n')
+    code, text, err = run_cli(["runs", "show", str(f), "--json"], capsys)
+    assert code == 0, err
+    (s,) = _strict(text)
+    assert s["energy_kwh"] is None and s["exit_status"] is None
+    assert any("energy_kwh: inf is not a finite number" in x for x in s["warnings"])
+    code, text, _ = run_cli(["runs", "show", str(f)], capsys)  # the table copes with null
+    assert code == 0 and "not a finite number" in text
+    nan = tmp_path / "nan.jsonl"
+    RunWriter(nan).flush()
+    with nan.open("a") as fh:
+        fh.write('{"sample": {"t": 1.0, "device": "gpu:0", "backend": "nvml", "energy_j": NaN}}\n')
+    code, _, err = run_cli(["runs", "show", str(nan), "--json"], capsys)
+    assert code == 2 and "energy_j must be a finite number" in err and err.count("\n") == 1
+    with pytest.raises(ValueError):  # the writer never writes one
+        RunWriter(tmp_path / "w.jsonl").sample(Sample(0.0, "gpu:0", "x", math.nan))
+
+
+class GlitchMeter(CountingMeter):
+    """Every other read gives a NaN energy and an infinite power."""
+
+    def read(self) -> dict[str, Reading]:
+        r = super().read()
+        return {"gpu:0": Reading(math.nan, math.inf)} if self.j % 200 else r
+
+
+def test_tracker_drops_readings_that_are_not_finite(tmp_path: Path) -> None:
+    """Was: a NaN reading went into the run file as NaN, which is not JSON."""
+    out = tmp_path / "g.jsonl"
+    with Tracker(out, interval_s=0.02, meters=[GlitchMeter()]):
+        time.sleep(0.1)
+    _strict(out.read_text().splitlines()[-1])
+    for line in out.read_text().splitlines():
+        _strict(line)
+    run = read_run(out)
+    assert run.samples and any("dropped" in w for w in run.warnings)
+
+
+def test_interval_must_be_finite(capsys: pytest.CaptureFixture[str]) -> None:
+    """Was: --interval nan passed the positive check (nan <= 0 is False)."""
+    for bad in ("nan", "inf"):
+        code, _, err = run_cli(["track", "--interval", bad, "--", "true"], capsys)
+        assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.filterwarnings("ignore::lcai.measure.tracker.TrackingWarning")
+def test_track_restores_the_signal_handlers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: supervise() left its SIGINT/SIGTERM forwarding handlers installed after the
+    command ended (in a Python caller, Ctrl-C then signalled a dead child)."""
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    code, _, _ = run_cli(["track", "-o", str(tmp_path / "s.jsonl"), "--", "true"], capsys)
+    assert code == 0
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
 
 
 @pytest.mark.skipif(

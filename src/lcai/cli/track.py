@@ -20,18 +20,20 @@ _POSITIVE = click.FloatRange(min=0, min_open=True)
 
 
 class _LiveStatus:
-    """The status line on a terminal's stderr: seconds, kWh and (with a region) gCO2e."""
+    """The status line on a terminal's stderr: seconds, kWh and (with a region) gCO2e
+    and litres of water."""
 
-    def __init__(self, region: str | None) -> None:
-        self.region = region
+    def __init__(self) -> None:
         self.live = sys.stderr.isatty()
 
-    def __call__(self, elapsed_s: float, kwh: float, co2e_g: float | None) -> None:
+    def __call__(
+        self, elapsed_s: float, kwh: float, co2e_g: float | None, water_l: float | None
+    ) -> None:
         if not self.live:
             return
         text = f"\r[lcai] {elapsed_s:7.0f} s  {kwh:.6f} kWh"
-        if co2e_g is not None:
-            text += f"  {co2e_g:.3f} gCO2e ({self.region})"
+        if co2e_g is not None and water_l is not None:
+            text += f"  {co2e_g:.3f} gCO2e  {water_l:.4f} L water"
         sys.stderr.write(text)
         sys.stderr.flush()
 
@@ -41,8 +43,11 @@ class _LiveStatus:
 
 
 def _warn(warnings: list[str]) -> None:
+    """Each warning on its own line of stderr; in bold red on a terminal."""
+    loud = sys.stderr.isatty()
     for w in warnings:
-        sys.stderr.write(f"warning: {w}\n")
+        label = "\x1b[1;31mwarning:\x1b[0m" if loud else "warning:"
+        sys.stderr.write(f"{label} {w}\n")
 
 
 @click.command(context_settings={"ignore_unknown_options": True,
@@ -52,7 +57,7 @@ def _warn(warnings: list[str]) -> None:
               help="Seconds between samples.")  # fmt: skip
 @click.option("--flush", type=_POSITIVE, default=5.0, show_default=True,
               help="Seconds between flushes to disk.")  # fmt: skip
-@click.option("--region", help="Grid region for the live gCO2e.")
+@click.option("--region", help="Grid region for CO2e and water (default: $LCAI_REGION).")
 @click.option("--pid", type=int, help="Attach to a running process.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def track(
@@ -64,16 +69,18 @@ def track(
 
     if (pid is None) == (not command):
         raise click.UsageError("give a command after '--' (lcai track -- python train.py) or --pid")
-    status = _LiveStatus(region)
+    status = _LiveStatus()
     try:
-        with option_errors({"pid": "--pid", "interval": "--interval/--flush"}):
+        with option_errors(
+            {"pid": "--pid", "interval": "--interval/--flush", "region": "--region"}
+        ):
             done = supervise(
                 command, pid=pid, output=output, interval_s=interval, flush_s=flush,
                 region=region, on_status=status, on_start=_warn,
             )  # fmt: skip
     finally:
         status.end()
-    sys.stderr.write(f"[lcai] {done.energy_kwh:.6f} kWh measured; run file: {done.output}\n")
+    sys.stderr.write(f"[lcai] {done.summary}; run file: {done.output}\n")
     return done.exit_status
 
 
@@ -93,7 +100,7 @@ def runs_show(files: tuple[Path, ...], json_out: bool) -> None:
     if json_out:
         import json
 
-        emit(json.dumps(summaries, indent=2))
+        emit(json.dumps(summaries, indent=2, allow_nan=False))  # null, never NaN
         return
     from lcai.outputs import terminal
     from lcai.outputs.terminal.runs import render_runs

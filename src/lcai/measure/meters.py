@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,14 +26,23 @@ __all__ = [
     "Reading",
     "ReplayMeter",
     "UtilisationMeter",
+    "nvidia_present",
 ]
+
+TRACK_EXTRA = "pip install 'lcai[track]'"
+"""How to install what the meters need (nvidia-ml-py, psutil)."""
 
 
 class MeterUnavailableError(RuntimeError):
-    """A backend cannot measure here; ``fix`` says how to make it work."""
+    """A backend cannot measure here; ``fix`` says how to make it work.
 
-    def __init__(self, backend: str, reason: str, fix: str = "") -> None:
-        self.backend, self.reason, self.fix = backend, reason, fix
+    ``broken``: True where the hardware may be there but the software to read it is
+    missing or fails (no nvidia-ml-py, NVML does not start); False where there is
+    nothing to measure (no GPU visible to the job).
+    """
+
+    def __init__(self, backend: str, reason: str, fix: str = "", *, broken: bool = True) -> None:
+        self.backend, self.reason, self.fix, self.broken = backend, reason, fix, broken
         super().__init__(f"{backend}: {reason}" + (f" ({fix})" if fix else ""))
 
 
@@ -62,6 +72,20 @@ class EnergyMeter(Protocol):
 # --- NVIDIA GPUs (NVML) --------------------------------------------------------------
 
 
+def nvidia_present() -> bool:
+    """Whether an NVIDIA driver is installed here: ``/proc/driver/nvidia`` exists or
+    ``nvidia-smi`` is on the PATH (whether or not NVML can be loaded)."""
+    return Path("/proc/driver/nvidia").exists() or shutil.which("nvidia-smi") is not None
+
+
+def _load_nvml() -> Any:
+    try:
+        import pynvml  # nvidia-ml-py, the lcai[track] extra
+    except ImportError:
+        raise MeterUnavailableError("nvml", "nvidia-ml-py is not installed", TRACK_EXTRA) from None
+    return pynvml
+
+
 def _visible_indices(count: int, env: Mapping[str, str]) -> list[int] | list[str]:
     """The GPUs a job may use, from CUDA_VISIBLE_DEVICES (indices or UUIDs), else all."""
     value = env.get("CUDA_VISIBLE_DEVICES")
@@ -87,33 +111,20 @@ class NvmlMeter:
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if nvml is None:
-            try:
-                import pynvml  # nvidia-ml-py, the lcai[track] extra
-            except ImportError:
-                raise MeterUnavailableError(
-                    "nvml", "nvidia-ml-py is not installed", "pip install 'lcai[track]'"
-                ) from None
-            nvml = pynvml
-        self._nvml = nvml
+        self._nvml = nvml = _load_nvml() if nvml is None else nvml
         self._clock = clock
         try:
             nvml.nvmlInit()
-        except Exception as exc:  # NVMLError: no driver, no GPU
+            self._handles = self._open(env if env is not None else os.environ)
+        except Exception as exc:  # NVMLError: no driver, no GPU, a GPU that fails
             raise MeterUnavailableError(
-                "nvml", f"NVML cannot start: {exc}", "no NVIDIA driver/GPU"
-            ) from None
-        count = nvml.nvmlDeviceGetCount()
-        self._handles: dict[str, Any] = {}
-        for i, ref in enumerate(_visible_indices(count, env if env is not None else os.environ)):
-            if isinstance(ref, int):
-                handle = nvml.nvmlDeviceGetHandleByIndex(ref)
-            else:
-                handle = nvml.nvmlDeviceGetHandleByUUID(ref)
-            self._handles[f"gpu:{i}"] = handle
+                "nvml", f"NVML cannot start: {exc}",
+                "check that the NVIDIA driver works (nvidia-smi) and that nvidia-ml-py is "
+                f"installed ({TRACK_EXTRA})",
+            ) from None  # fmt: skip
         if not self._handles:
             raise MeterUnavailableError(
-                "nvml", "no GPU is visible to this job (CUDA_VISIBLE_DEVICES)"
+                "nvml", "no GPU is visible to this job (CUDA_VISIBLE_DEVICES)", broken=False
             )
         self._start: dict[str, float] = {}
         self._counter: dict[str, bool] = {}
@@ -126,6 +137,16 @@ class NvmlMeter:
             except Exception:  # NVMLError_NotSupported on older GPUs
                 self._counter[dev] = False
                 self._integrated[dev] = 0.0
+
+    def _open(self, env: Mapping[str, str]) -> dict[str, Any]:
+        """The handles of the GPUs this job may use, named as the job sees them."""
+        nvml, handles = self._nvml, {}
+        for i, ref in enumerate(_visible_indices(nvml.nvmlDeviceGetCount(), env)):
+            if isinstance(ref, int):
+                handles[f"gpu:{i}"] = nvml.nvmlDeviceGetHandleByIndex(ref)
+            else:
+                handles[f"gpu:{i}"] = nvml.nvmlDeviceGetHandleByUUID(ref)
+        return handles
 
     @property
     def uses_counter(self) -> dict[str, bool]:
@@ -242,7 +263,7 @@ class UtilisationMeter:
             import psutil
         except ImportError:
             raise MeterUnavailableError(
-                "utilisation-estimate", "psutil is not installed", "pip install 'lcai[track]'"
+                "utilisation-estimate", "psutil is not installed", TRACK_EXTRA
             ) from None
         self._psutil = psutil
         self._proc = psutil.Process(pid) if pid is not None else psutil.Process()

@@ -5,7 +5,10 @@ Line 1, the header::
     {"format": "lcai-run", "version": 1, "started": "2026-11-25T23:00:00+00:00",
      "command": [...], "pid": 1234, "interval_s": 1.0, "backends": ["nvml", "rapl"],
      "units": {"t": "s since the Unix epoch", "energy_j": "J, cumulative per device since
-     the start", "power_w": "W"}, "region": "FR"}
+     the start", "power_w": "W"}, "region": "FR", "factors": {...}}
+
+``factors`` (null without a region): the catalog's grid carbon and water of electricity
+for the region, with their table, key, year and source (:class:`GridFactors`).
 
 then any number of records, one per line::
 
@@ -25,16 +28,29 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import json
+import math
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from lcai.errors import SpecError
 from lcai.units import J_PER_KWH, S_PER_H
 
-__all__ = ["Run", "RunWriter", "Sample", "read_run", "summarise"]
+__all__ = [
+    "ESTIMATES",
+    "REGION_ENV",
+    "GridFactors",
+    "Run",
+    "RunWriter",
+    "Sample",
+    "describe_energy",
+    "grid_factors",
+    "method_of",
+    "read_run",
+    "summarise",
+]
 
 FORMAT = "lcai-run"
 VERSION = 1
@@ -43,6 +59,143 @@ UNITS = {
     "energy_j": "J, cumulative per device since the start of the run",
     "power_w": "W, instantaneous (null where the backend has none)",
 }
+
+ESTIMATES = {"utilisation-estimate": "utilisation x TDP"}
+"""The backends that estimate rather than measure, with how they estimate."""
+
+REGION_ENV = "LCAI_REGION"
+"""The environment variable that gives the tracker its grid region when none is given."""
+
+
+def method_of(backend: str) -> str:
+    """How a backend's energy was obtained: ``measured``, ``estimated (how)`` or
+    ``replayed`` (the readings of a recorded run)."""
+    if backend in ESTIMATES:
+        return f"estimated ({ESTIMATES[backend]})"
+    return "replayed" if backend == "replay" else "measured"
+
+
+def energy_methods(kwh_by_backend: Mapping[str, float]) -> list[dict[str, Any]]:
+    """The energy per method (measured, estimated ...), each with its backends."""
+    out: dict[str, dict[str, Any]] = {}
+    for backend, kwh in kwh_by_backend.items():
+        m = method_of(backend)
+        entry = out.setdefault(m, {"method": m, "backends": [], "energy_kwh": 0.0})
+        entry["backends"].append(backend)
+        entry["energy_kwh"] += kwh
+    return list(out.values())
+
+
+def describe_energy(kwh_by_backend: Mapping[str, float]) -> str:
+    """``0.12 kWh measured (backends nvml, rapl)``; an estimate is never called measured:
+    ``0.01 kWh estimated (utilisation x TDP, backend utilisation-estimate)``."""
+    methods = energy_methods(kwh_by_backend)
+    if not methods:
+        return "no energy: no device was read"
+    parts = []
+    for m in methods:
+        backends = f"backend{'s' if len(m['backends']) > 1 else ''} {', '.join(m['backends'])}"
+        how = m["method"]
+        how = f"{how[:-1]}, {backends})" if how.endswith(")") else f"{how} ({backends})"
+        parts.append(f"{m['energy_kwh']:.6g} kWh {how}")
+    if len(parts) == 1:
+        return parts[0]
+    return f"{sum(kwh_by_backend.values()):.6g} kWh: " + " + ".join(parts)
+
+
+@dataclass(frozen=True)
+class GridFactors:
+    """What a run's energy is multiplied by for its region: the grid's carbon intensity
+    (table ``grid_intensity``) and the water consumed per kWh of electricity (table
+    ``electricity_water``; ``water_level`` says whether the region's, its country's or
+    the world's row was used), each with its catalog key, year and source id."""
+
+    region: str
+    co2e_g_per_kwh: float
+    carbon_key: str
+    carbon_year: int
+    carbon_source: str
+    water_l_per_kwh: float
+    water_key: str
+    water_level: str
+    water_year: int
+    water_source: str
+
+    def co2e_g(self, kwh: float) -> float:
+        return kwh * self.co2e_g_per_kwh
+
+    def water_l(self, kwh: float) -> float:
+        return kwh * self.water_l_per_kwh
+
+    def carbon_citation(self) -> str:
+        """``41.44 gCO2e/kWh (grid_intensity FR, 2025, source ember2026...)``."""
+        return (
+            f"{self.co2e_g_per_kwh:g} gCO2e/kWh (grid_intensity {self.carbon_key}, "
+            f"{self.carbon_year}, source {self.carbon_source})"
+        )
+
+    def water_citation(self) -> str:
+        """``3.67 L/kWh (electricity_water FR, 2018, source reig2020wriwater)``, saying so
+        where the region has no row and its country's or the world's is used."""
+        fallback = "" if self.water_level == "region" else (
+            f"; no row for {self.region}: the {self.water_level}'s"
+        )  # fmt: skip
+        return (
+            f"{self.water_l_per_kwh:g} L/kWh (electricity_water {self.water_key}, "
+            f"{self.water_year}, source {self.water_source}{fallback})"
+        )
+
+    def citations(self) -> list[str]:
+        """Each factor as one line: value, table, key, year and source id."""
+        return [
+            f"grid carbon: {self.carbon_citation()}",
+            f"water of electricity: {self.water_citation()}",
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> GridFactors | None:
+        """The factors recorded in a run file's header; None where they are not usable."""
+        try:
+            f = cls(**data)
+        except TypeError:
+            return None
+        ok = all(
+            isinstance(v, (int, float)) and math.isfinite(v)
+            for v in (f.co2e_g_per_kwh, f.water_l_per_kwh)
+        )
+        return f if ok else None
+
+
+def grid_factors(region: str | None, env: Mapping[str, str] | None = None) -> GridFactors | None:
+    """The catalog's factors for ``region``, else for ``$LCAI_REGION``; None without
+    either. An unknown region is a :class:`SpecError` (field ``region``, or naming the
+    variable). The catalog is imported only here, when there is a region."""
+    origin = "region"
+    if not region:
+        region = (os.environ if env is None else env).get(REGION_ENV, "").strip() or None
+        origin = REGION_ENV
+    if region is None:
+        return None
+    from lcai import catalog
+    from lcai.errors import UnknownKeyError
+
+    grid = catalog.table("grid_intensity")
+    try:
+        key = grid.resolve(region, "grid region")
+    except UnknownKeyError as exc:
+        if origin == REGION_ENV:
+            raise SpecError(f"{REGION_ENV}: {exc}") from None
+        raise SpecError(str(exc), path=("region",)) from None
+    carbon = grid.factor(key, "co2e_intensity", "g/kWh")
+    water_key, level = catalog.regional_key("electricity_water", "water_consumption", key)
+    water = catalog.table("electricity_water").factor(water_key, "water_consumption", "L/kWh")
+    return GridFactors(
+        region, carbon.value, carbon.key, carbon.year, carbon.source_id,
+        water.value, water.key, level, water.year, water.source_id,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -116,6 +269,7 @@ class RunWriter:
         interval_s: float = 1.0,
         backends: Iterable[str] = (),
         region: str | None = None,
+        factors: GridFactors | None = None,
         clock: Any = None,
     ) -> None:
         import time
@@ -142,12 +296,14 @@ class RunWriter:
             "backends": list(backends),
             "units": UNITS,
             "region": region,
+            "factors": None if factors is None else factors.to_dict(),
         }
         self._write(header)
         self.flush()
 
     def _write(self, record: dict[str, Any]) -> None:
-        self._fh.write(json.dumps(record, separators=(",", ":")) + "\n")
+        # strict JSON: a NaN here is a bug of the caller (the tracker drops such readings)
+        self._fh.write(json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n")
 
     def sample(self, s: Sample) -> None:
         self._write({"sample": s.__dict__})
@@ -169,6 +325,26 @@ class RunWriter:
         self._write({"end": {"t": t, "exit_status": exit_status}})
         self.flush()
         self._fh.close()
+
+
+def _sample(s: Any, path: str, line: int) -> Sample:
+    """A sample record; a missing field or a number that is not finite is an error."""
+    try:
+        sample = Sample(
+            float(s["t"]), str(s["device"]), str(s["backend"]), float(s["energy_j"]),
+            None if s.get("power_w") is None else float(s["power_w"]),
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise SpecError(
+            "a sample needs t, device, backend and energy_j", file=path, line=line
+        ) from None
+    for name in ("t", "energy_j", "power_w"):
+        value = getattr(sample, name)
+        if value is not None and not math.isfinite(value):
+            raise SpecError(
+                f"a sample's {name} must be a finite number, not {value}", file=path, line=line
+            )
+    return sample
 
 
 def read_run(path: str | Path) -> Run:
@@ -204,20 +380,10 @@ def read_run(path: str | Path) -> Run:
             rec = json.loads(line)
         except json.JSONDecodeError:
             raise SpecError("not a JSON record", file=str(path), line=n) from None
+        if not isinstance(rec, dict):
+            raise SpecError("a record is a JSON object", file=str(path), line=n)
         if "sample" in rec:
-            s = rec["sample"]
-            try:
-                run.samples.append(
-                    Sample(
-                        float(s["t"]), str(s["device"]), str(s["backend"]),
-                        float(s["energy_j"]),
-                        None if s.get("power_w") is None else float(s["power_w"]),
-                    )
-                )  # fmt: skip
-            except (KeyError, TypeError, ValueError):
-                raise SpecError(
-                    "a sample needs t, device, backend and energy_j", file=str(path), line=n
-                ) from None
+            run.samples.append(_sample(rec["sample"], str(path), n))
         elif "assumption" in rec:
             run.assumptions.append(str(rec["assumption"]))
         elif "warning" in rec:
@@ -229,25 +395,80 @@ def read_run(path: str | Path) -> Run:
     return run
 
 
+def _device_backend(run: Run, device: str) -> str:
+    return next(s.backend for s in run.samples if s.device == device)
+
+
+def _run_factors(run: Run) -> tuple[GridFactors | None, list[str]]:
+    """The factors the tracker recorded; for an older file with only a region, today's
+    catalog's (said so); a region the catalog does not know gives a warning."""
+    recorded = run.header.get("factors")
+    if recorded is not None:
+        f = GridFactors.from_dict(recorded)
+        return f, [] if f else ["the header's factors are not usable: no CO2e or water shown"]
+    region = run.header.get("region")
+    if not isinstance(region, str) or not region:
+        return None, []
+    try:
+        f = grid_factors(region)
+    except SpecError as exc:
+        return None, [f"region {region!r}: {exc.message}; no CO2e or water shown"]
+    return f, [f"region {region}: no factors recorded; today's catalog's used"]
+
+
+def _finite(value: Any, where: str, notes: list[str]) -> Any:
+    """``value`` with every number that is not finite replaced by None, each one noted."""
+    if isinstance(value, float) and not math.isfinite(value):
+        notes.append(f"{where}: {value} is not a finite number; shown as null")
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v, f"{where}.{k}" if where else str(k), notes) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v, f"{where}[{i}]", notes) for i, v in enumerate(value)]
+    return value
+
+
 def summarise(run: Run) -> dict[str, Any]:
-    """A run in brief: duration, energy (in total and per device, with the average power),
-    backends, assumptions, warnings and the command's exit status."""
-    devices = {
-        d: {
-            "energy_kwh": run.energy_j(d) / J_PER_KWH,
+    """A run in brief: duration, energy (in total, per method and per device, with the
+    backend and the average power), with a region its CO2e and water and the factors'
+    sources, assumptions, warnings and the command's exit status.
+
+    Strict JSON: a number that is not finite (a hand-edited or overflowing file) becomes
+    None, with a warning saying which one and why.
+    """
+    devices: dict[str, dict[str, Any]] = {}
+    kwh_by_backend: dict[str, float] = {}
+    for d in run.devices:
+        backend, kwh_d = _device_backend(run, d), run.energy_j(d) / J_PER_KWH
+        devices[d] = {
+            "backend": backend,
+            "method": method_of(backend),
+            "energy_kwh": kwh_d,
             "average_power_w": run.energy_j(d) / run.duration_s if run.duration_s else None,
         }
-        for d in run.devices
-    }
-    return {
+        kwh_by_backend[backend] = kwh_by_backend.get(backend, 0.0) + kwh_d
+    factors, notes = _run_factors(run)
+    kwh = run.energy_kwh
+    summary = {
         "file": run.path,
         "started": run.header.get("started"),
         "command": run.header.get("command"),
         "duration_s": run.duration_s,
-        "energy_kwh": run.energy_kwh,
+        "energy_kwh": kwh,
+        "energy": describe_energy(kwh_by_backend),
+        "methods": energy_methods(kwh_by_backend),
         "devices": devices,
         "backends": run.backends,
+        "region": run.header.get("region"),
+        "co2e_g": None if factors is None else factors.co2e_g(kwh),
+        "water_l": None if factors is None else factors.water_l(kwh),
+        "factors": None if factors is None else factors.to_dict(),
+        "citations": [] if factors is None else factors.citations(),
         "assumptions": run.assumptions,
-        "warnings": run.warnings,
+        "warnings": run.warnings + notes,
         "exit_status": (run.end or {}).get("exit_status"),
     }
+    nulls: list[str] = []
+    finite: dict[str, Any] = _finite(summary, "", nulls)
+    finite["warnings"] += nulls
+    return finite

@@ -6,38 +6,52 @@ callbacks hand over what to show, and nothing here prints or exits.
 
 from __future__ import annotations
 
+import math
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lcai.errors import SpecError
+from lcai.measure.runfile import grid_factors
 from lcai.units import J_PER_KWH
 
 __all__ = ["Supervised", "supervise"]
 
-StatusCallback = Callable[[float, float, "float | None"], None]
-"""Called at each sample with (seconds since the start, kWh so far, gCO2e so far or None)."""
+StatusCallback = Callable[[float, float, "float | None", "float | None"], None]
+"""Called at each sample with (seconds since the start, kWh so far, and with a region
+gCO2e and litres of water so far, else None)."""
 
 
 @dataclass(frozen=True)
 class Supervised:
-    """How a tracked run ended: the command's exit status, the energy and the run file."""
+    """How a tracked run ended: the command's exit status, the energy (with a region the
+    CO2e and water, else None), ``summary`` (the tracker's one line) and the run file."""
 
     exit_status: int
     energy_kwh: float
     output: Path
+    summary: str = ""
+    co2e_g: float | None = None
+    water_l: float | None = None
 
 
-def _grid_g_per_kwh(region: str | None) -> float | None:
-    if region is None:
-        return None
-    from lcai import catalog
-
-    grid = catalog.table("grid_intensity")
-    return grid.factor(grid.resolve(region, "grid region"), "co2e_intensity", "g/kWh").value
+@contextmanager
+def _forward_signals(child: subprocess.Popen[bytes]) -> Iterator[None]:
+    """SIGINT and SIGTERM go to the child while it runs; the handlers are restored after."""
+    sigs = (signal.SIGINT, signal.SIGTERM)
+    before = {sig: signal.getsignal(sig) for sig in sigs}
+    for sig in sigs:
+        signal.signal(sig, lambda n, _f: child.send_signal(n))
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def _start(command: Sequence[str]) -> subprocess.Popen[bytes]:
@@ -45,6 +59,19 @@ def _start(command: Sequence[str]) -> subprocess.Popen[bytes]:
         return subprocess.Popen(list(command))
     except OSError as exc:
         raise SpecError(f"cannot run {command[0]!r}: {exc.strerror}", path=("command",)) from None
+
+
+def _target(command: Sequence[str], pid: int | None) -> tuple[subprocess.Popen[bytes] | None, int]:
+    """The command started (and its pid), or the running process ``pid``."""
+    if command:
+        child = _start(command)
+        return child, child.pid
+    import psutil
+
+    assert pid is not None
+    if not psutil.pid_exists(pid):
+        raise SpecError(f"no process {pid}", path=("pid",))
+    return None, pid
 
 
 def _wait_for_pid(pid: int, poll_s: float) -> None:
@@ -67,47 +94,50 @@ def supervise(
     on_start: Callable[[list[str]], None] | None = None,
 ) -> Supervised:
     """Track ``command`` (started here; SIGINT and SIGTERM are passed on to it) or the
-    running process ``pid`` until it ends. ``on_start`` gets the tracker's warnings."""
+    running process ``pid`` until it ends. ``region`` (default ``$LCAI_REGION``) adds
+    CO2e and water. ``on_start`` gets the tracker's warnings (if there are any)."""
     from lcai.measure.tracker import Tracker
 
     if (pid is None) == (not command):
         raise SpecError("give either a command to run or a process id to attach to",
                         path=("command",))  # fmt: skip
-    if interval_s <= 0 or flush_s <= 0:
-        raise SpecError("interval and flush must be positive", path=("interval",))
-    g_per_kwh = _grid_g_per_kwh(region)
+    if not all(0 < x < math.inf for x in (interval_s, flush_s)):
+        raise SpecError("interval and flush must be positive numbers", path=("interval",))
+    factors = grid_factors(region)  # before the command starts: a bad region runs nothing
     t0 = time.time()
 
     def sampled(t: float, energy_j: float) -> None:
         if on_status is not None:
             kwh = energy_j / J_PER_KWH
-            on_status(t - t0, kwh, None if g_per_kwh is None else kwh * g_per_kwh)
+            if factors is None:
+                on_status(t - t0, kwh, None, None)
+            else:
+                on_status(t - t0, kwh, factors.co2e_g(kwh), factors.water_l(kwh))
 
-    child = _start(command) if command else None
-    if child is not None:
-        pid = child.pid
-    else:
-        import psutil
-
-        if not psutil.pid_exists(pid):
-            raise SpecError(f"no process {pid}", path=("pid",))
+    child, pid = _target(command, pid)
+    extra: dict[str, Any] = {} if on_start is None else {"on_warnings": on_start}
     tracker = Tracker(
         output, interval_s=interval_s, flush_s=flush_s, pid=pid, command=list(command),
-        region=region, on_sample=sampled,
+        region=region, factors=factors, on_sample=sampled, **extra,
     )  # fmt: skip
-    tracker.start()
-    if on_start is not None:
-        on_start(list(tracker.warnings))
+    try:
+        tracker.start()
+    except BaseException:  # e.g. the run file exists: the command must not run untracked
+        if child is not None:
+            child.kill()
+            child.wait()
+        raise
     rc: int | None = None
     try:
         if child is not None:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(sig, lambda n, _f: child.send_signal(n))
-            rc = child.wait()
+            with _forward_signals(child):
+                rc = child.wait()
             rc = 128 - rc if rc < 0 else rc
         else:
-            assert pid is not None
             _wait_for_pid(pid, min(interval_s, 0.5))
     finally:
         tracker.stop(rc)
-    return Supervised(rc or 0, tracker.energy_kwh, tracker.output)
+    return Supervised(
+        rc or 0, tracker.energy_kwh, tracker.output, tracker.summary(), tracker.co2e_g,
+        tracker.water_l,
+    )  # fmt: skip

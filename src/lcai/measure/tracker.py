@@ -1,32 +1,43 @@
 """The tracker: samples energy meters on a timer and appends them to a run file.
 
 Use it as a context manager or decorator (``lcai.track``), or from the command
-line (``lcai track -- python train.py``, ``lcai track --pid PID``).
+line (``lcai track -- python train.py``, ``lcai track --pid PID``). With a grid region
+(``region=``, else ``$LCAI_REGION``) it also reports the run's CO2e and water at the
+catalog's factors for the region.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import functools
+import math
 import os
 import statistics
 import threading
 import time
+import warnings as _warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from lcai.measure.meters import (
+    TRACK_EXTRA,
     EnergyMeter,
     MeterUnavailableError,
     NvmlMeter,
     RaplMeter,
     UtilisationMeter,
+    nvidia_present,
 )
-from lcai.measure.runfile import RunWriter, Sample
+from lcai.measure.runfile import GridFactors, RunWriter, Sample, describe_energy, grid_factors
 from lcai.units import J_PER_KWH
 
-__all__ = ["Tracker", "default_output", "open_meters", "track"]
+__all__ = ["Tracker", "TrackingWarning", "default_output", "open_meters", "track"]
+
+
+class TrackingWarning(UserWarning):
+    """What the tracker falls back on or cannot measure (issued by ``lcai.track``)."""
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,6 +85,15 @@ def _cpu_watts_per_core() -> tuple[float, str]:
     )
 
 
+def _gpus_not_measured(exc: MeterUnavailableError) -> str:
+    """The warning for a machine with an NVIDIA driver whose GPUs NVML cannot read."""
+    return (
+        f"GPUs NOT MEASURED: this machine has an NVIDIA GPU driver, but NVML cannot be "
+        f"used ({exc.reason}), so this run records no GPU energy at all. "
+        f"To measure the GPUs: {exc.fix or TRACK_EXTRA}."
+    )
+
+
 def open_meters(
     pid: int | None = None, *, rapl_root: str = "/sys/class/powercap", nvml: Any = None
 ) -> tuple[list[EnergyMeter], list[str], list[str]]:
@@ -87,6 +107,8 @@ def open_meters(
         meters.append(NvmlMeter(nvml))
     except MeterUnavailableError as exc:
         assumptions.append(f"no GPU energy measured: {exc}")
+        if exc.broken and nvidia_present():
+            warnings.append(_gpus_not_measured(exc))
     try:
         meters.append(RaplMeter(rapl_root))
     except MeterUnavailableError as exc:
@@ -104,8 +126,18 @@ def open_meters(
     return meters, assumptions, warnings
 
 
+def _python_warnings(texts: list[str]) -> None:
+    for text in texts:
+        _warnings.warn(text, TrackingWarning, stacklevel=4)
+
+
 class Tracker:
-    """Samples meters every ``interval_s`` into a run file, flushed every ``flush_s``."""
+    """Samples meters every ``interval_s`` into a run file, flushed every ``flush_s``.
+
+    ``region``: the grid region for CO2e and water (default ``$LCAI_REGION``; none:
+    energy only), or ``factors`` already looked up. ``on_warnings`` gets the tracker's
+    warnings at the start (default: issued as :class:`TrackingWarning`).
+    """
 
     def __init__(
         self,
@@ -116,25 +148,33 @@ class Tracker:
         pid: int | None = None,
         command: Sequence[str] = (),
         region: str | None = None,
+        factors: GridFactors | None = None,
         meters: list[EnergyMeter] | None = None,
         on_sample: Callable[[float, float], None] | None = None,
+        on_warnings: Callable[[list[str]], None] = _python_warnings,
     ) -> None:
-        if interval_s <= 0 or flush_s <= 0:
-            raise ValueError("interval_s and flush_s must be positive")
+        if not all(0 < x < math.inf for x in (interval_s, flush_s)):
+            raise ValueError("interval_s and flush_s must be positive and finite")
         self._output_arg = output
         self.output = Path(output) if output is not None else default_output()
         self.interval_s, self.flush_s = interval_s, flush_s
         self.pid, self.command, self.region = pid, list(command), region
+        self.factors = factors
         self._given_meters = meters
-        self._on_sample = on_sample
+        self._on_sample, self._on_warnings = on_sample, on_warnings
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.warnings: list[str] = []
         self.energy_j = 0.0
+        self.energy_j_by_backend: dict[str, float] = {}
         self.exit_status: int | None = None
 
     # -- lifecycle --------------------------------------------------------------------
     def start(self) -> Tracker:
+        if self.factors is None:
+            self.factors = grid_factors(self.region)  # the region's, else $LCAI_REGION's
+        if self.factors is not None:
+            self.region = self.factors.region
         assumptions: list[str] = []
         if self._given_meters is not None:
             self.meters, self.warnings = self._given_meters, []
@@ -142,14 +182,15 @@ class Tracker:
             self.meters, assumptions, self.warnings = open_meters(self.pid)
         self._writer = RunWriter(
             self.output, command=self.command, pid=self.pid, interval_s=self.interval_s,
-            backends=[m.name for m in self.meters], region=self.region,
+            backends=[m.name for m in self.meters], region=self.region, factors=self.factors,
         )  # fmt: skip
         for a in assumptions:
             self._writer.note("assumption", a)
         for w in self.warnings:
             self._writer.note("warning", w)
         self._writer.flush()
-        self._start_energy: dict[str, float] = {}
+        if self.warnings:
+            self._on_warnings(list(self.warnings))
         self._sample()
         self._thread = threading.Thread(target=self._loop, name="lcai-tracker", daemon=True)
         self._thread.start()
@@ -172,7 +213,7 @@ class Tracker:
 
     def _sample(self) -> None:
         t = time.time()
-        total = 0.0
+        by_backend: dict[str, float] = {}
         for m in self.meters:
             try:
                 readings = m.read()
@@ -180,11 +221,16 @@ class Tracker:
                 self._writer.note("warning", f"{m.name}: reading failed: {exc}")
                 continue
             for dev, r in readings.items():
-                self._writer.sample(Sample(t, dev, m.name, r.energy_j, r.power_w))
-                total += r.energy_j
-        self.energy_j = total
+                if not math.isfinite(r.energy_j):  # a glitch: the file stays strict JSON
+                    self._writer.note("warning", f"{m.name} {dev}: energy {r.energy_j} dropped")
+                    continue
+                power = r.power_w if r.power_w is not None and math.isfinite(r.power_w) else None
+                self._writer.sample(Sample(t, dev, m.name, r.energy_j, power))
+                by_backend[m.name] = by_backend.get(m.name, 0.0) + r.energy_j
+        self.energy_j_by_backend = by_backend
+        self.energy_j = sum(by_backend.values())
         if self._on_sample is not None:
-            self._on_sample(t, total)
+            self._on_sample(t, self.energy_j)
 
     # -- context manager and decorator ----------------------------------------------------
     def __enter__(self) -> Tracker:
@@ -199,16 +245,42 @@ class Tracker:
             # each call is a new run: a new default file unless one was named
             with Tracker(
                 self._output_arg, interval_s=self.interval_s, flush_s=self.flush_s,
-                pid=self.pid, region=self.region,
+                pid=self.pid, region=self.region, factors=self.factors,
+                on_warnings=self._on_warnings,
             ):  # fmt: skip
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
 
+    # -- what the run used ----------------------------------------------------------------
     @property
     def energy_kwh(self) -> float:
-        """Energy measured so far [kWh]."""
+        """Energy so far [kWh], measured and estimated (``summary()`` says which)."""
         return self.energy_j / J_PER_KWH
+
+    @property
+    def co2e_g(self) -> float | None:
+        """CO2e so far at the region's grid intensity [g]; None without a region."""
+        return None if self.factors is None else self.factors.co2e_g(self.energy_kwh)
+
+    @property
+    def water_l(self) -> float | None:
+        """Water consumed to generate the electricity so far [L]; None without a region."""
+        return None if self.factors is None else self.factors.water_l(self.energy_kwh)
+
+    def summary(self) -> str:
+        """One line: the energy, measured or estimated by which backend, and with a
+        region the CO2e and water with the factors' sources."""
+        kwh = {b: j / J_PER_KWH for b, j in self.energy_j_by_backend.items()}
+        text = describe_energy(kwh)
+        f = self.factors
+        if f is not None:
+            kwh_total = self.energy_kwh
+            text += (
+                f"; {f.co2e_g(kwh_total):.4g} gCO2e at {f.carbon_citation()}; "
+                f"{f.water_l(kwh_total):.4g} L water at {f.water_citation()}"
+            )
+        return text
 
 
 def track(
@@ -220,10 +292,14 @@ def track(
 ) -> Tracker:
     """Measure this process (and its children) and the GPUs it may use.
 
-    >>> with lcai.track("runs/train.jsonl") as run:   # doctest: +SKIP
+    >>> with lcai.track("runs/train.jsonl", region="FR") as run:   # doctest: +SKIP
     ...     train()
-    >>> run.energy_kwh                                 # doctest: +SKIP
+    >>> run.energy_kwh, run.co2e_g, run.water_l                     # doctest: +SKIP
+    >>> print(run.summary())                                        # doctest: +SKIP
 
-    Also a decorator: ``@lcai.track()``.
+    ``region`` (default ``$LCAI_REGION``): the grid region whose catalog factors give
+    the CO2e and water; without one, energy only. What the tracker cannot measure or
+    only estimates is issued as a :class:`TrackingWarning`. Also a decorator:
+    ``@lcai.track()``.
     """
     return Tracker(output, interval_s=interval_s, flush_s=flush_s, pid=os.getpid(), region=region)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -12,23 +12,49 @@ from rich.table import Table
 __all__ = ["render_runs"]
 
 
-def render_runs(summaries: Sequence[dict[str, Any]], console: Console) -> None:
-    """Print each run: duration, energy, backends; energy and power per device; notes."""
-    for sm in summaries:
-        backends = ", ".join(sm["backends"]) or "none"
-        t = Table(
-            title=escape(
-                f"{sm['file']}: {sm['duration_s']:.1f} s, {sm['energy_kwh']:.6g} kWh, "
-                f"backends {backends}"
-            ),
-            title_justify="left",
+def _num(value: float | None, spec: str, unit: str) -> str:
+    return "-" if value is None else f"{value:{spec}} {unit}"
+
+
+def _table(sm: Mapping[str, Any]) -> Table:
+    """The title says how the energy was obtained (an estimate is never "measured")."""
+    t = Table(
+        title=escape(f"{sm['file']}: {_num(sm['duration_s'], '.1f', 's')}, {sm['energy']}"),
+        title_justify="left",
+    )
+    for col in ("device", "energy", "average power", "method"):
+        t.add_column(col, justify="right" if col in ("energy", "average power") else "left")
+    for d, v in sm["devices"].items():
+        t.add_row(
+            escape(d),
+            _num(v["energy_kwh"], ".6g", "kWh"),
+            _num(v["average_power_w"], ".1f", "W"),
+            escape(v["method"]),
         )
-        for col in ("device", "energy", "average power"):
-            t.add_column(col, justify="left" if col == "device" else "right")
-        for d, v in sm["devices"].items():
-            p = v["average_power_w"]
-            t.add_row(escape(d), f"{v['energy_kwh']:.6g} kWh", "-" if p is None else f"{p:.1f} W")
-        console.print(t)
+    return t
+
+
+def _footprint(sm: Mapping[str, Any], console: Console) -> None:
+    """With a region: CO2e and water of the run's energy, with the factors' sources."""
+    if sm["co2e_g"] is None and sm["water_l"] is None:
+        return
+    console.print(
+        escape(
+            f"  region {sm['region']}: {_num(sm['co2e_g'], '.4g', 'gCO2e')}, "
+            f"{_num(sm['water_l'], '.4g', 'L water')} (IT energy only: no PUE)"
+        ),
+        soft_wrap=True,
+    )
+    for c in sm["citations"]:
+        console.print(f"  factor: {escape(c)}", soft_wrap=True)
+
+
+def render_runs(summaries: Sequence[Mapping[str, Any]], console: Console) -> None:
+    """Print each run: duration, energy and how it was obtained; energy, power and
+    method per device; CO2e and water with a region; notes."""
+    for sm in summaries:
+        console.print(_table(sm))
+        _footprint(sm, console)
         for a in sm["assumptions"]:
             console.print(f"  assumption: {escape(a)}", soft_wrap=True)
         for w in sm["warnings"]:
