@@ -17,11 +17,15 @@ import numpy.typing as npt
 
 from lcai.engine.evaluate import Evaluation, evaluate
 from lcai.engine.plan import PHASES, Plan
+from lcai.errors import SpecError
 
 __all__ = ["Band", "Percentiles", "Uncertainty", "run", "sample_params", "summarise"]
 
 Array = npt.NDArray[np.float64]
 QUANTITIES = ("energy_kwh", "co2e_kg", "water_l")
+MAX_SAMPLES = 2_000_000
+"""Most Monte Carlo samples of one assessment: memory grows with samples x (inputs + 5 x
+items), about 3 GB at this cap for the largest example (77 inputs, 19 items)."""
 PERCENTILES = (5, 50, 95)
 
 
@@ -32,8 +36,10 @@ def sample_params(plan: Plan, n: int, seed: int | None) -> dict[str, Array]:
     the same input gets the same draws in every assessment run with the same
     seed, so a scenario and its baseline are compared on paired samples.
     """
-    if n < 1:
-        raise ValueError("the number of samples must be at least 1")
+    if not 1 <= n <= MAX_SAMPLES:
+        raise SpecError(f"expected 1 to {MAX_SAMPLES:,}, got {n:,}", path=("samples",))
+    if seed is not None and not 0 <= seed < 2**63:
+        raise SpecError(f"expected 0 to 2**63 - 1, got {seed}", path=("seed",))
     out: dict[str, Array] = {}
     for name, p in plan.params.items():
         if p.dist is None:

@@ -96,6 +96,11 @@ def _divisor(ledger: Ledger, spec: Assessment, served: UsageOut) -> Fn | None:
         raise SpecError(
             "the functional unit needs the number of requests served", path=("usage", "requests")
         )
+    if not ledger.value(req) > 0:
+        raise SpecError(
+            f"a functional unit per {fu.per} needs requests served > 0, got {ledger.value(req):g}",
+            path=("usage", "requests"),
+        )
     if fu.per == "requests":
 
         def per_requests(p: Params) -> Num:

@@ -11,6 +11,8 @@ path; the central path takes the midpoints.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,6 +192,7 @@ def _start_kwh(
     if given is not None:
         return given
     if requests_per_day is not None:
+        _check("requests_per_day", (requests_per_day,), 0.0, 1e15, "0 to 1e15 requests a day")
         if energy_per_request_kwh is None:
             raise SpecError("a demand in requests per day needs the energy per request",
                             path=("energy_per_request",))  # fmt: skip
@@ -199,6 +202,40 @@ def _start_kwh(
         raise SpecError("give the yearly energy at the start, or the requests per day and the "
                         "energy per request, or a preset", path=("start",))  # fmt: skip
     return from_preset
+
+
+YEARS = (1900, 2200)
+"""The years a projection may start and end in."""
+MAX_HORIZON_YEARS = 100
+MAX_START_KWH = 1e15
+"""The largest yearly energy a projection starts from [kWh]: 30x the world's electricity."""
+GROWTH = (-0.99, 10.0)
+"""Demand growth a year [-]: from -99% to +1,000%."""
+
+
+def _check(
+    name: str, values: Sequence[float], low: float, high: float, what: str, pct: bool = False
+) -> None:
+    from lcai.errors import SpecError
+
+    for x in values:
+        if not (math.isfinite(x) and low <= x <= high):
+            shown = f"{100 * x:.4g}%" if pct else f"{x:g}"
+            raise SpecError(f"expected {what}, got {shown}", path=(name,))
+
+
+def _check_inputs(
+    start: tuple[float, float], rate: tuple[float, float], years: tuple[int, int],
+    efficiency: float, decarbonisation: float,
+) -> None:  # fmt: skip
+    """Every number finite and in its range, so that no path overflows or goes negative."""
+    _check("start", start, 0.0, MAX_START_KWH, f"a yearly energy of 0 to {MAX_START_KWH:g} kWh")
+    _check("growth", rate, *GROWTH, "a growth of -99% to 1000% a year", pct=True)
+    _check("efficiency", (efficiency,), 0.0, 0.99, "a gain of 0% to 99% a year", pct=True)
+    _check("decarbonisation", (decarbonisation,), 0.0, 1.0, "0% to 100% a year", pct=True)
+    _check("years", years, *YEARS, f"years {YEARS[0]}-{YEARS[1]}")
+    _check("years", (years[1] - years[0],), 0, MAX_HORIZON_YEARS,
+           f"a horizon of at most {MAX_HORIZON_YEARS} years")  # fmt: skip
 
 
 def projection(
@@ -234,6 +271,7 @@ def projection(
         raise SpecError("give the start and horizon years (or a preset)", path=("years",))
     if y1 < y0:
         raise SpecError(f"the horizon year {y1} is before the start year {y0}", path=("years",))
+    _check_inputs(start, rate, (y0, y1), efficiency, decarbonisation)
     intensity, water = _grid_factors(region)
     rows = project(
         start, rate, y0, y1, efficiency=efficiency, intensity_kg_per_kwh=intensity,

@@ -1,0 +1,51 @@
+"""Numbers out of range are exit 2 and one line, never an overflow, a huge allocation or an
+impossible result (issue 14)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lcai.cli.main import run
+
+ROOT = Path(__file__).resolve().parents[1]
+BLOOM = str(ROOT / "examples" / "bloom-176b.yaml")
+P = ["project", "--start", "200 TWh", "--growth", "25%", "--from", "2024", "--to", "2030"]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["assess", BLOOM, "--samples", "9999999999999"], "samples: expected 1 to 2,000,000"),
+        (["assess", BLOOM, "--samples", "10", "--seed", "-1"], "seed: expected 0"),
+        ([*P[:-1], "99999"], "expected years 1900-2200"),
+        ([*P[:-3], "1900", "--to", "2150"], "a horizon of at most 100 years"),
+        ([*P[:3], "--growth", "1e300", *P[5:]], "a growth of -99% to 1000% a year"),
+        ([*P[:3], "--growth=-200%", *P[5:]], "got -200%"),
+        (["project", "--start=-100 TWh", *P[3:]], "a yearly energy of 0 to"),
+        ([*P, "--efficiency", "200%"], "a gain of 0% to 99% a year, got 200%"),
+        ([*P, "--decarbonisation", "300%"], "0% to 100% a year, got 300%"),
+        (["project", "--requests-per-day", "nan", "--energy-per-request", "1 Wh", *P[3:]],
+         "requests_per_day"),
+    ],
+)  # fmt: skip
+def test_out_of_range_numbers(
+    args: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(args) == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1 and "Traceback" not in err, err
+
+
+def test_a_functional_unit_needs_requests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`functional_unit: per 1000 requests` with 0 requests was a ZeroDivisionError."""
+    f = tmp_path / "a.yaml"
+    f.write_text(
+        "name: x\nfunctional_unit: per 1000 requests\ngrid: {region: FR}\n"
+        "usage: {requests: 0, energy_per_request: 1 Wh}\n"
+    )
+    assert run(["assess", str(f)]) == 2
+    assert "needs requests served > 0, got 0" in capsys.readouterr().err
