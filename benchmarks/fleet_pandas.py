@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lcai.fleet.readers import power_files, read_jobs, read_power
@@ -32,10 +33,31 @@ def energy_per_job_j(power: str | Path, jobs_csv: str | Path, gap_s: float = 10.
     df["dt_ms"] = df["t_next"] - df["t_ms"]
     df = df[(df["dt_ms"] > 0) & (df["dt_ms"] <= gap_s * 1000)].copy()
     df["energy_j"] = (df["power_w"] + df["p_next"]) * 0.5 * df["dt_ms"] / 1000.0
-    jobs = read_jobs(jobs_csv).to_pandas().sort_values("start_ms")
-    df = df.sort_values("t_ms")
-    att = pd.merge_asof(df, jobs[["node", "gpu", "start_ms", "end_ms", "job_id"]],
-                        left_on="t_ms", right_on="start_ms", by=["node", "gpu"],
-                        direction="backward")  # fmt: skip
-    att["job_id"] = att["job_id"].where(att["t_ms"] < att["end_ms"], "idle").fillna("idle")
-    return att.groupby("job_id")["energy_j"].sum().to_dict()
+    df = df.reset_index(drop=True)
+    df["job_id"] = _holder(df, read_jobs(jobs_csv).to_pandas())
+    return df.groupby("job_id")["energy_j"].sum().to_dict()
+
+
+def _holder(df: pd.DataFrame, jobs: pd.DataFrame) -> pd.Series:
+    """The job holding each interval's GPU at its start: of the jobs running then, the
+    latest-starting (equal starts: the one listed later), found by going back through
+    earlier jobs with merge_asof only while one of them may still be running."""
+    dev = ["node", "gpu"]
+    jobs = jobs.assign(rank=jobs["start_ms"] * 2**20 + np.arange(len(jobs)))
+    jobs = jobs.sort_values("rank")
+    jobs["earlier_end"] = jobs.groupby(dev)["end_ms"].cummax()
+    jobs["earlier_end"] = jobs.groupby(dev)["earlier_end"].shift(1).fillna(-1)
+    jobs["job_rank"] = jobs["rank"]
+    right = jobs[[*dev, "rank", "job_rank", "end_ms", "earlier_end", "job_id"]]
+    out = pd.Series("idle", index=df.index, dtype=object)
+    todo = df[[*dev, "t_ms"]].assign(rank=df["t_ms"] * 2**20 + (2**20 - 1))
+    while len(todo):
+        left = todo.sort_values("rank").reset_index()
+        m = pd.merge_asof(left, right, on="rank", by=dev, direction="backward")
+        held = m["t_ms"] < m["end_ms"]
+        out.loc[m.loc[held, "index"]] = m.loc[held, "job_id"].to_numpy()
+        again = m[~held & (m["earlier_end"] > m["t_ms"])]  # an earlier job may hold it
+        todo = again.set_index("index")[[*dev, "t_ms"]].assign(
+            rank=again["job_rank"].to_numpy() - 1
+        )
+    return out

@@ -24,12 +24,15 @@ def fleet() -> None:
               help="Hours of 1 Hz telemetry.")  # fmt: skip
 @click.option("--seed", type=int, default=0, help="Seed (0 is a seed).")
 @click.option("--faults", is_flag=True, help="Inject data faults.")
-def fleet_synth(output: Path, nodes: int, hours: int, seed: int, faults: bool) -> None:
+@click.option("--per-node", is_flag=True, help="A telemetry file per node and hour.")
+def fleet_synth(
+    output: Path, nodes: int, hours: int, seed: int, faults: bool, per_node: bool
+) -> None:
     """Write synthetic telemetry, jobs, hourly intensity and sites (demos, tests, benchmarks)."""
     from lcai.fleet.synth import synthesize
     from lcai.outputs import terminal
 
-    info = synthesize(output, nodes=nodes, hours=hours, seed=seed, faults=faults)
+    info = synthesize(output, nodes=nodes, hours=hours, seed=seed, faults=faults, per_node=per_node)
     terminal.console().print(
         f"{info['samples']:,} samples in {info['files']} file(s), {info['jobs']} jobs: {output}",
         markup=False,

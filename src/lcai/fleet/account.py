@@ -965,8 +965,10 @@ def _grid(per: Any, hourly: Any, sites: _Sites, assumptions: list[str]) -> Any:
             "hourly intensity: the region's annual factor from the catalog"
         )
     return per.with_columns(
-        pl.col("kg_per_kwh").fill_null(pl.col("region").replace_strict(annual, default=None)),
-        pl.col("region").replace_strict(ewif, default=None).alias("ewif"),
+        pl.col("kg_per_kwh").fill_null(
+            pl.col("region").replace_strict(annual, default=None, return_dtype=pl.Float64)
+        ),
+        pl.col("region").replace_strict(ewif, default=None, return_dtype=pl.Float64).alias("ewif"),
     )
 
 
@@ -1004,7 +1006,8 @@ def _embodied(per: Any, sites: _Sites, assumptions: list[str]) -> tuple[Any, flo
             f"{life_h / H_PER_YEAR:g} years at {util:g} utilisation = {per_hour * 1000:.3g} g "
             "per GPU-hour"
         )
-    emb_col = pl.col("accelerator").replace_strict(emb_kg, return_dtype=pl.Float64)
+    # (default=None: with an empty mapping, as for no interval at all, the dtype is kept)
+    emb_col = pl.col("accelerator").replace_strict(emb_kg, default=None, return_dtype=pl.Float64)
     return per.with_columns(emb_col.alias("emb_kg")), life_h, util
 
 

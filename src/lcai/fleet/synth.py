@@ -31,8 +31,10 @@ def synthesize(
     faults: bool = False,
     idle_w: float = 70.0,
     busy_w: float = 550.0,
+    per_node: bool = False,
 ) -> dict[str, int]:
-    """Write ``power/hour-*.parquet``, ``jobs.csv``, ``intensity.csv`` and ``sites.csv``."""
+    """Write ``power/hour-*.parquet`` (``power/hour-*-NODE.parquet`` with ``per_node``: a
+    file per node and hour), ``jobs.csv``, ``intensity.csv`` and ``sites.csv``."""
     import polars as pl
 
     rng = np.random.default_rng(seed)
@@ -112,7 +114,12 @@ def synthesize(
         frame = pl.concat(frames)
         if faults and h == 0:
             frame = _inject_faults(frame)
-        frame.write_parquet(out / "power" / f"hour-{h:04d}.parquet", compression="zstd")
+        if per_node:
+            for (node,), part in frame.group_by("node", maintain_order=True):
+                part.write_parquet(out / "power" / f"hour-{h:04d}-{node}.parquet",
+                                   compression="zstd")  # fmt: skip
+        else:
+            frame.write_parquet(out / "power" / f"hour-{h:04d}.parquet", compression="zstd")
         samples += frame.height
     # hourly carbon intensity with a daily cycle, per region
     rows = []
@@ -135,7 +142,7 @@ def synthesize(
         }
     )
     sites.write_csv(out / "sites.csv")
-    return {"samples": samples, "jobs": len(jobs), "files": hours}
+    return {"samples": samples, "jobs": len(jobs), "files": hours * (nodes if per_node else 1)}
 
 
 def _inject_faults(f: Any) -> Any:
