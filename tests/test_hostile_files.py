@@ -123,3 +123,17 @@ def test_devices_and_folders_are_refused_even_when_outside_paths_are_allowed(
     (tmp_path / "runs.jsonl").mkdir()
     with pytest.raises(SpecError, match="not a regular file"):
         lcai.assess_file(_measured(tmp_path, "runs.jsonl"))
+
+
+def test_a_counter_going_backwards_is_refused(tmp_path: Path) -> None:
+    """A run file whose energy counter goes backwards gave negative carbon with exit 0."""
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "r.jsonl").write_text(
+        '{"format": "lcai-run", "version": 1}\n'
+        '{"sample": {"t": 1, "device": "gpu:0", "backend": "nvml", "energy_j": 100}}\n'
+        '{"sample": {"t": 2, "device": "gpu:0", "backend": "nvml", "energy_j": 5}}\n'
+    )
+    f = _measured(tmp_path, "runs/r.jsonl")
+    with pytest.raises(SpecError, match="goes backwards") as info:
+        lcai.assess_file(f)
+    assert info.value.field == "training.measured.runs" and info.value.line == 4

@@ -79,13 +79,12 @@ def _read_phase(source: Source, phase: str, m: MeasuredRuns) -> MeasuredEnergy:
 
     where: Where = (phase, "measured")
     files = _run_files(source, m, where)
+    fleet, hourly = _fleet(source, m, where), _hourly(source, m, where)
     try:
         runs = [read_run(f) for f in files]
+        return measured_energy(runs, fleet=fleet, hourly_intensity=hourly)
     except SpecError as exc:
         raise SpecError(str(exc), path=(*where, "runs")) from None
-    return measured_energy(
-        runs, fleet=_fleet(source, m, where), hourly_intensity=_hourly(source, m, where)
-    )
 
 
 def read_measured(source: Source) -> dict[str, MeasuredEnergy]:

@@ -4,11 +4,13 @@ intensity; consumed by ``lcai.resolver``."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lcai.errors import SpecError
 from lcai.units import J_PER_KWH
 
 if TYPE_CHECKING:
@@ -92,12 +94,20 @@ def measured_energy(
         for dev in r.devices:
             backend = next(x.backend for x in r.samples if x.device == dev)
             e = r.energy_j(dev) / J_PER_KWH
+            if not (math.isfinite(e) and e >= 0):
+                raise SpecError(
+                    f"{r.path}: {dev}: energy {e:g} kWh: the energy counter goes backwards "
+                    "or is not a number; this run file cannot be used as measured"
+                )
             if backend == "utilisation-estimate":
                 estimated_kwh += e
             else:
                 measured_kwh += e
         t.warnings += [f"{_name(r.path)}: {w}" for w in r.warnings]
-        t.hourly += list(r.hourly_kwh().items())
+        hourly = list(r.hourly_kwh().items())
+        if any(not (math.isfinite(kwh) and kwh >= 0) for _, kwh in hourly):
+            raise SpecError(f"{r.path}: an energy counter goes backwards within the run")
+        t.hourly += hourly
     if fleet is not None:
         names.append(_name(fleet.file))
     return MeasuredEnergy(
