@@ -39,10 +39,7 @@ def main() -> None:
     )
     print(f"  one sample (reference):   {one * 1000:8.2f} ms")
     print(f"  {N:,} samples:          {mc * 1000:8.2f} ms (goal < 1000 ms)")
-    print(
-        f"  carbon per functional unit p5/p50/p95: "
-        f"{c.p5:.4g} / {c.p50:.4g} / {c.p95:.4g} kg"
-    )
+    print(f"  carbon per functional unit p5/p50/p95: {c.p5:.4g} / {c.p50:.4g} / {c.p95:.4g} kg")
 
 
 if __name__ == "__main__":
