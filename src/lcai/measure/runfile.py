@@ -389,6 +389,8 @@ def read_run(path: str | Path) -> Run:
         elif "warning" in rec:
             run.warnings.append(str(rec["warning"]))
         elif "end" in rec:
+            if not isinstance(rec["end"], dict):
+                raise SpecError("the end record is a JSON object", file=str(path), line=n)
             run.end = rec["end"]
     if run.end is None:
         run.warnings.append("no end record: the run or its tracker stopped without closing")

@@ -82,6 +82,17 @@ def _wait_for_pid(pid: int, poll_s: float) -> None:
         time.sleep(poll_s)
 
 
+def _wait(child: subprocess.Popen[bytes] | None, pid: int, poll_s: float) -> int | None:
+    """The command's exit status (128 + N when signal N killed it) once it ends; None
+    for a process attached to, which is not ours to reap."""
+    if child is None:
+        _wait_for_pid(pid, poll_s)
+        return None
+    with _forward_signals(child):
+        rc = child.wait()
+    return 128 - rc if rc < 0 else rc
+
+
 def supervise(
     command: Sequence[str] = (),
     *,
@@ -129,12 +140,7 @@ def supervise(
         raise
     rc: int | None = None
     try:
-        if child is not None:
-            with _forward_signals(child):
-                rc = child.wait()
-            rc = 128 - rc if rc < 0 else rc
-        else:
-            _wait_for_pid(pid, min(interval_s, 0.5))
+        rc = _wait(child, pid, min(interval_s, 0.5))
     finally:
         tracker.stop(rc)
     return Supervised(
