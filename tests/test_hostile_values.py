@@ -49,3 +49,28 @@ def test_a_functional_unit_needs_requests(
     )
     assert run(["assess", str(f)]) == 2
     assert "needs requests served > 0, got 0" in capsys.readouterr().err
+
+
+def test_csv_cells_are_not_formulas(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`assess --csv` emitted a name `=cmd|' /C calc'!A0` as is (spreadsheet injection)."""
+    import csv
+    import io
+
+    f = tmp_path / "a.yaml"
+    f.write_text(
+        "name: x\ngrid: {region: FR}\ntraining:\n"
+        "  accelerators: {gpu_hours: 10 h, power: 1 kW}\n"
+        "  idle: {name: \"=cmd|' /C calc'!A0\", power: 1 kW, duration: 1 h}\n"
+    )
+    assert run(["assess", str(f), "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    names = [r["name"] for r in rows]
+    assert "'=cmd|' /C calc'!A0" in names
+    assert all(not r[k].startswith(("=", "+", "@")) for r in rows for k in ("name", "note"))
+    assert float(rows[0]["energy_kwh"]) == 10.0
+
+
+def test_terminal_text_drops_escape_sequences() -> None:
+    from lcai.text import terminal_text
+
+    assert terminal_text("run\x1b[31m red\x1b[0m \x07bell\ttab\nline") == "run red bell\ttab\nline"

@@ -13,6 +13,7 @@ from lcai import keys
 from lcai.engine.evaluate import Evaluation
 from lcai.engine.plan import PHASES, Param, Plan
 from lcai.engine.uncertainty import Uncertainty
+from lcai.text import csv_cell
 
 __all__ = ["Assumption", "Impact", "ItemInput", "LineItem", "PhaseResult", "Result", "build_result"]
 
@@ -183,7 +184,8 @@ class Result:
         return json.dumps(self.to_dict(), indent=indent)
 
     def items_csv(self) -> str:
-        """The line items as CSV, units in the column names."""
+        """The line items as CSV, units in the column names; text cells that a spreadsheet
+        would read as a formula are neutralised (``lcai.text.csv_cell``)."""
         buf = io.StringIO()
         cols = [
             "phase", "name", "kind", "method", "energy_kwh", "co2e_kg", "co2e_market_kg",
@@ -194,11 +196,11 @@ class Result:
         for it in self.items:
             w.writerow(
                 [
-                    self.functional_unit, it.phase, it.name, it.kind, it.method,
-                    f"{it.energy_kwh:.6g}", f"{it.co2e_kg:.6g}",
+                    csv_cell(self.functional_unit), it.phase, csv_cell(it.name), it.kind,
+                    it.method, f"{it.energy_kwh:.6g}", f"{it.co2e_kg:.6g}",
                     "" if it.co2e_market_kg is None else f"{it.co2e_market_kg:.6g}",
                     f"{it.water_l:.6g}", f"{it.water_onsite_l:.6g}",
-                    "; ".join(it.sources), it.note,
+                    csv_cell("; ".join(it.sources)), csv_cell(it.note),
                 ]
             )  # fmt: skip
         return buf.getvalue()
