@@ -74,3 +74,16 @@ def test_terminal_text_drops_escape_sequences() -> None:
     from lcai.text import terminal_text
 
     assert terminal_text("run\x1b[31m red\x1b[0m \x07bell\ttab\nline") == "run red bell\ttab\nline"
+
+
+def test_names_print_as_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Names were read as rich markup (`run [v2] final` printed as `run  final`) and
+    terminal escape sequences reached stdout."""
+    f = tmp_path / "a.yaml"
+    f.write_text(
+        'name: "run [v2] final \\e[31mred\\e[0m"\ngrid: {region: FR}\n'
+        "training: {accelerators: {gpu_hours: 10 h, power: 1 kW}}\n"
+    )
+    assert run(["assess", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "run [v2] final red" in out and "\x1b" not in out

@@ -1,6 +1,7 @@
 """Terminal tables (rich): each renderer takes what the library computed and a console.
 
-User text reaching the terminal goes through :func:`rich.markup.escape`.
+User text reaching the terminal goes through :func:`escape`: escape sequences and control
+characters removed, then rich markup escaped (a name 'run [v2] final' prints as written).
 """
 
 from __future__ import annotations
@@ -9,8 +10,16 @@ import io
 from collections.abc import Callable
 
 from rich.console import Console
+from rich.markup import escape as _markup_escape
 
-__all__ = ["console", "recorded_text"]
+from lcai.text import terminal_text
+
+__all__ = ["console", "escape", "recorded_text"]
+
+
+def escape(text: str) -> str:
+    """User text, safe for the terminal: no control characters, no markup."""
+    return _markup_escape(terminal_text(text))
 
 
 def console(*, stderr: bool = False) -> Console:

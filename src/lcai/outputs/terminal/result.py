@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from lcai.engine.result import Assumption, Impact, Result
 from lcai.outputs.fmt import count, magnitude, number, quantity, share
 from lcai.outputs.parts import uncertainty_of
+from lcai.outputs.terminal import escape
 
 __all__ = [
     "PHASES",

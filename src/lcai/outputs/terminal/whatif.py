@@ -7,11 +7,11 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from lcai.outputs.fmt import magnitude, number, percent
 from lcai.outputs.fmt import quantity as with_unit
+from lcai.outputs.terminal import escape
 
 if TYPE_CHECKING:
     from lcai.whatif.capacity import Capacity
