@@ -116,6 +116,9 @@ class Dist:
         """Inverse CDF of the distribution truncated to ``[lower, upper]``: maps uniform
         [0, 1) numbers to draws that never leave the parameter's physical bounds."""
         f_lo, f_hi = self.cdf(self.lower), self.cdf(self.upper)
+        if not f_hi > f_lo:  # a point, or no mass floats can see inside: the nearest value
+            edge = min(max(self.nominal, self.lower), self.upper)
+            return np.full(np.shape(u), edge, dtype=np.float64)
         u = f_lo + np.asarray(u, dtype=np.float64) * (f_hi - f_lo)
         x = self._ppf(u)
         return np.clip(x, self.lower, self.upper)
