@@ -115,6 +115,8 @@ class Dist:
     def ppf(self, u: Array) -> Array:
         """Inverse CDF of the distribution truncated to ``[lower, upper]``: maps uniform
         [0, 1) numbers to draws that never leave the parameter's physical bounds."""
+        if self.kind in ("normal", "lognormal") and self.cdf(self.lower) > 0.5:
+            return self._upper_tail(np.asarray(u, dtype=np.float64))
         f_lo, f_hi = self.cdf(self.lower), self.cdf(self.upper)
         if not f_hi > f_lo:  # a point, or no mass floats can see inside: the nearest value
             edge = min(max(self.nominal, self.lower), self.upper)
@@ -122,6 +124,26 @@ class Dist:
         u = f_lo + np.asarray(u, dtype=np.float64) * (f_hi - f_lo)
         x = self._ppf(u)
         return np.clip(x, self.lower, self.upper)
+
+    def _z(self, x: float) -> float:
+        """The standard-normal score of ``x`` (normal, lognormal)."""
+        if self.kind == "normal":
+            return (x - self.a) / self.b if self.b else math.copysign(math.inf, x - self.a)
+        if x <= 0:
+            return -math.inf
+        return math.log(x / self.a) / math.log(self.b) if self.b > 1 else math.inf
+
+    def _upper_tail(self, u: Array) -> Array:
+        """Draws above a lower bound deep in the upper tail, computed on the survival
+        function so that floats keep their precision (1 - 1e-15 is not 1)."""
+        from scipy.special import ndtr, ndtri  # lcai[uncertainty]
+
+        s_lo, s_hi = float(ndtr(-self._z(self.lower))), float(ndtr(-self._z(self.upper)))
+        if not s_lo > s_hi:
+            return np.full(np.shape(u), min(max(self.nominal, self.lower), self.upper))
+        z = -ndtri(s_lo - u * (s_lo - s_hi))
+        x = self.a + self.b * z if self.kind == "normal" else self.a * np.exp(math.log(self.b) * z)
+        return np.clip(np.asarray(x, dtype=np.float64), self.lower, self.upper)
 
     def _ppf(self, u: Array) -> Array:
         from scipy.special import betaincinv, ndtri  # lcai[uncertainty]
