@@ -185,6 +185,21 @@ def test_dask_engine_gives_identical_results(fleet: Path) -> None:
         account(fleet / "power", fleet / "jobs.csv", engine="spark")
 
 
+def test_dask_engine_reads_interleaving_files_together(tmp_path: Path) -> None:
+    """The second round (files whose samples interleave, read together) on Dask too."""
+    pytest.importorskip("distributed", reason="the dask engine needs dask.distributed")
+    rows = [(t * 1000, n, 0, 100.0 + t) for n in ("a", "b") for t in range(0, 60)]
+    _csv_power(tmp_path / "p" / "even.csv", rows[0::2])
+    _csv_power(tmp_path / "p" / "odd.csv", rows[1::2])
+    _csv_power(tmp_path / "p" / "later.csv", [(t * 1000, "a", 0, 50.0) for t in range(60, 70)])
+    (tmp_path / "jobs.csv").write_text("job_id,node,gpus,start,end\nj,a,0,10,65\n")
+    a = account(tmp_path / "p", tmp_path / "jobs.csv")
+    b = account(tmp_path / "p", tmp_path / "jobs.csv", engine="dask")
+    assert a.jobs.sort("job_id").equals(b.jobs.sort("job_id"))
+    assert a.total_energy_j == pytest.approx(_raw_energy_j([*rows, *((t * 1000, "a", 0, 50.0)
+                                             for t in range(60, 70))]), rel=1e-12)  # fmt: skip
+
+
 def test_tracker_run_files_as_telemetry(tmp_path: Path) -> None:
     from lcai.measure.runfile import RunWriter, Sample
 
