@@ -74,6 +74,7 @@ def test_parse_quantity_and_errors() -> None:
     assert issubclass(lcai.DataError, lcai.LcaiError)
 
 
+@pytest.mark.filterwarnings("ignore::lcai.measure.tracker.TrackingWarning")  # no RAPL here
 def test_track_and_version(tmp_path: Path) -> None:
     assert lcai.__version__.count(".") == 2
     out = tmp_path / "run.jsonl"

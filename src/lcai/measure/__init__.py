@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "EnergyMeter",
+    "GridFactors",
     "MeterUnavailableError",
     "NvmlMeter",
     "RaplMeter",
@@ -21,6 +22,7 @@ __all__ = [
     "Run",
     "Sample",
     "Tracker",
+    "TrackingWarning",
     "UtilisationMeter",
     "read_run",
     "track",
@@ -32,8 +34,8 @@ _HOME = {
          "ReplayMeter", "UtilisationMeter"),
         "lcai.measure.meters",
     ),
-    **dict.fromkeys(("Run", "Sample", "read_run"), "lcai.measure.runfile"),
-    **dict.fromkeys(("Tracker", "track"), "lcai.measure.tracker"),
+    **dict.fromkeys(("GridFactors", "Run", "Sample", "read_run"), "lcai.measure.runfile"),
+    **dict.fromkeys(("Tracker", "TrackingWarning", "track"), "lcai.measure.tracker"),
 }  # fmt: skip
 
 if TYPE_CHECKING:
@@ -46,8 +48,8 @@ if TYPE_CHECKING:
         ReplayMeter,
         UtilisationMeter,
     )
-    from lcai.measure.runfile import Run, Sample, read_run
-    from lcai.measure.tracker import Tracker, track
+    from lcai.measure.runfile import GridFactors, Run, Sample, read_run
+    from lcai.measure.tracker import Tracker, TrackingWarning, track
 
 
 def __getattr__(name: str) -> Any:

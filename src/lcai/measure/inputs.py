@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lcai.errors import SpecError
+from lcai.measure.runfile import ESTIMATES
 from lcai.units import J_PER_KWH
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def measured_energy(
                     f"{r.path}: {dev}: energy {e:g} kWh: the energy counter goes backwards "
                     "or is not a number; this run file cannot be used as measured"
                 )
-            if backend == "utilisation-estimate":
+            if backend in ESTIMATES:
                 estimated_kwh += e
             else:
                 measured_kwh += e
