@@ -87,3 +87,29 @@ def test_names_print_as_written(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert run(["assess", str(f)]) == 0
     out = capsys.readouterr().out
     assert "run [v2] final red" in out and "\x1b" not in out
+
+
+def test_outputs_never_replace_a_device_a_pipe_or_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-o` naming a device (as root, `schema -o /dev/full` replaced the device with a
+    file), a pipe or a folder: a pipe is written as a stream, a folder is an error naming
+    it, a symlink stays a link."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    assert run(["schema", "-o", str(fifo)]) == 0
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and got and got[0].startswith("{")
+    assert run(["assess", BLOOM, "--json", "-o", str(tmp_path)]) == 2
+    assert f"error: {tmp_path}: is a folder" in capsys.readouterr().err
+    real, link = tmp_path / "real.json", tmp_path / "link.json"
+    link.symlink_to(real)
+    assert run(["assess", BLOOM, "--json", "-o", str(link)]) == 0
+    assert link.is_symlink() and real.read_text().startswith("{")
