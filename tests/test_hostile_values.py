@@ -113,3 +113,26 @@ def test_outputs_never_replace_a_device_a_pipe_or_a_folder(
     link.symlink_to(real)
     assert run(["assess", BLOOM, "--json", "-o", str(link)]) == 0
     assert link.is_symlink() and real.read_text().startswith("{")
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ("{scale: {path: training.accelerators.power, factor: abc}}", "'factor' must be a number"),
+        ("{scale: {path: training.accelerators.power, factor: -2}}", "'factor' must be a number"),
+        ("{set: {value: 5}}", "expected {path, value}"),
+        ("{remove: 5}", "expected a field path, got 5"),
+        ("{set: {path: 'training..x', value: 1}}", "'path' must be a field path"),
+        ("{accelerator: [H100]}", "expected a name"),
+    ],
+)
+def test_user_scenarios_are_checked(
+    tmp_path: Path, change: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """User scenario files with `factor: abc`, `set` without a path or `remove: 5` were
+    tracebacks."""
+    f = tmp_path / "s.yaml"
+    f.write_text(f"scenarios:\n  bad:\n    description: x\n    changes:\n      - {change}\n")
+    assert run(["scenarios", BLOOM, "--file", str(f), "-s", "bad"]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "bad.changes[0]" in err and err.count("\n") == 1

@@ -10,6 +10,7 @@ the change's interval is not blurred by uncertainty they have in common.
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +66,10 @@ def _parse(entries: Any, origin: str) -> dict[str, Scenario]:
                     f"each change is one of {', '.join(_OPS)}", file=origin,
                     path=(name, "changes", i),
                 )  # fmt: skip
+            op, arg = next(iter(ch.items()))
+            problem = _arg_problem(op, arg)
+            if problem:
+                raise SpecError(problem, file=origin, path=(name, "changes", i, op))
         out[str(name)] = Scenario(
             name=str(name),
             description=" ".join(str(e.get("description", "")).split()),
@@ -73,6 +78,37 @@ def _parse(entries: Any, origin: str) -> dict[str, Scenario]:
             argument=e.get("argument"),
         )
     return out
+
+
+def _path_problem(path: Any) -> str | None:
+    if not isinstance(path, str) or not path:
+        return f"'path' must be a field path such as training.facility.pue, got {path!r}"
+    try:
+        _parts(path)
+    except DataError:
+        return f"'path' must be a field path such as training.facility.pue, got {path!r}"
+    return None
+
+
+def _arg_problem(op: str, arg: Any) -> str | None:
+    """What is wrong with a change's argument (None when it has the right shape)."""
+    if op in ("remove", "accelerator", "precision", "cooling"):
+        what = "a field path" if op == "remove" else "a name"
+        if not isinstance(arg, str) or not arg:
+            return f"expected {what}, got {arg!r}"
+        return _path_problem(arg) if op == "remove" else None
+    need = {
+        "set": ("path", "value"),
+        "scale": ("path", "factor"),
+        "replace": ("path", "from", "to"),
+    }
+    if not isinstance(arg, dict) or set(arg) != set(need[op]):
+        return f"expected {{{', '.join(need[op])}}}, got {arg!r}"
+    if op == "scale":
+        f = arg["factor"]
+        if isinstance(f, bool) or not isinstance(f, int | float) or not 0 <= f < math.inf:
+            return f"'factor' must be a number >= 0, got {f!r}"
+    return _path_problem(arg["path"])
 
 
 def library() -> dict[str, Scenario]:
