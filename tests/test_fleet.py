@@ -164,6 +164,10 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["fleet", "account", "--power", str(tmp_path / "nope"),
                             "--jobs", str(d / "jobs.csv"), "-o", str(outdir)], capsys)  # fmt: skip
     assert code == 2 and "no such file" in err
+    (outdir / "notes.txt").write_text("")  # -o is replaced as a whole: refused, not a traceback
+    code, _, err = run_cli(["fleet", "account", "--power", str(d / "power"),
+                            "--jobs", str(d / "jobs.csv"), "-o", str(outdir)], capsys)  # fmt: skip
+    assert code == 2 and "not a fleet result" in err and "Traceback" not in err
 
 
 def test_dask_engine_gives_identical_results(fleet: Path) -> None:

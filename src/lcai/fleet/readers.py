@@ -11,6 +11,7 @@ run files (``.jsonl``: node = the file's name, gpu = the device index).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -248,7 +249,7 @@ def read_intensity(path: str | Path | None) -> Any:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def _csv_rows(path: Path) -> Any:
+def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
     """The rows of a CSV file already read once (by the shared reader) without error."""
     import csv
 
