@@ -27,7 +27,7 @@ P = ["project", "--start", "200 TWh", "--growth", "25%", "--from", "2024", "--to
         ([*P, "--efficiency", "200%"], "a gain of 0% to 99% a year, got 200%"),
         ([*P, "--decarbonisation", "300%"], "0% to 100% a year, got 300%"),
         (["project", "--requests-per-day", "nan", "--energy-per-request", "1 Wh", *P[3:]],
-         "requests_per_day"),
+         "--requests-per-day"),
     ],
 )  # fmt: skip
 def test_out_of_range_numbers(
@@ -136,3 +136,19 @@ def test_user_scenarios_are_checked(
     assert run(["scenarios", BLOOM, "--file", str(f), "-s", "bad"]) == 2
     err = capsys.readouterr().err
     assert says in err and "bad.changes[0]" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["-c", "-100"], "--count: expected 1 to"),
+        (["-c", "nan"], "--count: expected 1 to"),
+        (["--pue", "nan", "-c", "10"], "--pue: the PUE must be 1 to 5"),
+        (["--supply", "-150 MW"], "--supply: expected 1 to"),
+    ],
+)
+def test_capacity_numbers(args: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`capacity -c -100`, `-c nan`, `--pue nan`, `--supply '-150 MW'` gave impossible
+    results with exit 0."""
+    assert run(["capacity", *args]) == 2
+    assert says in capsys.readouterr().err

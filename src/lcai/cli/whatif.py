@@ -83,7 +83,8 @@ def scenarios(
 
 _PROJECT_FLAGS = {
     "start": "--start", "growth": "--growth", "years": "--from/--to",
-    "energy_per_request": "--energy-per-request",
+    "energy_per_request": "--energy-per-request", "efficiency": "--efficiency",
+    "decarbonisation": "--decarbonisation", "requests_per_day": "--requests-per-day",
 }  # fmt: skip
 
 
@@ -133,7 +134,7 @@ def project(
 
 _CAPACITY_FLAGS = {
     "accelerator": "--accelerator", "system": "--system", "pue": "--pue",
-    "load_factor": "--load-factor",
+    "load_factor": "--load-factor", "count": "--count", "supply": "--supply",
 }  # fmt: skip
 
 

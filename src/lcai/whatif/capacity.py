@@ -195,6 +195,17 @@ def _comparisons(power_w: float) -> list[dict[str, Any]]:
     return out
 
 
+MAX_ACCELERATORS = 1e8
+"""The most accelerators planned at once (about 30x the world's data-center GPUs of 2024)."""
+MAX_SUPPLY_W = 1e12
+"""The largest supply planned [W]: 1 TW, more than most national grids."""
+
+
+def _in_range(name: str, value: float | None, low: float, high: float, unit: str) -> None:
+    if value is not None and not (math.isfinite(value) and low <= value <= high):
+        raise SpecError(f"expected {low:g} to {high:g} {unit}, got {value:g}", path=(name,))
+
+
 def plan_capacity(
     accelerator: str,
     *,
@@ -208,8 +219,10 @@ def plan_capacity(
     """Either direction: the power of ``count`` accelerators, or the count a supply feeds."""
     if (count is None) == (supply_w is None):
         raise SpecError("give either the number of accelerators or the supply")
-    if pue is not None and pue < 1:
-        raise SpecError(f"the PUE must be at least 1, got {pue:g}", path=("pue",))
+    _in_range("count", count, 1.0, MAX_ACCELERATORS, "accelerators")
+    _in_range("supply", supply_w, 1.0, MAX_SUPPLY_W, "W")
+    if pue is not None and not (math.isfinite(pue) and 1 <= pue <= 5):
+        raise SpecError(f"the PUE must be 1 to 5, got {pue:g}", path=("pue",))
     if not 0 < load_factor <= 1:
         raise SpecError(
             f"the load factor must be in (0, 1], got {load_factor:g}", path=("load_factor",)
