@@ -330,7 +330,7 @@ def test_same_region_and_hour_twice_in_intensity_is_an_error(tmp_path: Path) -> 
         "timestamp,region,gco2e_per_kwh\n1970-01-01T00:00:00Z,FR,50\n"
         "1970-01-01T00:00:00Z,DE,400\n1970-01-01T00:30:00Z,FR,60\n"
     )
-    with pytest.raises(SpecError, match=r"'FR', hour 1970-01-01T00:00Z.*line 2 and line 4"):
+    with pytest.raises(SpecError, match=r"line 4: the hour of .* in FR is also on line 2"):
         account(power, tmp_path / "jobs.csv", intensity=tmp_path / "i.csv",
                 sites=tmp_path / "sites.csv")  # fmt: skip
 

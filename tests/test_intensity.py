@@ -41,6 +41,10 @@ def test_without_a_region_column(tmp_path: Path) -> None:
         (b"timestamp,gco2e_per_kwh\n2024-01-01\n", "expected a number, got ''"),
         (b"timestamp,region,gco2e_per_kwh\n2024-01-01,,5\n", "region: empty"),
         (b"\xff\xfe\x00garbage", "is not a UTF-8 text file"),
+        (
+            b"timestamp,region,gco2e_per_kwh\n2024-01-01T00:00,FR,5\n2024-01-01T00:30,FR,6\n",
+            "line 3: the hour of '2024-01-01T00:30' in FR is also on line 2",
+        ),
     ],
 )
 def test_bad_input_names_file_line_and_column(

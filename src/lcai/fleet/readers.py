@@ -11,7 +11,6 @@ run files (``.jsonl``: node = the file's name, gpu = the device index).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -228,7 +227,8 @@ def _sacct_gpus(tres: str) -> str:
 
 def read_intensity(path: str | Path | None) -> Any:
     """Hourly carbon intensity (``lcai.measure.intensity``): (region, hour) -> kgCO2e/kWh,
-    ``hour`` counted in hours since the epoch. A (region, hour) given twice is an error."""
+    ``hour`` counted in hours since the epoch. A (region, hour) given twice is an error (the
+    shared reader's)."""
     import polars as pl
 
     schema = {"region": pl.Utf8, "hour": pl.Int64, "kg_per_kwh": pl.Float64}
@@ -244,47 +244,7 @@ def read_intensity(path: str | Path | None) -> Any:
         for region, hours in hi.by_region.items()
         for hour, kg in hours.items()
     ]
-    if len(rows) != _count_rows(Path(path)):  # the shared reader keeps the last of repeats
-        _raise_repeated_hour(Path(path))
     return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
-    """The rows of a CSV file already read once (by the shared reader) without error."""
-    import csv
-
-    with path.open(encoding="utf-8", newline="") as fh:
-        yield from csv.DictReader(fh)
-
-
-def _count_rows(path: Path) -> int:
-    return sum(1 for _ in _csv_rows(path))
-
-
-def _clock_hour(text: str) -> int:
-    """The clock hour [h since the epoch] of an ISO 8601 time (UTC without a zone), as the
-    shared intensity reader takes it."""
-    t = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.UTC)
-    return int(t.timestamp() // S_PER_H)
-
-
-def _raise_repeated_hour(path: Path) -> None:
-    """The first row whose (region, clock hour) an earlier row already gave, as an error."""
-    first: dict[tuple[str, int], int] = {}
-    for n, row in enumerate(_csv_rows(path), start=2):
-        key = ((row.get("region") or "").strip(), _clock_hour(row.get("timestamp") or ""))
-        if key in first:
-            when = dt.datetime.fromtimestamp(key[1] * S_PER_H, dt.UTC).strftime("%Y-%m-%dT%H:00Z")
-            raise SpecError(
-                f"region {key[0]!r}, hour {when}: given twice (line {first[key]} and line {n}); "
-                "one value per region and clock hour",
-                file=str(path),
-                line=n,
-            )
-        first[key] = n
-    raise SpecError("a (region, hour) is given twice", file=str(path))
 
 
 def read_sites(path: str | Path | None) -> Any:

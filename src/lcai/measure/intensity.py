@@ -51,12 +51,21 @@ def _rows(reader: csv.DictReader[str], name: str) -> dict[str | None, dict[int, 
         raise SpecError("expected columns timestamp, gco2e_per_kwh (and region)", file=name)
     has_region = "region" in cols
     by_region: dict[str | None, dict[int, float]] = {}
+    first_line: dict[tuple[str | None, int], int] = {}
     for n, row in enumerate(reader, start=2):
         where = f"{name}, line {n}"
         region = ((row.get("region") or "").strip() or None) if has_region else None
         if has_region and region is None:
             raise SpecError(f"{where}: region: empty")
         hour = _hour(row["timestamp"] or "", where)
+        if (region, hour) in first_line:
+            raise SpecError(
+                f"{where}: the hour of {row['timestamp']!r}"
+                + (f" in {region}" if region else "")
+                + f" is also on line {first_line[region, hour]}; give one row per hour "
+                "(average finer data per hour first)"
+            )
+        first_line[region, hour] = n
         by_region.setdefault(region, {})[hour] = _kg_per_kwh(row["gco2e_per_kwh"] or "", where)
     return by_region
 
