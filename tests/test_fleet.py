@@ -644,3 +644,26 @@ def test_faulty_fleet_sliced_per_node_and_hour(fleet: Path, tmp_path: Path) -> N
     for job, kwh in want.items():
         assert got[job] == pytest.approx(kwh, rel=1e-9), job
     assert b.quality.counts == a.quality.counts and b.samples == a.samples
+
+
+def test_result_csvs_neutralise_formulas(tmp_path: Path) -> None:
+    """Fleet jobs.csv / projects.csv emitted a project `=cmd|' /C calc'!A0` as is
+    (spreadsheet formula injection); the CSVs now neutralise it, Parquet keeps it."""
+    import csv as _csv
+
+    synthesize(tmp_path, nodes=1, hours=1, seed=3)
+    jobs = tmp_path / "jobs.csv"
+    rows = list(_csv.DictReader(jobs.open()))
+    rows[0]["project"] = "=cmd|' /C calc'!A0"
+    with jobs.open("w", newline="") as fh:
+        w = _csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    r = account(tmp_path / "power", jobs)
+    r.write(tmp_path / "out")
+    written = (tmp_path / "out" / "projects.csv").read_text()
+    assert "'=cmd|' /C calc'!A0" in written and "\n=cmd" not in written
+    assert (
+        "=cmd|' /C calc'!A0"
+        in pl.read_parquet(tmp_path / "out" / "projects.parquet")["project"].to_list()
+    )

@@ -584,7 +584,7 @@ class FleetResult:
 
         for name, df in (("jobs", self.jobs), ("projects", self.projects), ("models", self.models)):
             df.write_parquet(folder / f"{name}.parquet")
-            df.write_csv(folder / f"{name}.csv")
+            _csv_safe(df).write_csv(folder / f"{name}.csv")
         quality = {
             "samples": self.samples,
             "total_energy_kwh": self.total_energy_j / J_PER_KWH,
@@ -592,6 +592,22 @@ class FleetResult:
             "assumptions": self.assumptions,
         }
         (folder / "quality.json").write_text(json.dumps(quality, indent=2), encoding="utf-8")
+
+
+def _csv_safe(df: Any) -> Any:
+    """Text cells a spreadsheet would read as a formula get a leading apostrophe (OWASP, as
+    ``lcai.text.csv_cell``); the Parquet files keep the values as they are."""
+    import polars as pl
+
+    formula = r"^[=+\-@\t\r]"
+    text = [c for c, t in df.schema.items() if t == pl.Utf8]
+    return df.with_columns(
+        pl.when(pl.col(c).str.contains(formula))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text
+    )
 
 
 def _check_replaceable(out: Path) -> None:
