@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from lcai.outputs.fmt import magnitude
+from lcai.outputs.terminal import escape
 
 if TYPE_CHECKING:
     from lcai.fleet.account import FleetResult

@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+
+from lcai.outputs.terminal import escape
 
 __all__ = ["render_runs"]
 
