@@ -536,3 +536,19 @@ def test_real_gpu_counter() -> None:  # pragma: no cover - only on a GPU machine
     for dev in a:
         assert b[dev].energy_j >= a[dev].energy_j
     m.close()
+
+
+def test_the_run_file_is_checked_before_the_command_starts(tmp_path: Path) -> None:
+    """`lcai track -o existing.jsonl -- cmd` refused the run file only after starting `cmd`,
+    which then ran unmeasured; an unwritable -o likewise. Now nothing runs."""
+    marker = tmp_path / "ran"
+    cmd = [sys.executable, "-c", f"open({str(marker)!r}, 'w').close()"]
+    existing = tmp_path / "existing.jsonl"
+    existing.write_text("keep me\n")
+    for out in (existing, tmp_path / "a-file" / "r.jsonl"):
+        (tmp_path / "a-file").write_text("not a folder")
+        proc = subprocess.run([*LCAI, "track", "-o", str(out), "--", *cmd],
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert proc.returncode == 2 and "run file" in proc.stderr, proc.stderr
+        assert not marker.exists()
+    assert existing.read_text() == "keep me\n"

@@ -93,6 +93,27 @@ def _wait(child: subprocess.Popen[bytes] | None, pid: int, poll_s: float) -> int
     return 128 - rc if rc < 0 else rc
 
 
+def _check_run_file(output: str | Path | None) -> None:
+    """The run file can be created: it does not exist and its folder is writable. Checked
+    before the command starts, so that the command never runs unmeasured."""
+    if output is None:
+        return
+    p = Path(output)
+    if p.exists() or p.is_symlink():
+        raise SpecError(
+            f"{p}: run file already exists; a run never overwrites another (choose a new name)",
+            path=("output",),
+        )
+    try:
+        p.absolute().parent.mkdir(parents=True, exist_ok=True)
+        probe = p.open("x", encoding="utf-8")  # created now, written by the tracker
+    except OSError as exc:
+        raise SpecError(f"{p}: cannot create the run file: {exc.strerror}",
+                        path=("output",)) from None  # fmt: skip
+    probe.close()
+    p.unlink()
+
+
 def supervise(
     command: Sequence[str] = (),
     *,
@@ -115,6 +136,7 @@ def supervise(
     if not all(0 < x < math.inf for x in (interval_s, flush_s)):
         raise SpecError("interval and flush must be positive numbers", path=("interval",))
     factors = grid_factors(region)  # before the command starts: a bad region runs nothing
+    _check_run_file(output)  # and a run file that cannot be written runs nothing either
     t0 = time.time()
 
     def sampled(t: float, energy_j: float) -> None:
