@@ -496,10 +496,10 @@ def test_concurrent_writes_leave_one_whole_set(
     left: the last put in place."""
     import threading
 
-    mod = importlib.import_module("lcai.fleet.account")
+    mod = importlib.import_module("lcai.files")
 
     if not exchange:  # a system without renameat2: the old set is moved aside first
-        monkeypatch.setattr(mod, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(mod, "exchange", lambda a, b: False)
     r = _small_result(tmp_path)
     out = tmp_path / "res"
     errors: list[BaseException] = []
@@ -667,3 +667,17 @@ def test_result_csvs_neutralise_formulas(tmp_path: Path) -> None:
         "=cmd|' /C calc'!A0"
         in pl.read_parquet(tmp_path / "out" / "projects.parquet")["project"].to_list()
     )
+
+
+def test_synth_refuses_an_old_folder_and_writes_one_set(tmp_path: Path) -> None:
+    """`fleet synth` into an old folder left stale hour files that `fleet account` then
+    counted. A non-empty folder is refused unless replaced; a replacement is one new set."""
+    out = tmp_path / "fleet"
+    synthesize(out, nodes=1, hours=2, seed=1)
+    with pytest.raises(SpecError, match="exists and is not empty"):
+        synthesize(out, nodes=1, hours=1, seed=1)
+    synthesize(out, nodes=1, hours=1, seed=1, replace=True)
+    assert len(list((out / "power").glob("*.parquet"))) == 1  # no hour left from before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
+    with pytest.raises(SpecError, match="1 to 512 nodes"):
+        synthesize(tmp_path / "big", nodes=10_000)

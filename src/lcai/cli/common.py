@@ -16,7 +16,7 @@ def emit(text: str, output: Path | None = None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        from lcai.outputs.files import write_atomic
+        from lcai.files import write_atomic
 
         write_atomic(output, text)
 

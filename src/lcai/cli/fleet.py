@@ -25,14 +25,16 @@ def fleet() -> None:
 @click.option("--seed", type=int, default=0, help="Seed (0 is a seed).")
 @click.option("--faults", is_flag=True, help="Inject data faults.")
 @click.option("--per-node", is_flag=True, help="A telemetry file per node and hour.")
+@click.option("--replace", is_flag=True, help="Replace an existing, non-empty folder.")
 def fleet_synth(
-    output: Path, nodes: int, hours: int, seed: int, faults: bool, per_node: bool
+    output: Path, nodes: int, hours: int, seed: int, faults: bool, per_node: bool, replace: bool
 ) -> None:
     """Write synthetic telemetry, jobs, hourly intensity and sites (demos, tests, benchmarks)."""
     from lcai.fleet.synth import synthesize
     from lcai.outputs import terminal
 
-    info = synthesize(output, nodes=nodes, hours=hours, seed=seed, faults=faults, per_node=per_node)
+    info = synthesize(output, replace=replace, nodes=nodes, hours=hours, seed=seed,
+                      faults=faults, per_node=per_node)  # fmt: skip
     terminal.console().print(
         f"{info['samples']:,} samples in {info['files']} file(s), {info['jobs']} jobs: {output}",
         markup=False,

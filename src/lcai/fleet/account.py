@@ -615,104 +615,29 @@ def _check_replaceable(out: Path) -> None:
     if not out.exists():
         return
     if not out.is_dir():
-        raise SpecError("--output: exists and is not a folder", file=str(out))
+        raise SpecError("output folder: exists and is not a folder", file=str(out))
     ours = {*RESULT_FILES, *(f".{n}.tmp" for n in RESULT_FILES)}  # and an older run's leftovers
     other = sorted(p.name for p in out.iterdir() if p.name not in ours)
     if other:
         raise SpecError(
-            f"--output: the folder holds files that are not a fleet result ({', '.join(other[:5])})"
+            f"output folder: holds files that are not a fleet result ({', '.join(other[:5])})"
             "; a run replaces the whole folder: give a new or empty one",
             file=str(out),
         )
 
 
 def _replace_folder(out: Path, write: Callable[[Path], None]) -> list[Path]:
-    """Write a new folder beside ``out`` with ``write``, then put it in ``out``'s place in
-    one step; the previous set, if any, is removed after."""
-    import os
-    import shutil
-    import uuid
-
+    """Write the result set into ``out`` as one (``lcai.files.replace_folder``)."""
     import polars as pl
+
+    from lcai.files import replace_folder
 
     _check_replaceable(out)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.parent / f".{out.name}.{uuid.uuid4().hex}.tmp"
-        os.mkdir(tmp)
-    except OSError as exc:
-        raise SpecError(f"--output: cannot write: {exc.strerror}", file=str(out)) from None
-    try:
-        write(tmp)
-        _put_in_place(tmp, out)
+        replace_folder(out, write)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise SpecError(f"--output: cannot write: {exc}", file=str(out)) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)  # this run's leftovers, or the old set
+        raise SpecError(f"output folder: cannot write: {exc}", file=str(out)) from None
     return [out / n for n in RESULT_FILES]
-
-
-def _put_in_place(new: Path, out: Path) -> None:
-    """Make ``new`` be ``out``: a rename where ``out`` does not exist, else an atomic
-    exchange (Linux: ``new`` then holds the old set). Where the system cannot exchange, the
-    old set is moved aside first: a kill between the two renames leaves no ``out`` (the old
-    set beside it), never a mixed one."""
-    import errno
-    import os
-    import shutil
-    import uuid
-
-    asides = []
-    try:
-        for _ in range(100):  # other runs may put their set in place meanwhile: again
-            try:
-                os.rename(new, out)  # out absent (or an empty folder)
-                return
-            except OSError as exc:
-                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
-                    raise
-            if _exchange(new, out):
-                return
-            aside = out.parent / f".{out.name}.{uuid.uuid4().hex}.old"
-            try:
-                os.rename(out, aside)
-                asides.append(aside)
-            except FileNotFoundError:
-                pass
-        raise SpecError("--output: other runs keep replacing the folder", file=str(out))
-    finally:
-        for a in asides:
-            shutil.rmtree(a, ignore_errors=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
-    system or the file system cannot."""
-    import ctypes
-    import errno
-    import os
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    renameat2.argtypes = [
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_int,
-        ctypes.c_char_p,
-        ctypes.c_uint,
-    ]
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOENT, errno.EPERM):
-        return False  # not supported here (or ``b`` just vanished: the caller tries again)
-    raise OSError(err, os.strerror(err), str(b))
 
 
 def _overlaps(jobs: Any, quality: Quality) -> None:

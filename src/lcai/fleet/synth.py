@@ -15,13 +15,61 @@ from typing import Any
 
 import numpy as np
 
+from lcai.errors import SpecError
+
 __all__ = ["synthesize"]
 
 _T0_MS = int(dt.datetime(2026, 1, 5, tzinfo=dt.UTC).timestamp() * 1000)
 _REGIONS = ("US-VA", "FR", "SE", "US-TX")
 
 
+MAX_NODES = 512
+MAX_HOURS = 744
+"""A month of 1 Hz telemetry."""
+
+
 def synthesize(
+    out: str | Path,
+    *,
+    nodes: int = 4,
+    gpus_per_node: int = 8,
+    hours: int = 2,
+    seed: int = 0,
+    faults: bool = False,
+    idle_w: float = 70.0,
+    busy_w: float = 550.0,
+    per_node: bool = False,
+    replace: bool = False,
+) -> dict[str, int]:
+    """Write a synthetic fleet into the folder ``out`` as one set (see :func:`_write`). A
+    folder that exists and is not empty is refused unless ``replace``: a run never mixes
+    its files with an older run's."""
+    from lcai.files import replace_folder
+
+    out = Path(out)
+    if not (1 <= nodes <= MAX_NODES and 1 <= hours <= MAX_HOURS):
+        raise SpecError(
+            f"expected 1 to {MAX_NODES} nodes and 1 to {MAX_HOURS} hours, got {nodes} and "
+            f"{hours}", path=("nodes",),
+        )  # fmt: skip
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not replace)):
+        raise SpecError(
+            "output folder: exists and is not empty; a synthetic fleet is written into a "
+            "new folder (or replace it explicitly)",
+            file=str(out),
+        )
+    info: dict[str, int] = {}
+    try:
+        replace_folder(out, lambda folder: info.update(_write(
+            folder, nodes=nodes, gpus_per_node=gpus_per_node, hours=hours, seed=seed,
+            faults=faults, idle_w=idle_w, busy_w=busy_w, per_node=per_node,
+        )))  # fmt: skip
+    except OSError as exc:
+        raise SpecError(f"output folder: cannot write: {exc.strerror}", file=str(out)) from None
+    return info
+
+
+def _write(
     out: str | Path,
     *,
     nodes: int = 4,

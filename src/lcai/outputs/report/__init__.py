@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lcai.outputs.files import write_atomic
+from lcai.files import write_atomic
 from lcai.outputs.report.build import Report, build_report
 from lcai.outputs.report.html import render_html
 from lcai.outputs.report.latex import render_latex
