@@ -348,7 +348,7 @@ def test_same_node_twice_in_sites_is_an_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("sites", "fragment", "line"),
     [
-        ("node,pue\nn1,0.5\n", "pue: expected a number >= 1, got '0.5'", 2),
+        ("node,pue\nn1,0.5\n", "pue: expected a PUE of 1 to 5 .*, got '0.5'", 2),
         ("node,wue_l_per_kwh\nn1,1\nn2,x\n", "wue_l_per_kwh: expected a number >= 0", 3),
         ("node,accelerator\nn1,H100-SXM5-80GB\nn2,GPU-9000\n", "accelerator", 3),
         ("node,region\nn1,Atlantis\n", "region", 2),

@@ -143,7 +143,7 @@ def test_user_scenarios_are_checked(
     [
         (["-c", "-100"], "--count: expected 1 to"),
         (["-c", "nan"], "--count: expected 1 to"),
-        (["--pue", "nan", "-c", "10"], "--pue: the PUE must be 1 to 5"),
+        (["--pue", "nan", "-c", "10"], "--pue: expected a PUE of 1 to 5"),
         (["--supply", "-150 MW"], "--supply: expected 1 to"),
     ],
 )

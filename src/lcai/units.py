@@ -30,9 +30,11 @@ __all__ = [
     "H_PER_YEAR",
     "J_PER_KWH",
     "NUMBER_PATTERN",
+    "RANGES",
     "S_PER_H",
     "Dimension",
     "Quantity",
+    "Range",
     "convert",
     "format_quantity",
     "parse_quantity",
@@ -388,6 +390,28 @@ def parse_quantity(
     if not math.isfinite(value):
         raise UnitError(f"{text!r} is not a finite {dimension}")
     return Quantity(value, dim.canonical, dimension)
+
+
+@dataclass(frozen=True)
+class Range:
+    """Where a physical quantity may lie: ``low`` <= x <= ``high``, finite."""
+
+    low: float
+    high: float
+    what: str
+
+    def contains(self, x: float) -> bool:
+        """Whether ``x`` is finite and inside the range."""
+        return math.isfinite(x) and self.low <= x <= self.high
+
+
+RANGES: Final = {
+    "pue": Range(1.0, 5.0, "a PUE of 1 to 5 (1 by definition; no site reports 5)"),
+    "share": Range(0.0, 1.0, "a share of 0 to 1"),
+    "nonnegative": Range(0.0, math.inf, "a number >= 0"),
+}
+"""The one place that says what a quantity may be: the schema, the distributions'
+truncation, capacity planning and the fleet's sites file all read these."""
 
 
 def format_quantity(value: float, unit: str, digits: int = 6) -> str:

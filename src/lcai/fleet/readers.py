@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lcai.errors import SpecError
-from lcai.units import S_PER_H
+from lcai.units import RANGES, S_PER_H, Range
 
 __all__ = [
     "power_files",
@@ -275,25 +275,26 @@ def read_sites(path: str | Path | None) -> Any:
             file=str(path),
             line=lines[1],
         )
-    for column, low in (("pue", 1.0), ("wue_l_per_kwh", 0.0)):
+    for column, rng in (("pue", RANGES["pue"]), ("wue_l_per_kwh", RANGES["nonnegative"])):
         if column in df.columns:
-            df = df.with_columns(_number(df, column, low, str(path)).alias(column))
+            df = df.with_columns(_number(df, column, rng, str(path)).alias(column))
     if "region" in df.columns:
         df = df.with_columns(pl.col("region").str.strip_chars().replace("", None))
     return df
 
 
-def _number(df: Any, column: str, low: float, file: str) -> Any:
-    """A sites column as finite numbers >= ``low`` (empty: not given)."""
+def _number(df: Any, column: str, rng: Range, file: str) -> Any:
+    """A sites column as finite numbers in ``rng`` (empty: not given)."""
     import polars as pl
 
     text = df[column].str.strip_chars().replace("", None)
     x = text.cast(pl.Float64, strict=False)
-    bad = text.is_not_null() & ~(x.is_finite() & (x >= low)).fill_null(False)
+    inside = x.is_finite() & (x >= rng.low) & (x <= rng.high)
+    bad = text.is_not_null() & ~inside.fill_null(False)
     if bad.any():
         i = int(bad.arg_true()[0])
         raise SpecError(
-            f"{column}: expected a number >= {low:g}, got {text[i]!r}",
+            f"{column}: expected {rng.what}, got {text[i]!r}",
             file=file,
             line=int(df["line"][i]),
         )

@@ -8,7 +8,6 @@ plan is built from it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from lcai.engine.plan import Fn, Param, Params, Status
 from lcai.errors import SpecError, UnknownKeyError
 from lcai.model.num import Num
 from lcai.spec.distributions import Dist, to_dist
+from lcai.units import RANGES
 
 __all__ = ["Ledger", "param", "zero"]
 
@@ -40,10 +40,12 @@ def bounds(name: str) -> tuple[float, float]:
     """Physical bounds of a parameter, for truncating its distribution."""
     leaf = name.rsplit(".", 1)[-1]
     if leaf == "pue":
-        return 1.0, math.inf
-    if leaf in ("mfu", "utilization", "contract_share") or leaf.endswith("_utilisation"):
-        return 0.0, 1.0
-    return 0.0, math.inf
+        r = RANGES["pue"]
+    elif leaf in ("mfu", "utilization", "contract_share") or leaf.endswith("_utilisation"):
+        r = RANGES["share"]
+    else:
+        r = RANGES["nonnegative"]
+    return r.low, r.high
 
 
 def catalog_dist(table: str, quantity: str, value: float, name: str, status: Status) -> Dist | None:

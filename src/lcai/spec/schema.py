@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from lcai.errors import UnitError
-from lcai.units import DIMENSIONS, NUMBER_PATTERN, parse_quantity, split_quantity
+from lcai.units import DIMENSIONS, NUMBER_PATTERN, RANGES, parse_quantity, split_quantity
 
 __all__ = [
     "Accelerators",
@@ -105,9 +105,14 @@ PowerPerData = Annotated[
 ]
 Count = Annotated[float, BeforeValidator(_number), Field(ge=0), _NumberSchema]
 PositiveCount = Annotated[float, BeforeValidator(_number), Field(gt=0), _NumberSchema]
-Fraction = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1), _NumberSchema]
-PositiveFraction = Annotated[float, BeforeValidator(_number), Field(gt=0, le=1), _NumberSchema]
-Pue = Annotated[float, BeforeValidator(_number), Field(ge=1, le=5), _NumberSchema]
+_SHARE, _PUE = RANGES["share"], RANGES["pue"]
+Fraction = Annotated[
+    float, BeforeValidator(_number), Field(ge=_SHARE.low, le=_SHARE.high), _NumberSchema
+]
+PositiveFraction = Annotated[
+    float, BeforeValidator(_number), Field(gt=_SHARE.low, le=_SHARE.high), _NumberSchema
+]
+Pue = Annotated[float, BeforeValidator(_number), Field(ge=_PUE.low, le=_PUE.high), _NumberSchema]
 
 Method = Literal["measured", "given", "estimated"]
 

@@ -18,7 +18,7 @@ from typing import Any
 from lcai import catalog
 from lcai import model as m
 from lcai.errors import SpecError, UnknownKeyError
-from lcai.units import H_PER_YEAR
+from lcai.units import H_PER_YEAR, RANGES
 
 __all__ = ["Capacity", "accelerators_for_supply", "cluster_power_w", "plan_capacity"]
 
@@ -221,8 +221,8 @@ def plan_capacity(
         raise SpecError("give either the number of accelerators or the supply")
     _in_range("count", count, 1.0, MAX_ACCELERATORS, "accelerators")
     _in_range("supply", supply_w, 1.0, MAX_SUPPLY_W, "W")
-    if pue is not None and not (math.isfinite(pue) and 1 <= pue <= 5):
-        raise SpecError(f"the PUE must be 1 to 5, got {pue:g}", path=("pue",))
+    if pue is not None and not RANGES["pue"].contains(pue):
+        raise SpecError(f"expected {RANGES['pue'].what}, got {pue:g}", path=("pue",))
     if not 0 < load_factor <= 1:
         raise SpecError(
             f"the load factor must be in (0, 1], got {load_factor:g}", path=("load_factor",)
