@@ -30,6 +30,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -55,6 +56,7 @@ ESC = "\x1b"
 # -- hostile text ----------------------------------------------------------------------
 
 MARKUP = "[bold]x[/] [/] [link=https://example.org]y[/link]"
+NO_COLON = "[bold]x[/] [/] [red]y[/red]"  # a scenario name (NAME:ARG takes the colon)
 ESCAPES = "\x1b[31mred\x1b[0m \x1b]0;title\x07 \x1b[2J"
 FORMULA = "=cmd|' /C calc'!A0"
 HTML_MD = "<script>alert(1)</script> [x](javascript:alert(3)) a|b <img src=x onerror=alert(2)>"
@@ -1876,3 +1878,474 @@ def test_track_bad_pids(args: tuple[str, ...], says: tuple[str, ...], tmp_path: 
 def test_track_bad_region_from_the_environment(tmp_path: Path) -> None:
     _track_refused(tmp_path, ("-o", "{d}/r.jsonl", "--", *TRUE), ("LCAI_REGION",),
                    env={"LCAI_REGION": ESCAPES})  # fmt: skip
+
+
+# -- scenario files and validation suites ----------------------------------------------
+
+
+def scen_case(text: str | bytes, *says: str, extra: tuple[str, ...] = ("-s", "bad")) -> Case:
+    files = {"a.yaml": ASSESS, "s.yaml": text}
+    return Case(("scenarios", A_FILE, "-f", "{d}/s.yaml", "--json", *extra), files, says)
+
+
+def change(text: str) -> str:
+    return SCENARIO.format(change=text)
+
+
+SCENARIO_CASES = [
+    pytest.param(scen_case(b"", "{d}/s.yaml", "empty"), id="0-byte"),
+    pytest.param(scen_case("- 1\n", "{d}/s.yaml"), id="top-list"),
+    pytest.param(scen_case("scenarios: [1, 2]\n", "{d}/s.yaml"), id="scenarios-list"),
+    pytest.param(scen_case("scenarios:\n  bad: null\n", "{d}/s.yaml", "changes"), id="null"),
+    pytest.param(
+        scen_case("scenarios:\n  bad: {description: x, changes: {set: 1}}\n", "{d}/s.yaml"),
+        id="changes-mapping",
+    ),
+    pytest.param(
+        scen_case(change("{explode: 1}"), "{d}/s.yaml", "bad.changes[0]"), id="unknown-op"
+    ),
+    pytest.param(
+        scen_case(
+            change("{scale: {path: training.accelerators.count, factor: .nan}}"),
+            "{d}/s.yaml",
+            "factor",
+        ),
+        id="factor-nan",
+    ),
+    pytest.param(
+        scen_case(
+            change("{scale: {path: training.accelerators.count, factor: .inf}}"),
+            "{d}/s.yaml",
+            "factor",
+        ),
+        id="factor-inf",
+    ),
+    pytest.param(
+        scen_case(
+            change("{scale: {path: training.accelerators.count, factor: -1}}"),
+            "{d}/s.yaml",
+            "factor",
+        ),
+        id="factor-neg",
+    ),
+    pytest.param(
+        scen_case(
+            change("{scale: {path: training.accelerators.count, factor: '1,5'}}"),
+            "{d}/s.yaml",
+            "factor",
+        ),
+        id="factor-comma",
+    ),
+    pytest.param(
+        scen_case(
+            change("{set: {path: training.facility.pue, value: 0.5}}"),
+            "{d}/a.yaml",
+            "scenario bad",
+            "training.facility.pue",
+        ),
+        id="set-pue-below-1",
+    ),
+    pytest.param(
+        scen_case(
+            change("{set: {path: training.accelerators.count, value: .nan}}"), "scenario bad", COUNT
+        ),
+        id="set-count-nan",
+    ),
+    pytest.param(
+        scen_case(change("{set: {path: training, value: [1]}}"), "scenario bad", "training"),
+        id="set-list",
+    ),
+    pytest.param(
+        scen_case(change("{set: {path: 'training..x', value: 1}}"), "{d}/s.yaml", "path"),
+        id="set-bad-path",
+    ),
+    pytest.param(scen_case(change("{remove: 5}"), "{d}/s.yaml", "remove"), id="remove-int"),
+    pytest.param(
+        scen_case(change("{remove: training}"), "scenario bad", "phase"), id="remove-phase"
+    ),
+    pytest.param(
+        scen_case(
+            change("{replace: {path: training.accelerators.type, from: H100, to: '<x>'}}"),
+            "scenario bad",
+            "training.accelerators.type",
+        ),
+        id="replace-unknown",
+    ),
+    pytest.param(scen_case(change("{cooling: lava}"), "lava"), id="cooling-unknown"),
+    pytest.param(scen_case(change("{precision: fp1}"), "fp1"), id="precision-unknown"),
+    pytest.param(scen_case(change("{accelerator: [H100]}"), "{d}/s.yaml"), id="accelerator-list"),
+    pytest.param(
+        scen_case(SCENARIO.format(change="{cooling: liquid}") + "    sources: 5\n", "sources"),
+        marks=bug(
+            "scenarios -f: a scenario with sources: 5 is an internal error (exit 70, "
+            "TypeError: 'int' object is not iterable; whatif/scenarios.py _parse)"
+        ),
+        id="sources-int",
+    ),
+    pytest.param(
+        scen_case(SCENARIO.format(change="{cooling: liquid}") + "    bogus: 1\n", "bogus"),
+        marks=bug(
+            "scenarios -f: an unknown key in a scenario (bogus: 1) is ignored, exit 0, "
+            "where assessment files and validation suites refuse unknown fields "
+            "(whatif/scenarios.py _parse)"
+        ),
+        id="unknown-key",
+    ),
+    pytest.param(
+        scen_case(
+            SCENARIO.format(change="{cooling: liquid}") + "  bad:\n    description: y\n"
+            "    changes: []\n",
+            "duplicate key 'bad'",
+        ),
+        id="duplicate-scenario",
+    ),
+    pytest.param(
+        scen_case(
+            "a: &a {description: x, changes: [{remove: training}]}\nscenarios:\n  bad: *a\n",
+            "scenario bad",
+        ),
+        id="alias",
+    ),
+    pytest.param(
+        scen_case("scenarios: !!python/object/apply:os.system ['true']\n", "{d}/s.yaml"),
+        id="python-tag",
+    ),
+    pytest.param(scen_case(b"scenarios:\n  bad:\n    description: \xff\n", "UTF-8"), id="not-utf8"),
+    pytest.param(scen_case(BILLION_LAUGHS, "{d}/s.yaml"), id="alias-bomb"),
+    pytest.param(
+        scen_case(
+            "scenarios:\n  bad:\n    description: x\n    argument: region\n    changes:\n"
+            "      - {set: {path: training.facility.pue, value: '{arg}'}}\n",
+            "training.facility.pue",
+            extra=("-s", "bad:abc"),
+        ),
+        id="argument-not-a-number",
+    ),
+]
+
+
+SCENARIO_CASES.append(
+    pytest.param(
+        scen_case(
+            "scenarios:\n  'a:b':\n    description: x\n    changes: [{cooling: liquid}]\n",
+            "{d}/s.yaml",
+            extra=(),
+        ),
+        marks=bug(
+            "scenarios -f: a user scenario named 'a:b' is listed but can never run: with no -s "
+            "every scenario runs and this one is split as NAME:ARG ('unknown scenario ...; did "
+            "you mean 'a:b'', exit 2, the file not named); the loader should refuse the name "
+            "(whatif/scenarios.py)"
+        ),
+        id="name-with-colon",
+    )
+)
+
+
+@pytest.mark.parametrize("case", SCENARIO_CASES)
+def test_bad_scenario_files(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    refused(case, tmp_path, capsys)
+
+
+def suite_case(text: str | bytes, *says: str, case_file: str = ASSESS) -> Case:
+    files = {"suite/a.yaml": case_file, "suite/suite.yaml": text}
+    return Case(("validate", "--suite", "{d}/suite/suite.yaml", "--json"), files, says)
+
+
+S_FILE = "{d}/suite/suite.yaml"
+SUITE_CASES = [
+    pytest.param(suite_case(b"", S_FILE, "empty"), id="0-byte"),
+    pytest.param(suite_case("version: 1\ncases: 5\n", S_FILE, "cases"), id="cases-int"),
+    pytest.param(suite_case("version: 1\ncases: {a: 1}\n", S_FILE, "cases"), id="cases-mapping"),
+    pytest.param(
+        suite_case(m("version: 1", "version: 99", suite()), S_FILE, "version"), id="version"
+    ),
+    pytest.param(suite_case(suite() + "bogus: 1\n", S_FILE, "bogus"), id="unknown-key"),
+    pytest.param(suite_case(m("0.01", ".nan", suite()), S_FILE, "tolerance"), id="tolerance-nan"),
+    pytest.param(suite_case(m("0.01", "-1", suite()), S_FILE, "tolerance"), id="tolerance-neg"),
+    pytest.param(suite_case(m("0.01", "abc", suite()), S_FILE, "tolerance"), id="tolerance-abc"),
+    pytest.param(suite_case(m("reproduction", "magic", suite()), S_FILE, "mode"), id="mode"),
+    pytest.param(
+        suite_case(suite(select="\"__import__('os')\""), S_FILE, "select"), id="select-code"
+    ),
+    pytest.param(suite_case(suite(select="'item[nope].x'"), S_FILE, "select"), id="select-field"),
+    pytest.param(suite_case(suite(published="213.9 kg"), S_FILE, "published"), id="published-mass"),
+    pytest.param(suite_case(suite(published="nan kWh"), S_FILE, "published"), id="published-nan"),
+    pytest.param(
+        suite_case(suite(published="1e999 kWh"), S_FILE, "published"), id="published-1e999"
+    ),
+    pytest.param(
+        suite_case(suite(published="'1,5 kWh'"), S_FILE, "published"), id="published-comma"
+    ),
+    pytest.param(suite_case(suite(unit="parsec"), S_FILE, "unit"), id="unit-unknown"),
+    pytest.param(suite_case(suite(unit="kg"), S_FILE, "published"), id="unit-dimension"),
+    pytest.param(
+        suite_case(
+            m(
+                "    mode: reproduction\n",
+                "    mode: reproduction\n    mode: prediction\n",
+                suite(),
+            ),
+            S_FILE,
+            "duplicate key 'mode'",
+        ),
+        id="duplicate-key",
+    ),
+    pytest.param(
+        suite_case("version: !!python/object/apply:os.system ['true']\n", S_FILE), id="python-tag"
+    ),
+    pytest.param(
+        suite_case(b"version: 1\ncases: [{case: \xff}]\n", S_FILE, "UTF-8"), id="not-utf8"
+    ),
+    pytest.param(suite_case(BILLION_LAUGHS, S_FILE), id="alias-bomb"),
+    pytest.param(
+        suite_case(m("a.yaml", "/etc/passwd", suite()), S_FILE, "file"),
+        marks=bug(
+            "validate --suite: a case's file: /etc/passwd is read (exit 1, 'rejected: "
+            "... /etc/passwd: expected a mapping'); a suite reads any file on the "
+            "machine, where an assessment's paths must stay in its folder "
+            "(checks/suite.py, checks/validation.py)"
+        ),
+        id="file-absolute",
+    ),
+    pytest.param(
+        suite_case(m("a.yaml", "../../../../../../../../etc/hostname", suite()), S_FILE, "file"),
+        marks=bug(
+            "validate --suite: a case's file may climb out of the suite's folder with "
+            "'../' (the file is read; exit 1 'rejected') (checks/suite.py)"
+        ),
+        id="file-dotdot",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", SUITE_CASES)
+def test_bad_validation_suites(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    refused(case, tmp_path, capsys)
+
+
+# -- valid input, hostile text: every consumer's escaping -------------------------------
+
+
+def named(text: str) -> str:
+    """An assessment whose name, description, source and an item's name are ``text``."""
+    return (
+        f"name: {q(text)}\ndescription: {q(text)}\nsources: [{q(text)}]\n"
+        f"grid: {{region: FR}}\ntraining:\n"
+        f"  accelerators: {{type: H100, count: 8, duration: 1 day}}\n"
+        f"  idle: {{name: {q(text)}, power: 1 kW, duration: 1 h}}\n"
+    )
+
+
+CONTROL_BUG = bug(
+    "report: control characters of user text (ESC, BEL) reach the Markdown, LaTeX and HTML "
+    "report as they are (an ESC in a .tex file stops LaTeX; cat of a .md file runs it on the "
+    "terminal): md_escape (outputs/report/markdown.py), tex_escape (outputs/report/latex.py) "
+    "and the HTML renderer keep control characters"
+)
+
+
+def hostile_texts(controls_are_a_bug: bool = False) -> list[Any]:
+    texts = [*HOSTILE_TEXT.items(), ("nul-bell", "a\x00b\x07c\x7fd\x9be")]
+    return [
+        pytest.param(t, id=k, marks=CONTROL_BUG if controls_are_a_bug and has_control(t) else ())
+        for k, t in texts
+    ]
+
+
+@pytest.mark.parametrize("text", hostile_texts())
+def test_assess_prints_hostile_names_harmlessly(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Terminal (assess, compare): no escape sequence, markup printed as written. JSON:
+    strict, the name as written."""
+    f = tmp_path / "a.yaml"
+    f.write_text(named(text))
+    res = cli(["assess", str(f), "--verbose"], capsys)
+    assert_done(res)
+    if text == MARKUP:
+        assert "[bold]x[/]" in res.out
+    res = cli(["compare", str(f), str(f)], capsys)
+    assert_done(res)
+    res = cli(["assess", str(f), "--json"], capsys)
+    assert res.code == 0, res.err
+    assert strict_json(res.out)["name"] == text
+
+
+CSV_CONTROL_BUG = bug(
+    "assess --csv prints the control characters of user text (ESC, BEL, NUL) raw on stdout "
+    "(on a terminal an escape sequence runs; the terminal table and JSON are clean): "
+    "lcai.text.csv_cell only neutralises formulas (engine/result.py items_csv)"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(t, id=k, marks=CSV_CONTROL_BUG if has_control(t) else ())
+        for k, t in [*HOSTILE_TEXT.items(), ("nul-bell", "a\x00b\x07c")]
+    ],
+)
+def test_assess_csv_cells_are_harmless(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No formula (a leading apostrophe), no control character."""
+    import csv
+    import io
+
+    f = tmp_path / "a.yaml"
+    f.write_text(named(text))
+    res = cli(["assess", str(f), "--csv"], capsys)
+    assert res.code == 0, res.err
+    rows = list(csv.DictReader(io.StringIO(res.out)))
+    assert rows and all(
+        not (r[k] or "").startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for k in r
+    ), rows
+    if text == FORMULA:
+        assert "'" + FORMULA in [r["name"] for r in rows]
+    assert not has_control(res.out), repr([c for c in res.out if has_control(c)][:5])
+
+
+def _report_checks(fmt: str, text: str) -> list[str]:
+    """Raw fragments of the input that must not reach a report in ``fmt`` (in Markdown:
+    not escaped with a backslash)."""
+    if fmt == "md":
+        return ["<script", "<img", "](javascript:", "|b"] if text == HTML_MD else []
+    if fmt == "latex":
+        return ["\\input{", "^^5c", "\\write18{", "$x$", "100% #1"] if text == LATEX else []
+    return ["<script>alert", "<img src", 'href="javascript'] if text == HTML_MD else []
+
+
+@pytest.mark.parametrize("fmt", ["md", "latex", "html"])
+@pytest.mark.parametrize("text", hostile_texts(controls_are_a_bug=True))
+def test_reports_escape_hostile_names(
+    fmt: str, text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "a.yaml"
+    f.write_text(named(text))
+    out = tmp_path / {"md": "r.md", "latex": "r.tex", "html": "r.html"}[fmt]
+    res = cli(["report", str(f), "-o", str(out), *REPORT_FAST], capsys)
+    assert_done(res)
+    written = [out, *sorted((tmp_path / "r-charts").glob("*"))]
+    for path in written:
+        body = path.read_text(encoding="utf-8")
+        for fragment in _report_checks(fmt, text):
+            raw = re.search(r"(?<!\\)" + re.escape(fragment), body) if fmt == "md" else None
+            assert fragment not in body if fmt != "md" else raw is None, (path.name, fragment)
+        assert not has_control(body), (path.name, [c for c in body if has_control(c)][:5])
+
+
+def test_hostile_scenario_and_case_names_print_harmlessly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """User scenarios and validation cases named with markup and escape sequences."""
+    (tmp_path / "a.yaml").write_text(ASSESS)
+    s = tmp_path / "s.yaml"
+    s.write_text(
+        f"scenarios:\n  {q(NO_COLON + ESCAPES)}:\n    description: {q(HTML_MD + ESCAPES)}\n"
+        f"    sources: [{q(ESCAPES)}]\n    changes: [{{cooling: liquid}}]\n"
+    )
+    for extra in (["--list"], [], ["--json"]):
+        res = cli(["scenarios", str(tmp_path / "a.yaml"), "-f", str(s), *extra], capsys)
+        assert_done(res)
+    strict_json(res.out)
+    (tmp_path / "suite").mkdir()
+    (tmp_path / "suite" / "a.yaml").write_text(ASSESS)
+    text = m("case: c1", f"case: {q(MARKUP + ESCAPES)}", suite())
+    text = m("source: s", f"source: {q(FORMULA + ESCAPES)}", text)
+    (tmp_path / "suite" / "suite.yaml").write_text(text)
+    for extra in ([], ["--json"]):
+        res = cli(["validate", "--suite", str(tmp_path / "suite" / "suite.yaml"), *extra], capsys)
+        assert_done(res)
+    assert strict_json(res.out)[0]["case"] == MARKUP + ESCAPES
+
+
+def test_hostile_run_files_show_harmlessly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A header and devices named with escapes and markup, factors of the wrong type, a
+    last line cut, numbers that overflow: printed harmlessly, JSON strict."""
+    header = {**RUN_HEADER, "command": [ESCAPES, MARKUP, HTML_MD], "started": ESCAPES,
+              "factors": {"region": "FR", "co2e_g_per_kwh": "x"}, "backends": [ESCAPES]}  # fmt: skip
+    dev = "gpu:" + ESCAPES + MARKUP
+    text = run_file(
+        sample(T0_S, -1e308, device=dev), sample(T0_S + 1, 1e308, device=dev),
+        sample(T0_S + 2, 5.0), json.dumps({"warning": ESCAPES}), json.dumps({"assumption": LONG}),
+        header=header, end=False,
+    ) + '{"sample": {"t": 3.0, "dev'  # fmt: skip
+    f = tmp_path / "r.jsonl"
+    f.write_text(text)
+    res = cli(["runs", "show", str(f)], capsys)
+    assert_done(res)
+    assert ESC not in res.err
+    res = cli(["runs", "show", str(f), "--json"], capsys)
+    assert res.code == 0, res.err
+    (s,) = strict_json(res.out)
+    assert any("cut" in w for w in s["warnings"]), s["warnings"]
+
+
+def test_hostile_fleet_names_print_harmlessly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Jobs, projects and nodes named with markup, escapes, formulas, NUL: terminal clean,
+    CSV cells neutralised, quality.json strict."""
+    import csv
+
+    node = "[bold]n[/]" + ESCAPES
+    jobs = (
+        "job_id,node,gpus,project,user,model,start,end\n"
+        + ",".join([q(FORMULA), q(node), "0", q("@SUM(A1)" + ESCAPES), q("-" + MARKUP),
+                    q("+" + HTML_MD), "2026-01-05T00:00:00+00:00", "2026-01-05T00:00:05+00:00"])
+        + "\n"
+    )  # fmt: skip
+    _write(tmp_path, {"power.csv": POWER.replace("n0", "node0").replace("node0", q(node)),
+                      "jobs.csv": jobs.replace("\x00", "")})  # fmt: skip
+    out = tmp_path / "out"
+    res = cli([*[a.replace("{d}", str(tmp_path)) for a in FLEET_ARGS], "-o", str(out)], capsys)
+    assert_done(res)
+    for name in ("jobs.csv", "projects.csv", "models.csv"):
+        with (out / name).open(newline="") as fh:
+            for row in csv.reader(fh):
+                for cell in row:
+                    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (name, cell)
+    strict_json((out / "quality.json").read_text())
+
+
+VALID_TELEMETRY = [
+    pytest.param(POWER.replace(",300\n", ",nan\n"), id="power-nan"),
+    pytest.param(POWER.replace(",300\n", ",inf\n"), id="power-inf"),
+    pytest.param(POWER.replace(",300\n", ",-inf\n"), id="power-minus-inf"),
+    pytest.param(POWER.replace(",300\n", ",-5\n"), id="power-negative"),
+    pytest.param(POWER.replace(",300\n", ",1e308\n"), id="power-1e308"),
+    pytest.param(POWER.replace(",300\n", ",\n"), id="power-missing"),
+    pytest.param(POWER + POWER.split("\n", 1)[1], id="duplicates"),
+    pytest.param("t_ms,node,gpu,power_w\n", id="header-only"),
+    pytest.param(parquet(**EMPTY_PARQUET), id="empty-parquet"),
+    pytest.param(
+        f"t_ms,node,gpu,power_w,energy_j\n{T0_MS},n0,0,5,100\n{T0_MS + 1000},n0,0,5,0\n",
+        id="counter-reset",
+    ),
+]
+
+
+@pytest.mark.parametrize("power", VALID_TELEMETRY)
+def test_telemetry_faults_by_rule(
+    power: str | Callable[[], bytes], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Data faults with a stated rule (docs/fleet.md): exit 0, every number written finite,
+    quality.json strict JSON."""
+    import csv
+
+    name = "power.csv" if isinstance(power, str) else "power.parquet"
+    _write(tmp_path, _fleet_inputs(power=power if isinstance(power, str) else power(),
+                                   power_name=name))  # fmt: skip
+    res = cli([a.replace("{d}", str(tmp_path)) for a in fleet(name)], capsys)
+    assert_done(res)
+    out = tmp_path / "fleet-out"
+    strict_json((out / "quality.json").read_text())
+    for table in ("jobs.csv", "projects.csv", "models.csv"):
+        with (out / table).open(newline="") as fh:
+            for row in csv.DictReader(fh):
+                for k, v in row.items():
+                    if k.endswith(("_kwh", "_kg", "_l", "_hours")) and v:
+                        assert math.isfinite(float(v)) and float(v) >= 0, (table, k, v)
