@@ -77,9 +77,34 @@ def bug(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(strict=True, reason=f"bug: {reason}")
 
 
+def csvq(text: str) -> str:
+    """``text`` as a quoted CSV cell."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _yaml_printable(c: str) -> bool:
+    """A character PyYAML reads raw inside a double-quoted scalar (not a line break)."""
+    o = ord(c)
+    return (
+        0x20 <= o <= 0x7E or 0xA0 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD or o >= 0x10000
+    ) and o not in (0x2028, 0x2029)
+
+
 def q(text: str) -> str:
-    """``text`` as a YAML (and TOML) double-quoted scalar (JSON is both)."""
-    return json.dumps(text)
+    """``text`` as a YAML double-quoted scalar: every other character as an escape."""
+    out = []
+    for c in text:
+        if c in '"\\':
+            out.append("\\" + c)
+        elif _yaml_printable(c):
+            out.append(c)
+        elif ord(c) <= 0xFF:
+            out.append(f"\\x{ord(c):02x}")
+        elif ord(c) <= 0xFFFF:
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(f"\\U{ord(c):08x}")
+    return '"' + "".join(out) + '"'
 
 
 def strict_json(text: str) -> Any:
@@ -554,6 +579,76 @@ YAML_CASES = [
     ),
 ]
 
+DIST_LINE = (
+    "an error in an uncertain value ('A ± B') is reported on line 1 of the file and names "
+    "no field (spec/distributions.py raises it without the field's path and line)"
+)
+
+
+def dist(value: str) -> str:
+    return m("1 day", q(value))
+
+
+DISTRIBUTION_CASES = [
+    pytest.param(assess_case(dist("100 h ± -10%"), DURATION), id="sd-negative"),
+    pytest.param(assess_case(dist("100 h ± nan%"), DURATION), id="sd-nan"),
+    pytest.param(assess_case(dist("100 h ± 1e999%"), DURATION), id="sd-1e999"),
+    pytest.param(assess_case(dist("100 ± 10%"), DURATION, "unit"), id="mean-no-unit"),
+    pytest.param(assess_case(dist("1 h ±"), DURATION), id="sd-missing"),
+    pytest.param(assess_case(dist("±"), DURATION), id="only-sign"),
+    pytest.param(
+        assess_case(dist("0±%"), DURATION),
+        marks=bug(
+            "assess: duration '0±%' is an internal error (exit 70, ValueError: could "
+            "not convert string to float: ''; spec/distributions.py)"
+        ),
+        id="sd-empty-percent",
+    ),
+    pytest.param(
+        assess_case(dist("100 h ±10%%"), DURATION),
+        marks=bug(
+            "assess: duration '100 h ±10%%' is an internal error (exit 70, ValueError: "
+            "could not convert string to float: '10%'; spec/distributions.py)"
+        ),
+        id="sd-double-percent",
+    ),
+    pytest.param(
+        assess_case(dist("0± h"), "a.yaml:4", DURATION), marks=bug(DIST_LINE), id="sd-no-number"
+    ),
+    pytest.param(
+        assess_case(dist("100 h ± 10 kg"), "a.yaml:4", DURATION),
+        marks=bug(DIST_LINE),
+        id="sd-wrong-dimension",
+    ),
+    pytest.param(
+        assess_case(dist("1 h ± 1 h ± 1 h"), "a.yaml:4", DURATION),
+        marks=bug(DIST_LINE),
+        id="sd-twice",
+    ),
+]
+
+
+def test_a_huge_spread_gives_no_infinity(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'100 h +- 1e308 h' with --samples: refused, or a strict JSON result."""
+    f = tmp_path / "a.yaml"
+    f.write_text(dist("100 h +- 1e308 h"))
+    res = cli(["assess", str(f), "--json", "--samples", "100"], capsys)
+    if res.code == 2:
+        assert_refused(res, (str(f), DURATION))
+    else:
+        assert res.code == 0 and not res.err, res.err  # no RuntimeWarning
+        strict_json(res.out)
+
+
+test_a_huge_spread_gives_no_infinity = bug(
+    "assess --samples 100 on duration '100 h +- 1e308 h': exit 0, numpy's RuntimeWarning "
+    "(overflow in spec/distributions.py) on stderr and NaN/Infinity in the JSON (not JSON); "
+    "the spread has no upper bound"
+)(test_a_huge_spread_gives_no_infinity)
+
+
 TOML = """\
 name = "hostile"
 [grid]
@@ -586,7 +681,7 @@ TOML_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", YAML_CASES + TOML_CASES)
+@pytest.mark.parametrize("case", YAML_CASES + DISTRIBUTION_CASES + TOML_CASES)
 def test_bad_assessment_files(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     refused(case, tmp_path, capsys)
 
@@ -2294,11 +2389,11 @@ def test_hostile_fleet_names_print_harmlessly(
     node = "[bold]n[/]" + ESCAPES
     jobs = (
         "job_id,node,gpus,project,user,model,start,end\n"
-        + ",".join([q(FORMULA), q(node), "0", q("@SUM(A1)" + ESCAPES), q("-" + MARKUP),
-                    q("+" + HTML_MD), "2026-01-05T00:00:00+00:00", "2026-01-05T00:00:05+00:00"])
+        + ",".join([csvq(FORMULA), csvq(node), "0", csvq("@SUM(A1)" + ESCAPES), csvq("-" + MARKUP),
+                    csvq("+" + HTML_MD), "2026-01-05T00:00:00+00:00", "2026-01-05T00:00:05+00:00"])
         + "\n"
     )  # fmt: skip
-    _write(tmp_path, {"power.csv": POWER.replace("n0", "node0").replace("node0", q(node)),
+    _write(tmp_path, {"power.csv": POWER.replace("n0", "node0").replace("node0", csvq(node)),
                       "jobs.csv": jobs.replace("\x00", "")})  # fmt: skip
     out = tmp_path / "out"
     res = cli([*[a.replace("{d}", str(tmp_path)) for a in FLEET_ARGS], "-o", str(out)], capsys)
@@ -2349,3 +2444,104 @@ def test_telemetry_faults_by_rule(
                 for k, v in row.items():
                     if k.endswith(("_kwh", "_kg", "_l", "_hours")) and v:
                         assert math.isfinite(float(v)) and float(v) >= 0, (table, k, v)
+
+
+# -- generated: numbers and strings anywhere --------------------------------------------
+
+GENERATED = settings(
+    max_examples=40,
+    deadline=None,
+    database=None,  # nothing written outside tmp_path
+    derandomize=True,  # the same examples every run: a failure is reproducible
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+NUMBER_TEXT = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(min_value=-(2**80), max_value=2**80).map(str),
+    st.sampled_from(
+        ["nan", "NaN", "inf", "-inf", "Infinity", "1e999", "-1e999", "1e308", "1e-400", "-0",
+         "1,5", "1,500", "1.5.5", "", " ", "0x10", "1_000", "٣", "１", "1e", "e5", "--1",
+         "1/0", LONG, MARKUP, ESCAPES, FORMULA, "\x00"]
+    ),
+    st.text(max_size=20),
+)  # fmt: skip
+UNITS = st.sampled_from(["", " h", " days", " kWh", " W", " kW", " kg", "%", " parsec", " TWh"])
+# (YAML to insert {v} in, the field an error must name)
+FIELDS = [
+    (m("1 day", "{v}"), DURATION),
+    (m("count: 8", "count: {v}"), COUNT),
+    (acc("power: {v}"), "training.accelerators.power"),
+    (ASSESS + "facility: {pue: {v}}\n", "facility.pue"),
+    (ASSESS + "facility: {wue: {v}}\n", "facility.wue"),
+    (m("{region: FR}", "{region: FR, renewable_share: {v}}"), "grid.renewable_share"),
+    (m("{region: FR}", "{region: FR, co2e_intensity: {v}}"), "grid.co2e_intensity"),
+    (ASSESS + "usage: {requests: {v}, energy_per_request: 1 Wh}\n", "usage.requests"),
+    (ASSESS + "annotation: {annotators: {v}, hours: 4 h}\n", "annotation.annotators"),
+]
+
+
+@GENERATED
+@given(value=NUMBER_TEXT, unit=UNITS, where=st.sampled_from(FIELDS))
+def test_generated_values_in_every_kind_of_field(
+    value: str, unit: str, where: tuple[str, str], tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """Any text in a number field: exit 0, or exit 2 with one line naming the field."""
+    template, name = where
+    f = tmp_path / "a.yaml"
+    f.write_text(template.replace("{v}", q(value + unit)))
+    res = cli(["assess", str(f), "--json"], capsys)
+    if res.code != 0:
+        assert_refused(res, (str(f),))
+        assert name in res.err or "mapping" in res.err, res.err
+
+
+@GENERATED
+@given(
+    text=st.text(
+        st.characters(blacklist_categories=("Cs",)) | st.sampled_from(list("[]/\\=<>|\x1b\x07")),
+        min_size=1, max_size=60,
+    )
+)  # fmt: skip
+def test_generated_names_print_harmlessly(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Any name: the terminal table has no control character; JSON holds it as written."""
+    f = tmp_path / "a.yaml"
+    f.write_text(named(text))
+    res = cli(["assess", str(f)], capsys)
+    if res.code == 2:  # a name that is only blanks may be refused
+        assert_refused(res, (str(f), "name"))
+        return
+    assert_done(res)
+    res = cli(["assess", str(f), "--json"], capsys)
+    assert strict_json(res.out)["name"] == text
+
+
+OPTIONS = [
+    ("capacity", "-c", "{v}"),
+    ("capacity", "-c", "10", "--pue", "{v}"),
+    ("capacity", "-c", "10", "--load-factor", "{v}"),
+    ("capacity", "--supply", "{v} MW"),
+    (*PROJECT[:3], "--growth", "{v}", *PROJECT[5:]),
+    (*PROJECT[:1], "--start", "{v} TWh", *PROJECT[3:]),
+    (*PROJECT, "--efficiency", "{v}%"),
+    (*PROJECT, "--decarbonisation", "{v}"),
+    (*PROJECT[:-1], "{v}"),
+]
+
+
+@GENERATED
+@given(value=NUMBER_TEXT, args=st.sampled_from(OPTIONS))
+def test_generated_option_values(
+    value: str, args: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Any text as a number option: exit 0 with strict JSON, or exit 2 with one line naming
+    the option."""
+    flag = args[[i for i, a in enumerate(args) if "{v}" in a][0] - 1]
+    res = cli([a.replace("{v}", value) for a in args] + ["--json"], capsys)
+    if res.code == 0:
+        strict_json(res.out)
+    else:
+        assert_refused(res)
+        assert flag in res.err or (flag == "--to" and "--from/--to" in res.err), res.err
