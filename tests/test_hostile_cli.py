@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lcai.cli.main import run
@@ -642,6 +642,9 @@ def test_a_huge_spread_gives_no_infinity(
         strict_json(res.out)
 
 
+test_a_huge_spread_gives_no_infinity = pytest.mark.filterwarnings("ignore::RuntimeWarning")(
+    test_a_huge_spread_gives_no_infinity
+)
 test_a_huge_spread_gives_no_infinity = bug(
     "assess --samples 100 on duration '100 h +- 1e308 h': exit 0, numpy's RuntimeWarning "
     "(overflow in spec/distributions.py) on stderr and NaN/Infinity in the JSON (not JSON); "
@@ -2360,8 +2363,13 @@ def test_hostile_run_files_show_harmlessly(
 ) -> None:
     """A header and devices named with escapes and markup, factors of the wrong type, a
     last line cut, numbers that overflow: printed harmlessly, JSON strict."""
-    header = {**RUN_HEADER, "command": [ESCAPES, MARKUP, HTML_MD], "started": ESCAPES,
-              "factors": {"region": "FR", "co2e_g_per_kwh": "x"}, "backends": [ESCAPES]}  # fmt: skip
+    header = {
+        **RUN_HEADER,
+        "command": [ESCAPES, MARKUP, HTML_MD],
+        "started": ESCAPES,
+        "factors": {"region": "FR", "co2e_g_per_kwh": "x"},
+        "backends": [ESCAPES],
+    }
     dev = "gpu:" + ESCAPES + MARKUP
     text = run_file(
         sample(T0_S, -1e308, device=dev), sample(T0_S + 1, 1e308, device=dev),
@@ -2538,10 +2546,190 @@ def test_generated_option_values(
 ) -> None:
     """Any text as a number option: exit 0 with strict JSON, or exit 2 with one line naming
     the option."""
-    flag = args[[i for i, a in enumerate(args) if "{v}" in a][0] - 1]
+    flag = args[next(i for i, a in enumerate(args) if "{v}" in a) - 1]
     res = cli([a.replace("{v}", value) for a in args] + ["--json"], capsys)
     if res.code == 0:
         strict_json(res.out)
     else:
         assert_refused(res)
         assert flag in res.err or (flag == "--to" and "--from/--to" in res.err), res.err
+
+
+# -- kills between the files of a multi-file output -------------------------------------
+
+KILL_DRIVER = '''\
+"""Run lcai; SIGKILL itself just before file-system write number N+1 (N < 0: list them)."""
+import os, signal, sys
+
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+EVENTS = {"os.rename", "os.replace", "os.mkdir", "os.remove", "os.rmdir", "os.link",
+          "os.symlink", "os.truncate", "os.chmod", "shutil.rmtree", "shutil.move",
+          "ctypes.call_function"}
+after = int(sys.argv[1])
+seen = 0
+
+def hook(event, args):
+    global seen
+    if event == "open":
+        mode, flags = args[1], args[2]
+        if not ((mode and any(c in str(mode) for c in "wax+")) or (flags or 0) & WRITE_FLAGS):
+            return
+    elif event not in EVENTS:
+        return
+    seen += 1
+    if after < 0:
+        os.write(2, f"write {seen}: {event}\\n".encode())
+    elif seen > after:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+sys.addaudithook(hook)
+from lcai.cli.main import main
+sys.argv = ["lcai", *sys.argv[2:]]
+main()
+'''
+
+
+def _driver(d: Path, after: int, args: list[str]) -> subprocess.CompletedProcess[str]:
+    script = d / "kill_driver.py"
+    if not script.exists():
+        script.write_text(KILL_DRIVER)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, str(script), str(after), *args],
+        capture_output=True, text=True, timeout=120, check=False, env=env, cwd=d,
+    )  # fmt: skip
+
+
+def _writes(d: Path, args: list[str]) -> int:
+    """How many file-system writes a run makes (the kill points)."""
+    done = _driver(d, -1, args)
+    assert done.returncode == 0, done.stderr
+    return done.stderr.count("write ")
+
+
+def _tree(paths: list[Path]) -> dict[str, bytes | None] | None:
+    """The files of an output set (None where none of its paths exist)."""
+    if not any(p.exists() for p in paths):
+        return None
+    out: dict[str, bytes | None] = {}
+    for p in paths:
+        if p.is_dir():
+            out.update({f"{p.name}/{k}": v for k, v in snapshot(p).items()})
+        elif p.exists():
+            out[p.name] = p.read_bytes()
+    return out
+
+
+def _killed_at_every_write(
+    d: Path, args: list[str], outputs: list[Path], old: dict[str, bytes | None] | None,
+    new: dict[str, bytes | None], restore: Callable[[], None],
+) -> None:  # fmt: skip
+    """Kill the run before each of its writes in turn (at most 10, spread over them; the
+    last point lets it finish): the outputs are the old set, the new set, or absent."""
+    n = _writes(d, args)
+    assert n >= 2, n
+    points = sorted({round(i * n / 9) for i in range(10)})  # at most 10 kill points
+    mixed = []
+    for k in points:
+        restore()
+        done = _driver(d, k, args)
+        assert done.returncode in (-signal.SIGKILL, 0), done.stderr
+        assert done.returncode == -signal.SIGKILL or k == n, (k, n, done.stderr)
+        got = _tree(outputs)
+        if got not in (None, old, new):
+            mixed.append(k)
+    assert not mixed, f"kills before writes {mixed} of {n} left a mixed or partial output"
+
+
+def test_kill_fleet_account_between_files(tmp_path: Path, old_fleet: Path) -> None:
+    """SIGKILL before each write of ``fleet account -o OUT`` (a folder of 7 files)."""
+    _write(tmp_path, _fleet_inputs())
+    args = [a.replace("{d}", str(tmp_path)) for a in fleet()]
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    assert run([*args[:-1], str(ref / "fleet-out")]) == 0
+    new = _tree([ref / "fleet-out"])
+    old = _tree([old_fleet])
+    assert new is not None and old is not None and new != old
+    out = tmp_path / "fleet-out"
+
+    def restore() -> None:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(old_fleet, out)
+
+    _killed_at_every_write(tmp_path, args, [out], old, new, restore)
+
+
+def test_kill_fleet_account_at_random_times(tmp_path: Path, old_fleet: Path) -> None:
+    """SIGKILL a real ``lcai fleet account`` at random moments (a few tries)."""
+    _write(tmp_path, _fleet_inputs())
+    args = [a.replace("{d}", str(tmp_path)) for a in fleet()]
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    assert run([*args[:-1], str(ref / "fleet-out")]) == 0
+    new, old = _tree([ref / "fleet-out"]), _tree([old_fleet])
+    out = tmp_path / "fleet-out"
+    rng = random.Random(14)
+    t0 = time.perf_counter()
+    subprocess.run([LCAI, *args], check=True, capture_output=True, timeout=120)
+    full = time.perf_counter() - t0
+    for _ in range(4):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(old_fleet, out)
+        proc = subprocess.Popen([LCAI, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 1.0) * full)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        assert _tree([out]) in (None, old, new)
+
+
+def _report_set(folder: Path) -> list[Path]:
+    return [folder / "r.md", folder / "r-charts"]
+
+
+def test_kill_report_md_between_files(tmp_path: Path) -> None:
+    """SIGKILL before each write of ``report -o r.md`` (the .md and its charts folder)."""
+    old_file, new_file = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old_file.write_text(m("name: hostile", "name: old"))
+    new_file.write_text(m("count: 8", "count: 64", m("name: hostile", "name: new")))
+    sets = {}
+    for name, f in (("old", old_file), ("new", new_file)):
+        (tmp_path / name).mkdir()
+        assert run(["report", str(f), "-o", str(tmp_path / name / "r.md"), *REPORT_FAST]) == 0
+        sets[name] = _tree(_report_set(tmp_path / name))
+    assert sets["old"] != sets["new"]
+    args = ["report", str(new_file), "-o", str(tmp_path / "r.md"), *REPORT_FAST]
+
+    def restore() -> None:
+        for p in _report_set(tmp_path):
+            shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+        shutil.copy(tmp_path / "old" / "r.md", tmp_path / "r.md")
+        shutil.copytree(tmp_path / "old" / "r-charts", tmp_path / "r-charts")
+
+    _killed_at_every_write(tmp_path, args, _report_set(tmp_path), sets["old"], sets["new"],
+                           restore)  # fmt: skip
+
+
+test_kill_report_md_between_files = bug(
+    "report --format md: a kill between its files leaves new charts beside the old .md (or "
+    "the old charts with no .md): write_report (outputs/report/__init__.py) writes each chart "
+    "and then the .md one by one with write_atomic, not as one set (lcai.files.replace_folder); "
+    "docs/security.md lists it as a known gap"
+)(test_kill_report_md_between_files)
+
+
+def test_kill_fleet_synth_between_files(tmp_path: Path) -> None:
+    """SIGKILL before each write of ``fleet synth -o OUT --replace`` over an older fleet."""
+    base = ["fleet", "synth", "--nodes", "1", "--hours", "1"]
+    for name, seed in (("old", "1"), ("new", "2")):
+        assert run([*base, "-o", str(tmp_path / name / "s"), "--seed", seed]) == 0
+    old, new = _tree([tmp_path / "old" / "s"]), _tree([tmp_path / "new" / "s"])
+    assert old != new
+    out = tmp_path / "s"
+    args = [*base, "-o", str(out), "--seed", "2", "--replace"]
+
+    def restore() -> None:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(tmp_path / "old" / "s", out)
+
+    _killed_at_every_write(tmp_path, args, [out], old, new, restore)
