@@ -730,6 +730,21 @@ def measured_case(text: str | bytes, *says: str) -> Case:
     return Case(("assess", "{d}/a.yaml", "--json", "-o", "{d}/out.json"), files, says)
 
 
+HOURLY = INTENSITY
+
+
+def hourly_case(text: str | bytes, *says: str) -> Case:
+    """An hourly intensity CSV read into an assessment with a run file."""
+    yaml = (
+        "name: m\ngrid: {region: FR}\ntraining:\n"
+        "  measured: {runs: [r.jsonl], hourly_intensity: hourly.csv}\n"
+    )
+    files = {"a.yaml": yaml, "r.jsonl": run_file(), "hourly.csv": text}
+    return Case(
+        ("assess", "{d}/a.yaml", "--json", "-o", "{d}/out.json"), files, ("hourly.csv", *says)
+    )
+
+
 GOOD_SAMPLES = (sample(T0_S, 0.0), sample(T0_S + 1, 300.0))
 BACKWARDS = (sample(T0_S, 0.0), sample(T0_S + 1, 3.6e6), sample(T0_S + 2, 0.0))
 BACKWARDS_BUG = (
@@ -773,6 +788,15 @@ RUN_CASES = [
     pytest.param(runs_case('{"format": "other"}\n', "not an lcai run file"), id="show-format"),
     pytest.param(runs_case("[]\n", "not an lcai run file"), id="show-header-list"),
     pytest.param(measured_case(b"", "{d}/r.jsonl", "empty"), id="assess-0-byte"),
+    pytest.param(hourly_case(HOURLY.replace(",50", ",-50"), "gco2e_per_kwh"), id="hourly-negative"),
+    pytest.param(hourly_case(HOURLY.replace(",50", ",nan"), "gco2e_per_kwh"), id="hourly-nan"),
+    pytest.param(hourly_case(HOURLY.encode().replace(b"FR", b"F\xff"), "UTF-8"), id="hourly-utf8"),
+    pytest.param(hourly_case(HOURLY + HOURLY.split("\n", 1)[1], "line"), id="hourly-hour-twice"),
+    pytest.param(hourly_case(b"", "hourly.csv"), id="hourly-0-byte"),
+    pytest.param(
+        hourly_case(HOURLY.replace("2026-01-05T00:00:00+00:00", "soon"), "timestamp"),
+        id="hourly-bad-timestamp",
+    ),
     pytest.param(
         measured_case(run_file(sample(T0_S, 0.0), sample(T0_S + 1, -3.6e6)), "backwards"),
         id="assess-negative-energy",
@@ -2733,3 +2757,36 @@ def test_kill_fleet_synth_between_files(tmp_path: Path) -> None:
         shutil.copytree(tmp_path / "old" / "s", out)
 
     _killed_at_every_write(tmp_path, args, [out], old, new, restore)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "read-only",
+        pytest.param(
+            "full-disk",
+            marks=bug(
+                "track -o on a full disk: 'error: No space left on device' names no file, and "
+                "an empty run file (0 bytes) is left behind (measure/runfile.py RunWriter or "
+                "measure/supervise.py: the header write's OSError is reported without the path "
+                "and the file created with open(..., 'x') is not removed)"
+            ),
+        ),
+    ],
+)
+def test_track_run_file_on_a_read_only_or_full_disk(where: str, tmp_path: Path) -> None:
+    """``lcai track -o`` where the run file cannot be written: exit 2 before the command
+    starts, one line naming the file; nothing left behind."""
+    marker = tmp_path / "ran"
+    command = (sys.executable, "-c", f"open({str(marker)!r}, 'w').close()")
+    with tmpfs(tmp_path / "fs") as fs:
+        (fs / "x.json").write_text(SENTINEL)
+        if where == "full-disk":
+            fill(fs)
+        else:
+            _mount("-o", "remount,ro", str(fs))
+        before = snapshot(fs)
+        res = track(tmp_path, ("-o", str(fs / "r.jsonl"), "--", *command))
+        assert_refused(res, (str(fs / "r.jsonl"),))
+        assert snapshot(fs) == before
+    assert not marker.exists()
