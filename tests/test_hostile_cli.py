@@ -1678,6 +1678,40 @@ OPTION_CASES = [
 ]
 
 
+RAW_PATH_BUG = bug(
+    "a file name holding an escape sequence is printed raw in the error line, so the escape "
+    "runs on the terminal (cli/main.py _input_error writes str(exc) without "
+    "lcai.text.terminal_text; the paths come from SpecError(file=...))"
+)
+OPTION_CASES += [
+    pytest.param(
+        opt("assess", "{d}/" + ESCAPES + ".yaml", says=("does not exist",)),
+        marks=RAW_PATH_BUG,
+        id="assess-missing-file-named-with-escapes",
+    ),
+    pytest.param(
+        opt("runs", "show", "{d}/" + ESCAPES + ".jsonl", says=("does not exist",)),
+        marks=RAW_PATH_BUG,
+        id="runs-missing-file-named-with-escapes",
+    ),
+    pytest.param(
+        opt(
+            "fleet",
+            "account",
+            "--power",
+            "{d}/" + ESCAPES,
+            "--jobs",
+            "x",
+            "-o",
+            "{d}/o",
+            says=("power",),
+        ),
+        marks=RAW_PATH_BUG,
+        id="fleet-missing-power-named-with-escapes",
+    ),
+]
+
+
 @pytest.mark.parametrize("case", OPTION_CASES)
 def test_bad_options(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     refused(case, tmp_path, capsys)
