@@ -245,7 +245,9 @@ cases:
 """
 
 
-def suite(select: str = "total.energy_kwh", published: str = "212.352 kWh", unit: str = "kWh"):
+def suite(
+    select: str = "total.energy_kwh", published: str = "212.352 kWh", unit: str = "kWh"
+) -> str:
     return SUITE.format(select=select, published=published, unit=unit)
 
 
@@ -685,7 +687,9 @@ TOML_CASES = [
 
 
 @pytest.mark.parametrize("case", YAML_CASES + DISTRIBUTION_CASES + TOML_CASES)
-def test_bad_assessment_files(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+def test_bad_assessment_files(
+    case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     refused(case, tmp_path, capsys)
 
 
@@ -856,8 +860,8 @@ def parquet(**columns: list[Any]) -> Callable[[], bytes]:
     return build
 
 
-EMPTY_PARQUET = {"t_ms": [], "node": [], "gpu": [], "power_w": []}
-P2 = {"t_ms": [T0_MS, T0_MS + 1000], "node": ["n0", "n0"]}
+EMPTY_PARQUET: dict[str, list[Any]] = {"t_ms": [], "node": [], "gpu": [], "power_w": []}
+P2: dict[str, list[Any]] = {"t_ms": [T0_MS, T0_MS + 1000], "node": ["n0", "n0"]}
 POWER_FILE = "{d}/power.csv"
 PQ = "{d}/power.parquet"
 JOBS_FILE = "{d}/jobs.csv"
@@ -2199,7 +2203,7 @@ SCENARIO_CASES.append(
 
 
 @pytest.mark.parametrize("case", SCENARIO_CASES)
-def test_bad_scenario_files(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+def test_bad_scenario_files(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     refused(case, tmp_path, capsys)
 
 
@@ -2276,7 +2280,9 @@ SUITE_CASES = [
 
 
 @pytest.mark.parametrize("case", SUITE_CASES)
-def test_bad_validation_suites(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+def test_bad_validation_suites(
+    case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     refused(case, tmp_path, capsys)
 
 
@@ -2565,7 +2571,7 @@ def test_generated_values_in_every_kind_of_field(
 @GENERATED
 @given(
     text=st.text(
-        st.characters(blacklist_categories=("Cs",)) | st.sampled_from(list("[]/\\=<>|\x1b\x07")),
+        st.characters(codec="utf-8") | st.sampled_from(list("[]/\\=<>|\x1b\x07")),
         min_size=1, max_size=60,
     )
 )  # fmt: skip
@@ -2680,7 +2686,7 @@ def _tree(paths: list[Path]) -> dict[str, bytes | None] | None:
 
 def _killed_at_every_write(
     d: Path, args: list[str], outputs: list[Path], old: dict[str, bytes | None] | None,
-    new: dict[str, bytes | None], restore: Callable[[], None],
+    new: dict[str, bytes | None] | None, restore: Callable[[], None],
 ) -> None:  # fmt: skip
     """Kill the run before each of its writes in turn (at most 10, spread over them; the
     last point lets it finish): the outputs are the old set, the new set, or absent."""
