@@ -406,11 +406,6 @@ YAML_CASES = [
     pytest.param(assess_case(ASSESS + "bogus: 1\n", "bogus"), id="unknown-top-key"),
     pytest.param(
         assess_case(ASSESS + f"{q(ESCAPES)}: 1\n", "unknown field"),
-        marks=bug(
-            "assess: an unknown field named with an escape sequence is printed raw "
-            "on stderr (the ESC reaches the terminal); cli/main.py prints error "
-            "text without lcai.text.terminal_text"
-        ),
         id="unknown-key-escapes",
     ),
     # facility: PUE < 1, not a number, WUE negative or of the wrong dimension
@@ -1410,11 +1405,6 @@ OPTION_CASES = [
     ),
     pytest.param(
         opt("scenarios", A_FILE, "-s", f"move-region:{ESCAPES}", says=("grid.region",)),
-        marks=bug(
-            "scenarios -s 'move-region:<ESC>[31m...': the error line prints the scenario "
-            "label raw, so the escape sequence reaches the terminal (whatif/scenarios.py "
-            "labels the error with the raw name; cli/main.py does not clean error text)"
-        ),
         id="scen-region-escapes",
     ),
     pytest.param(
@@ -1682,20 +1672,13 @@ OPTION_CASES = [
 ]
 
 
-RAW_PATH_BUG = bug(
-    "a file name holding an escape sequence is printed raw in the error line, so the escape "
-    "runs on the terminal (cli/main.py _input_error writes str(exc) without "
-    "lcai.text.terminal_text; the paths come from SpecError(file=...))"
-)
 OPTION_CASES += [
     pytest.param(
         opt("assess", "{d}/" + ESCAPES + ".yaml", says=("does not exist",)),
-        marks=RAW_PATH_BUG,
         id="assess-missing-file-named-with-escapes",
     ),
     pytest.param(
         opt("runs", "show", "{d}/" + ESCAPES + ".jsonl", says=("does not exist",)),
-        marks=RAW_PATH_BUG,
         id="runs-missing-file-named-with-escapes",
     ),
     pytest.param(
@@ -1710,7 +1693,6 @@ OPTION_CASES += [
             "{d}/o",
             says=("power",),
         ),
-        marks=RAW_PATH_BUG,
         id="fleet-missing-power-named-with-escapes",
     ),
 ]
@@ -2299,20 +2281,9 @@ def named(text: str) -> str:
     )
 
 
-CONTROL_BUG = bug(
-    "report: control characters of user text (ESC, BEL) reach the Markdown, LaTeX and HTML "
-    "report as they are (an ESC in a .tex file stops LaTeX; cat of a .md file runs it on the "
-    "terminal): md_escape (outputs/report/markdown.py), tex_escape (outputs/report/latex.py) "
-    "and the HTML renderer keep control characters"
-)
-
-
-def hostile_texts(controls_are_a_bug: bool = False) -> list[Any]:
+def hostile_texts() -> list[Any]:
     texts = [*HOSTILE_TEXT.items(), ("nul-bell", "a\x00b\x07c\x7fd\x9be")]
-    return [
-        pytest.param(t, id=k, marks=CONTROL_BUG if controls_are_a_bug and has_control(t) else ())
-        for k, t in texts
-    ]
+    return [pytest.param(t, id=k) for k, t in texts]
 
 
 @pytest.mark.parametrize("text", hostile_texts())
@@ -2334,19 +2305,9 @@ def test_assess_prints_hostile_names_harmlessly(
     assert strict_json(res.out)["name"] == text
 
 
-CSV_CONTROL_BUG = bug(
-    "assess --csv prints the control characters of user text (ESC, BEL, NUL) raw on stdout "
-    "(on a terminal an escape sequence runs; the terminal table and JSON are clean): "
-    "lcai.text.csv_cell only neutralises formulas (engine/result.py items_csv)"
-)
-
-
 @pytest.mark.parametrize(
     "text",
-    [
-        pytest.param(t, id=k, marks=CSV_CONTROL_BUG if has_control(t) else ())
-        for k, t in [*HOSTILE_TEXT.items(), ("nul-bell", "a\x00b\x07c")]
-    ],
+    [pytest.param(t, id=k) for k, t in [*HOSTILE_TEXT.items(), ("nul-bell", "a\x00b\x07c")]],
 )
 def test_assess_csv_cells_are_harmless(
     text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -2379,7 +2340,7 @@ def _report_checks(fmt: str, text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("fmt", ["md", "latex", "html"])
-@pytest.mark.parametrize("text", hostile_texts(controls_are_a_bug=True))
+@pytest.mark.parametrize("text", hostile_texts())
 def test_reports_escape_hostile_names(
     fmt: str, text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,20 +7,30 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["csv_cell", "terminal_text"]
+__all__ = ["csv_cell", "html_text", "terminal_text"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def csv_cell(text: str) -> str:
-    """A text cell a spreadsheet will not run: one starting with ``= + - @``, a tab or a
-    carriage return gets a leading apostrophe (OWASP, CSV injection). For text columns
-    only: numbers are written as numbers."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A text cell a spreadsheet will not run and a terminal will not interpret: control
+    characters removed, and one starting with ``= + - @``, a tab or a carriage return gets
+    a leading apostrophe (OWASP, CSV injection). For text columns only: numbers are
+    written as numbers."""
+    if text.startswith(_FORMULA_START):
+        return "'" + terminal_text(text)
+    return terminal_text(text)
 
 
 def terminal_text(text: str) -> str:
     """User text for a terminal: escape sequences and control characters removed (line
     breaks and tabs kept)."""
     return _CONTROL.sub("", text)
+
+
+def html_text(text: str) -> str:
+    """User text for HTML and SVG: control characters removed, markup escaped."""
+    from html import escape
+
+    return escape(terminal_text(str(text)))

@@ -107,7 +107,11 @@ def cli() -> None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """One line of plain text: no line breaks, no escape sequences or control characters
+    (a file or key name can hold them)."""
+    from lcai.text import terminal_text  # here: `lcai --help` loads nothing of the library
+
+    return " ".join(terminal_text(text).split())
 
 
 def _usage_error(exc: click.UsageError) -> int:
@@ -124,7 +128,7 @@ def _input_error(exc: Exception) -> int | None:
         sys.stderr.write(f"error: {_one_line(str(exc))}\n")
     elif isinstance(exc, OSError):  # an output that cannot be written, a folder that is a file
         where = f"{exc.filename}: " if exc.filename else ""
-        sys.stderr.write(f"error: {where}{exc.strerror or exc}\n")
+        sys.stderr.write(f"error: {_one_line(f'{where}{exc.strerror or exc}')}\n")
     else:
         return None
     return 2

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable
-from html import escape
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -20,6 +19,7 @@ from lcai.engine.result import Result
 from lcai.outputs.fmt import count, magnitude, number, percent, quantity
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.charts import IMPACTS, charts_for
+from lcai.text import html_text as escape
 
 __all__ = ["render_html"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lcai.outputs.fmt import magnitude
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.charts import PHASES
+from lcai.text import terminal_text
 
 __all__ = ["render_latex", "tex_escape"]
 
@@ -24,7 +25,7 @@ _TEX = {
 
 def tex_escape(text: str) -> str:
     """``text`` as literal LaTeX."""
-    return "".join(_TEX.get(ch, ch) for ch in str(text))
+    return "".join(_TEX.get(ch, ch) for ch in terminal_text(str(text)))
 
 
 def _row(label: str, energy_kwh: float, co2e_kg: float, water_l: float) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from lcai.outputs.fmt import magnitude, percent, quantity
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.charts import charts_for
+from lcai.text import terminal_text
 
 __all__ = ["md_escape", "render_markdown"]
 
@@ -16,7 +17,7 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
 def md_escape(text: str) -> str:
     """``text`` as literal Markdown (also inside a table cell): one line, specials escaped."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _SPECIAL.sub(r"\\\1", " ".join(terminal_text(str(text)).split()))
 
 
 def _scenario_rows(scenarios: list[dict[str, Any]]) -> list[str]:
