@@ -2118,19 +2118,10 @@ SCENARIO_CASES = [
     pytest.param(scen_case(change("{accelerator: [H100]}"), "{d}/s.yaml"), id="accelerator-list"),
     pytest.param(
         scen_case(SCENARIO.format(change="{cooling: liquid}") + "    sources: 5\n", "sources"),
-        marks=bug(
-            "scenarios -f: a scenario with sources: 5 is an internal error (exit 70, "
-            "TypeError: 'int' object is not iterable; whatif/scenarios.py _parse)"
-        ),
         id="sources-int",
     ),
     pytest.param(
         scen_case(SCENARIO.format(change="{cooling: liquid}") + "    bogus: 1\n", "bogus"),
-        marks=bug(
-            "scenarios -f: an unknown key in a scenario (bogus: 1) is ignored, exit 0, "
-            "where assessment files and validation suites refuse unknown fields "
-            "(whatif/scenarios.py _parse)"
-        ),
         id="unknown-key",
     ),
     pytest.param(
@@ -2172,12 +2163,6 @@ SCENARIO_CASES.append(
             "scenarios:\n  'a:b':\n    description: x\n    changes: [{cooling: liquid}]\n",
             "{d}/s.yaml",
             extra=(),
-        ),
-        marks=bug(
-            "scenarios -f: a user scenario named 'a:b' is listed but can never run: with no -s "
-            "every scenario runs and this one is split as NAME:ARG ('unknown scenario ...; did "
-            "you mean 'a:b'', exit 2, the file not named); the loader should refuse the name "
-            "(whatif/scenarios.py)"
         ),
         id="name-with-colon",
     )

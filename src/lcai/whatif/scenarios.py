@@ -58,8 +58,7 @@ def _parse(entries: Any, origin: str) -> dict[str, Scenario]:
         raise SpecError("expected a mapping with 'scenarios: {NAME: {...}}'", file=origin)
     out = {}
     for name, e in entries["scenarios"].items():
-        if not isinstance(e, dict) or not isinstance(e.get("changes"), list):
-            raise SpecError("a scenario needs a list of 'changes'", file=origin, path=(name,))
+        _check_entry(name, e, origin)
         for i, ch in enumerate(e["changes"]):
             if not isinstance(ch, dict) or len(ch) != 1 or next(iter(ch)) not in _OPS:
                 raise SpecError(
@@ -78,6 +77,33 @@ def _parse(entries: Any, origin: str) -> dict[str, Scenario]:
             argument=e.get("argument"),
         )
     return out
+
+
+_ENTRY_KEYS = frozenset({"description", "sources", "changes", "argument"})
+
+
+def _check_entry(name: Any, e: Any, origin: str) -> None:
+    """A scenario's name and fields have the library's shape."""
+    if not isinstance(name, str) or not name.strip() or ":" in name:
+        raise SpecError(
+            "a scenario's name is text without ':' (an argument follows the ':' when the "
+            f"scenario is used: move-region:SE), got {str(name)[:60]!r}",
+            file=origin,
+        )
+    if not isinstance(e, dict) or not isinstance(e.get("changes"), list):
+        raise SpecError("a scenario needs a list of 'changes'", file=origin, path=(name,))
+    unknown = sorted(str(k) for k in e if k not in _ENTRY_KEYS)
+    if unknown:
+        raise SpecError(
+            f"unknown field {unknown[0]!r} (a scenario has {', '.join(sorted(_ENTRY_KEYS))})",
+            file=origin, path=(name,),
+        )  # fmt: skip
+    sources = e.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(x, str) for x in sources):
+        raise SpecError("expected a list of source ids", file=origin, path=(name, "sources"))
+    for key in ("description", "argument"):
+        if e.get(key) is not None and not isinstance(e[key], str):
+            raise SpecError("expected text", file=origin, path=(name, key))
 
 
 def _path_problem(path: Any) -> str | None:
