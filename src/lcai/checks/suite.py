@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
-from pathlib import Path
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -136,6 +136,18 @@ class Case(_Model):
     group: Literal["inference"] | None = None
     factor: Factor | None = None
     checks: tuple[CheckSpec, ...] = Field(min_length=1)
+
+    @field_validator("file")
+    @classmethod
+    def _inside_the_suite(cls, file: str) -> str:
+        """A case's file lies in the suite's folder or below: never absolute, never '..'."""
+        p = PurePath(file)
+        if p.is_absolute() or PureWindowsPath(file).is_absolute() or ".." in p.parts:
+            raise ValueError(
+                f"expected a file in the suite's folder (a relative path without '..'), "
+                f"got {file!r}"
+            )
+        return file
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
