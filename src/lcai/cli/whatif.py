@@ -85,6 +85,7 @@ _PROJECT_FLAGS = {
     "start": "--start", "growth": "--growth", "years": "--from/--to",
     "energy_per_request": "--energy-per-request", "efficiency": "--efficiency",
     "decarbonisation": "--decarbonisation", "requests_per_day": "--requests-per-day",
+    "region": "--region",
 }  # fmt: skip
 
 
@@ -135,6 +136,7 @@ def project(
 _CAPACITY_FLAGS = {
     "accelerator": "--accelerator", "system": "--system", "pue": "--pue",
     "load_factor": "--load-factor", "count": "--count", "supply": "--supply",
+    "region": "--region",
 }  # fmt: skip
 
 

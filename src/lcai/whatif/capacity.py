@@ -155,7 +155,10 @@ def _grid_impacts(
     """(kg CO2e, L water, notes) of a year's energy on a region's grid: water on site
     (industry-average WUE on the IT energy) and off site (at the power plants)."""
     grid = catalog.table("grid_intensity")
-    rkey = grid.resolve(region, "grid region")
+    try:
+        rkey = grid.resolve(region, "grid region")
+    except UnknownKeyError as exc:
+        raise SpecError(str(exc), path=("region",)) from None
     gi = grid.factor(rkey, "co2e_intensity", "kg/kWh")
     ew = catalog.table("electricity_water")
     wkey, _ = catalog.regional_key("electricity_water", "water_consumption", rkey)

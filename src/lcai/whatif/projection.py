@@ -172,9 +172,13 @@ def _grid_factors(region: str | None) -> tuple[float, float]:
     if region is None:
         return 0.0, 0.0
     from lcai import catalog
+    from lcai.errors import SpecError, UnknownKeyError
 
     grid = catalog.table("grid_intensity")
-    key = grid.resolve(region, "grid region")
+    try:
+        key = grid.resolve(region, "grid region")
+    except UnknownKeyError as exc:
+        raise SpecError(str(exc), path=("region",)) from None
     intensity = grid.factor(key, "co2e_intensity", "kg/kWh").value
     water_key, _ = catalog.regional_key("electricity_water", "water_consumption", key)
     water = catalog.table("electricity_water").factor(water_key, "water_consumption", "L/kWh")
@@ -193,6 +197,9 @@ def _start_kwh(
         return given
     if requests_per_day is not None:
         _check("requests_per_day", (requests_per_day,), 0.0, 1e15, "0 to 1e15 requests a day")
+        if energy_per_request_kwh is not None:
+            _check("energy_per_request", (energy_per_request_kwh,), 0.0, 1e6,
+                   "0 to 1e6 kWh per request")  # fmt: skip
         if energy_per_request_kwh is None:
             raise SpecError("a demand in requests per day needs the energy per request",
                             path=("energy_per_request",))  # fmt: skip
