@@ -29,6 +29,7 @@ __all__ = [
     "DIMENSIONS",
     "H_PER_YEAR",
     "J_PER_KWH",
+    "MAX_MAGNITUDE",
     "NUMBER_PATTERN",
     "RANGES",
     "S_PER_H",
@@ -224,6 +225,9 @@ _CO2_SUFFIX: Final = re.compile(r"(?<=[a-zA-Z])(CO2e|CO2eq|CO2-eq|CO2-e|CO2)$")
 _MAGNITUDE: Final = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
 _MANTISSA: Final = r"(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _MAG: Final = r"[kKMBGT](?![a-zA-Z])"
+MAX_MAGNITUDE: Final = 1e30
+"""The largest quantity read, in its canonical unit: far above any real one (GPT-3's
+training took 3.1e23 FLOP), far below where products overflow to infinity."""
 NUMBER_PATTERN: Final = rf"[-+]?{_MANTISSA}(?:{_MAG})?"
 """The one pattern of a number in lcai's text: digits (grouped with , or _), an exponent,
 a magnitude suffix (k, M, B, G, T). JSON Schema's ``pattern`` uses it too."""
@@ -363,6 +367,8 @@ def parse_quantity(
         value = float(text)
         if not math.isfinite(value):
             raise UnitError(f"expected a finite number, got {text!r}")
+        if abs(value) > MAX_MAGNITUDE:
+            raise UnitError(f"{text!r} is too large: at most {MAX_MAGNITUDE:g}")
         return Quantity(value, dim.canonical, dimension)
     if not isinstance(text, str):
         raise UnitError(f"expected {_a(dimension)} such as {dim.example!r}, got {text!r}")
@@ -389,6 +395,9 @@ def parse_quantity(
         )
     if not math.isfinite(value):
         raise UnitError(f"{text!r} is not a finite {dimension}")
+    if abs(value) > MAX_MAGNITUDE:
+        unit = "" if dim.canonical == "1" else f" {dim.canonical}"
+        raise UnitError(f"{text!r} is too large: at most {MAX_MAGNITUDE:g}{unit}")
     return Quantity(value, dim.canonical, dimension)
 
 

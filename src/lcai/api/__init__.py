@@ -15,7 +15,7 @@ from typing import Any
 
 from lcai import catalog
 from lcai.api.measured import read_measured
-from lcai.engine.evaluate import evaluate
+from lcai.engine.evaluate import evaluate, require_finite
 from lcai.engine.plan import Plan
 from lcai.engine.result import Result, build_result
 from lcai.errors import SpecError
@@ -57,6 +57,7 @@ def result_of(plan: Plan, samples: int | None = None, seed: int | None = 0) -> R
     from lcai.engine.plausibility import check
 
     ev = evaluate(plan)
+    require_finite(plan, ev)
     plan.warnings.extend(w for w in check(plan, ev) if w not in plan.warnings)
     used = [*plan.sources, *(s for it in plan.items for s in it.sources)]
     res = build_result(plan, ev, catalog.citations(used))
@@ -68,8 +69,12 @@ def result_of(plan: Plan, samples: int | None = None, seed: int | None = 0) -> R
 
 
 def assess_source(source: Source, *, samples: int | None = None, seed: int | None = 0) -> Result:
-    """Assess a loaded assessment; see :func:`result_of`."""
-    return result_of(plan_source(source), samples, seed)
+    """Assess a loaded assessment; see :func:`result_of`. Errors name the source's file."""
+    plan = plan_source(source)
+    try:
+        return result_of(plan, samples, seed)
+    except SpecError as exc:
+        raise exc.located(file=source.file) from None
 
 
 def assess(

@@ -16,7 +16,7 @@ from lcai import model as m
 from lcai.engine.plan import ItemPlan, Params, Plan, Supply
 from lcai.model.num import Num
 
-__all__ = ["Array", "Evaluation", "evaluate"]
+__all__ = ["Array", "Evaluation", "evaluate", "require_finite"]
 
 Array = npt.NDArray[np.float64]
 
@@ -116,4 +116,27 @@ def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:
         water_l=water,
         water_onsite_l=onsite,
         divisor=np.asarray(divisor, dtype=np.float64),
+    )
+
+
+def require_finite(plan: Plan, ev: Evaluation) -> None:
+    """Refuse an evaluation with a value that is not a finite number: an input so large
+    that a product overflows (``count: 1e308``). Names the first such item and its inputs."""
+    arrays = (ev.energy_kwh, ev.co2e_kg, ev.co2e_market_kg, ev.water_l, ev.divisor[None, :])
+    if all(np.isfinite(a).all() for a in arrays):
+        return
+    from lcai.errors import SpecError
+
+    bad = [i for i in range(len(ev.items)) if not all(np.isfinite(a[i]).all() for a in arrays[:4])]
+    if not bad:
+        raise SpecError("the number of functional units is not a finite number")
+    item = ev.items[bad[0]]
+    big = sorted(
+        (k for k in item.inputs if k in plan.params),
+        key=lambda k: -abs(plan.params[k].value),
+    )[:3]
+    shown = ", ".join(f"{k} = {plan.params[k].value:g}" for k in big)
+    raise SpecError(
+        f"{item.phase}: {item.name}: the result is not a finite number; an input is too "
+        f"large ({shown})"
     )

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from lcai.engine.evaluate import Evaluation, evaluate
+from lcai.engine.evaluate import Evaluation, evaluate, require_finite
 from lcai.engine.plan import PHASES, Plan
 from lcai.errors import SpecError
 
@@ -117,5 +117,6 @@ def run(plan: Plan, n: int, seed: int | None = None) -> Uncertainty:
     ev = evaluate(plan, draws)
     if ev.energy_kwh.shape[1] != n:  # nothing uncertain: every sample is the same
         ev = evaluate(plan, {k: np.full(n, v) for k, v in plan.values().items()})
+    require_finite(plan, ev)
     total, phases = summarise(ev, market=plan.has_market)
     return Uncertainty(n, seed, total, phases, tuple(sorted(draws)))
