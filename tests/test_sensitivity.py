@@ -87,3 +87,34 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "Sobol indices" in out and "One at a time" in out
     code, _, err = run_cli(["sensitivity", str(f), "-q", "money"], capsys)
     assert code == 2 and "--quantity" in err
+
+
+@pytest.mark.parametrize(
+    ("n_base", "seed", "field", "fragment"),
+    [
+        (99_999_999_999, 0, "base_samples", "2,000,000"),
+        (0, 0, "base_samples", "got 0"),
+        (16, -1, "seed", "2\\*\\*63"),
+        (16, 2**64, "seed", "2\\*\\*63"),
+        (16, 2**63, "seed", "2\\*\\*63"),
+    ],
+)
+def test_base_samples_and_seed_are_bounded(
+    n_base: int, seed: int, field: str, fragment: str
+) -> None:
+    """Was: 99,999,999,999 base samples was a MemoryError (7 TiB), a seed of -1 numpy's
+    ValueError, and a seed of 2**64 accepted where the Monte Carlo refuses it."""
+    from lcai.errors import SpecError
+
+    dists = [Dist("uniform", 0.0, 1.0)] * 3
+    with pytest.raises(SpecError, match=fragment) as info:
+        sobol_indices(lambda cols: cols[0], dists, ["a", "b", "c"], n_base, seed)
+    assert info.value.path == (field,)
+
+
+def test_the_cap_on_base_samples_is_on_evaluations() -> None:
+    from lcai.engine.uncertainty import MAX_SAMPLES
+    from lcai.whatif.sensitivity import max_base_samples
+
+    for d in (1, 3, 50):
+        assert max_base_samples(d) * (d + 2) <= MAX_SAMPLES < (max_base_samples(d) + 1) * (d + 2)

@@ -552,3 +552,96 @@ def test_the_run_file_is_checked_before_the_command_starts(tmp_path: Path) -> No
         assert proc.returncode == 2 and "run file" in proc.stderr, proc.stderr
         assert not marker.exists()
     assert existing.read_text() == "keep me\n"
+
+
+@pytest.mark.parametrize(
+    "energies", [(0.0, 3.6e6, 0.0), (0.0, -3.6e6), (5.0, 5.0, 4.0, 9.0)], ids=str
+)
+def test_a_counter_that_goes_backwards_is_refused(
+    energies: tuple[float, ...], tmp_path: Path
+) -> None:
+    """Was: 0 J, 1 kWh, 0 J within one hour read as 0 kWh (last minus first), and a
+    counter falling to -3.6e6 J shown as -1 kWh by `runs show`."""
+    from lcai.measure.inputs import measured_energy
+    from lcai.measure.runfile import Run
+
+    f = tmp_path / "r.jsonl"
+    w = RunWriter(f)
+    w.sample(Sample(1.0, "cpu:0", "fake", 0.0))  # another device, rising
+    for i, e in enumerate(energies):
+        w.sample(Sample(1.0 + i, "gpu:0", "fake", e))
+    w.close(10.0, 0)
+    fall = next(i for i in range(1, len(energies)) if energies[i] < energies[i - 1])
+    with pytest.raises(SpecError, match="backwards") as info:
+        read_run(f)
+    assert (info.value.file, info.value.line) == (str(f), 3 + fall)  # header, cpu:0, gpu:0...
+    samples = [Sample(1.0 + i, "gpu:0", "fake", e) for i, e in enumerate(energies)]
+    run = Run(str(f), {}, samples)
+    assert run.falling_counter() == "gpu:0"
+    with pytest.raises(SpecError, match="backwards"):
+        measured_energy([run])
+
+
+def test_a_run_file_without_room_for_its_header_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: on a full disk the header's OSError named no file, and a 0-byte file stayed."""
+    import errno
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    f = tmp_path / "r.jsonl"
+    with pytest.raises(SpecError, match="No space left on device") as info:
+        RunWriter(f)
+    assert info.value.file == str(f)
+    assert not f.exists()
+
+
+def test_a_run_file_that_fails_mid_run_is_reported_by_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write error in the sampling thread stops sampling (no traceback from the thread)
+    and is raised, naming the file, when the run stops."""
+    import errno
+    import threading
+
+    out = tmp_path / "m.jsonl"
+    died: list[Any] = []
+    monkeypatch.setattr(threading, "excepthook", died.append)
+    tr = Tracker(out, interval_s=0.01, meters=[GlitchMeter()]).start()
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    tr.flush_s = 0.01
+    time.sleep(0.1)
+    with pytest.raises(SpecError, match="cannot write the run file") as info:
+        tr.stop(0)
+    assert info.value.file == str(out) and not died
+
+
+@pytest.mark.parametrize(
+    ("kw", "says"),
+    [
+        ({"interval_s": 1e308}, "interval"),
+        ({"flush_s": 86_401.0}, "interval"),
+        ({"pid": 2**31}, "pid"),
+        ({"pid": 2**64}, "pid"),
+        ({"pid": 0}, "pid"),
+    ],
+)
+def test_supervise_bounds_interval_and_pid(kw: dict[str, Any], says: str, tmp_path: Path) -> None:
+    """Was: --interval 1e308 overflowed Event.wait in the tracker thread, and a pid past
+    2**31 was psutil's OverflowError (internal errors)."""
+    from lcai.measure.supervise import supervise
+
+    command = () if "pid" in kw else ("true",)
+    with pytest.raises(SpecError) as info:
+        supervise(command, output=tmp_path / "r.jsonl", **kw)
+    assert info.value.path == (says,)
+    assert not (tmp_path / "r.jsonl").exists()
+    with pytest.raises(ValueError, match="at most"):
+        Tracker(tmp_path / "t.jsonl", interval_s=1e308)

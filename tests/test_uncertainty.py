@@ -185,3 +185,59 @@ def test_a_distribution_outside_the_bounds_is_refused() -> None:
     with pytest.raises(SpecError, match="outside the parameter's range"):
         to_dist(raw, "1", 0.0, 1.0)
     assert to_dist(raw, "1", 1.0, math.inf).kind == "uniform"
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("0±%", "percentage"),
+        ("100 h ±10%%", "percentage"),
+        ("100 h ± -10%", "percentage"),
+        ("100 h ± nan%", "percentage"),
+        ("0± h", "'h'"),
+        ("100 h ± 10 kg", "mass"),
+        ("1 h ± 1 h ± 1 h", "one '\\+-' only"),
+    ],
+)
+def test_a_bad_spread_names_the_field_and_its_line(value: str, fragment: str) -> None:
+    """Was: a '0±%' spread was a ValueError (an internal error), and an error in an
+    'A ± B' value named no field, so the file's line 1 was blamed."""
+    from lcai.spec.loading import parse_source
+
+    text = (
+        "name: x\ngrid: {region: FR}\ntraining:\n  accelerators:\n"
+        f"    - {{type: H100, count: 8, duration: {value!r}}}\n"
+    )
+    with pytest.raises(SpecError, match=fragment) as info:
+        parse_source({"training": {"accelerators": [{"duration": value}]}}, file="a.yaml",
+                     text=text)  # fmt: skip
+    assert info.value.path == ("training", "accelerators", 0, "duration")
+    assert info.value.line == 5
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        (RawDist("normal", {"mean": "100 h", "sd": "1e308 h"}), "at most 1e\\+30 h"),
+        (RawDist("normal", {"mean": "100 h", "sd": "1e29 h"}), "too wide"),
+        (RawDist("normal", {"mean": 1.0, "sd": math.inf}), "finite"),
+        (RawDist("normal", {"mean": math.nan, "sd": 1.0}), "finite"),
+        (RawDist("lognormal", {"median": 1e300, "gsd": 2}), "at most"),
+        (RawDist("lognormal", {"median": 1e10, "gsd": 1e10}), "too wide"),
+        (RawDist("lognormal", {"median": 0, "gsd": 2}), "median > 0"),
+        (RawDist("uniform", {"low": -1e200, "high": 1e200}), "at most"),
+        (RawDist("pert", {"low": 0, "mode": 1, "high": math.inf}), "finite"),
+    ],
+)
+def test_a_distribution_that_cannot_be_computed_is_refused(raw: RawDist, fragment: str) -> None:
+    """Was: '100 h +- 1e308 h' drew infinities (numpy's overflow warning, NaN in the JSON).
+    Now a distribution's numbers and draws are at most 1e30, as a plain quantity's."""
+    with pytest.raises(SpecError, match=fragment):
+        to_dist(raw, "h", -math.inf, math.inf)
+
+
+def test_a_wide_but_finite_spread_draws_finite_numbers() -> None:
+    d = to_dist(RawDist("normal", {"mean": "100 h", "sd": "1e27 h"}), "h")
+    with np.errstate(all="raise"):
+        x = d.sample(np.random.default_rng(0), 10_000)
+    assert np.all(np.isfinite(x)) and x.min() >= 0

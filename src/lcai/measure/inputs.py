@@ -92,6 +92,12 @@ def measured_energy(
     estimated_kwh = 0.0
     for r in runs:
         names.append(_name(r.path))
+        falling = r.falling_counter()
+        if falling is not None:
+            raise SpecError(
+                f"{r.path}: {falling}: the energy counter goes backwards within the run; "
+                "this run file cannot be used as measured"
+            )
         for dev in r.devices:
             backend = next(x.backend for x in r.samples if x.device == dev)
             e = r.energy_j(dev) / J_PER_KWH

@@ -20,11 +20,15 @@ then any number of records, one per line::
 
 A file that was cut mid-line (the tracker killed while writing) is read up to
 its last whole line, with a warning; a file with no end record is read as far
-as it goes, with a warning. A run file is created new and never overwritten.
+as it goes, with a warning. A device's ``energy_j`` never falls (the meters keep it
+cumulative, RAPL's wrap-around included): a file whose counter goes backwards is refused,
+naming the file and line. A run file is created new and never overwritten; one whose
+header cannot be written (a full disk) is removed, and every write error names it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import itertools
 import json
@@ -224,6 +228,15 @@ class Run:
     def devices(self) -> list[str]:
         return list(dict.fromkeys(s.device for s in self.samples))
 
+    def falling_counter(self) -> str | None:
+        """The first device whose cumulative energy falls from one sample to the next
+        (``read_run`` refuses such a file; a run built in code may hold one)."""
+        for dev in self.devices:
+            ss = [s.energy_j for s in self.samples if s.device == dev]
+            if any(b < a for a, b in itertools.pairwise(ss)):
+                return dev
+        return None
+
     def energy_j(self, device: str | None = None) -> float:
         """Energy of one device (or all) over the run: last minus first cumulative reading."""
         total = 0.0
@@ -298,12 +311,23 @@ class RunWriter:
             "region": region,
             "factors": None if factors is None else factors.to_dict(),
         }
-        self._write(header)
-        self.flush()
+        try:
+            self._write(header)
+            self.flush()
+        except SpecError:  # no header on disk (a full disk): leave no file behind
+            self.abandon()
+            self.path.unlink(missing_ok=True)
+            raise
+
+    def _failed(self, exc: OSError) -> SpecError:
+        return SpecError(f"cannot write the run file: {exc.strerror or exc}", file=str(self.path))
 
     def _write(self, record: dict[str, Any]) -> None:
         # strict JSON: a NaN here is a bug of the caller (the tracker drops such readings)
-        self._fh.write(json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n")
+        try:
+            self._fh.write(json.dumps(record, separators=(",", ":"), allow_nan=False) + "\n")
+        except OSError as exc:
+            raise self._failed(exc) from None
 
     def sample(self, s: Sample) -> None:
         self._write({"sample": s.__dict__})
@@ -317,14 +341,24 @@ class RunWriter:
             self.flush()
 
     def flush(self) -> None:
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        """Write what is buffered and fsync it; an error names the file."""
+        try:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            raise self._failed(exc) from None
         self._last_flush = self._clock()
 
     def close(self, t: float, exit_status: int | None) -> None:
         self._write({"end": {"t": t, "exit_status": exit_status}})
         self.flush()
         self._fh.close()
+
+    def abandon(self) -> None:
+        """Close the file after a write failed, dropping what could not be written (a
+        failed close still closes the file descriptor)."""
+        with contextlib.suppress(OSError):
+            self._fh.close()
 
 
 def _sample(s: Any, path: str, line: int) -> Sample:
@@ -347,8 +381,45 @@ def _sample(s: Any, path: str, line: int) -> Sample:
     return sample
 
 
+def _counted(s: Sample, path: str, line: int, last: dict[str, float]) -> Sample:
+    """``s`` if its device's cumulative counter has not fallen since its last sample."""
+    before = last.get(s.device)
+    if before is not None and s.energy_j < before:
+        raise SpecError(
+            f"the energy counter of {s.device} goes backwards ({before:g} J, then "
+            f"{s.energy_j:g} J): energy_j is cumulative since the start and never falls",
+            file=path, line=line,
+        )  # fmt: skip
+    last[s.device] = s.energy_j
+    return s
+
+
+def _record(run: Run, line: str, n: int, last: dict[str, float]) -> None:
+    """Read line ``n`` (a record) into ``run``."""
+    try:
+        rec = json.loads(line)
+    except json.JSONDecodeError:
+        raise SpecError("not a JSON record", file=run.path, line=n) from None
+    if not isinstance(rec, dict):
+        raise SpecError("a record is a JSON object", file=run.path, line=n)
+    if "sample" in rec:
+        run.samples.append(_counted(_sample(rec["sample"], run.path, n), run.path, n, last))
+    elif "assumption" in rec:
+        run.assumptions.append(str(rec["assumption"]))
+    elif "warning" in rec:
+        run.warnings.append(str(rec["warning"]))
+    elif "end" in rec:
+        if not isinstance(rec["end"], dict):
+            raise SpecError("the end record is a JSON object", file=run.path, line=n)
+        run.end = rec["end"]
+
+
 def read_run(path: str | Path) -> Run:
-    """Read a run file; a cut last line or a missing end record gives a warning, not an error."""
+    """Read a run file; a cut last line or a missing end record gives a warning, not an error.
+
+    A device's ``energy_j`` is cumulative: a sample below the device's last one (a counter
+    that goes backwards) is an error naming the file and line, never a smaller energy.
+    """
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -373,25 +444,10 @@ def read_run(path: str | Path) -> Run:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise SpecError(f"line 1: not an lcai run file (format {FORMAT!r})", file=str(path), line=1)
     run = Run(str(path), header, [], warnings=warnings)
+    last: dict[str, float] = {}  # the last energy_j per device
     for n, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            raise SpecError("not a JSON record", file=str(path), line=n) from None
-        if not isinstance(rec, dict):
-            raise SpecError("a record is a JSON object", file=str(path), line=n)
-        if "sample" in rec:
-            run.samples.append(_sample(rec["sample"], str(path), n))
-        elif "assumption" in rec:
-            run.assumptions.append(str(rec["assumption"]))
-        elif "warning" in rec:
-            run.warnings.append(str(rec["warning"]))
-        elif "end" in rec:
-            if not isinstance(rec["end"], dict):
-                raise SpecError("the end record is a JSON object", file=str(path), line=n)
-            run.end = rec["end"]
+        if line.strip():
+            _record(run, line, n, last)
     if run.end is None:
         run.warnings.append("no end record: the run or its tracker stopped without closing")
     return run

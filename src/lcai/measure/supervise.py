@@ -6,7 +6,8 @@ callbacks hand over what to show, and nothing here prints or exits.
 
 from __future__ import annotations
 
-import math
+import errno
+import os
 import signal
 import subprocess
 import time
@@ -93,9 +94,31 @@ def _wait(child: subprocess.Popen[bytes] | None, pid: int, poll_s: float) -> int
     return 128 - rc if rc < 0 else rc
 
 
+MAX_PID = 2**22
+"""The largest process id: Linux's PID_MAX_LIMIT (``/proc/sys/kernel/pid_max`` is at most
+this; other systems stay below it)."""
+
+
+def _check_times(interval_s: float, flush_s: float) -> None:
+    from lcai.measure.tracker import MAX_INTERVAL_S
+
+    if not all(0 < x <= MAX_INTERVAL_S for x in (interval_s, flush_s)):
+        raise SpecError(
+            f"interval and flush must be positive numbers of seconds, at most "
+            f"{MAX_INTERVAL_S:g} (a day), got {interval_s:g} and {flush_s:g}",
+            path=("interval",),
+        )
+
+
+_PROBE = b" " * 4096
+"""Written to the run file's place and removed before the command starts: room for the
+header (about 1 KiB) on the file system, which a full disk refuses."""
+
+
 def _check_run_file(output: str | Path | None) -> None:
-    """The run file can be created: it does not exist and its folder is writable. Checked
-    before the command starts, so that the command never runs unmeasured."""
+    """The run file can be created and written: it does not exist, its folder is writable
+    and its disk has room for the header. Checked before the command starts, so that the
+    command never runs unmeasured; nothing is left behind."""
     if output is None:
         return
     p = Path(output)
@@ -104,14 +127,22 @@ def _check_run_file(output: str | Path | None) -> None:
             f"{p}: run file already exists; a run never overwrites another (choose a new name)",
             path=("output",),
         )
+    created = False
     try:
         p.absolute().parent.mkdir(parents=True, exist_ok=True)
-        probe = p.open("x", encoding="utf-8")  # created now, written by the tracker
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        created = True
+        try:
+            if os.write(fd, _PROBE) < len(_PROBE):  # a short write: the disk is full
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise SpecError(f"{p}: cannot create the run file: {exc.strerror}",
                         path=("output",)) from None  # fmt: skip
-    probe.close()
-    p.unlink()
+    finally:
+        if created:
+            p.unlink(missing_ok=True)
 
 
 def supervise(
@@ -133,8 +164,9 @@ def supervise(
     if (pid is None) == (not command):
         raise SpecError("give either a command to run or a process id to attach to",
                         path=("command",))  # fmt: skip
-    if not all(0 < x < math.inf for x in (interval_s, flush_s)):
-        raise SpecError("interval and flush must be positive numbers", path=("interval",))
+    _check_times(interval_s, flush_s)
+    if pid is not None and not 1 <= pid <= MAX_PID:
+        raise SpecError(f"expected a process id of 1 to {MAX_PID:,}, got {pid}", path=("pid",))
     factors = grid_factors(region)  # before the command starts: a bad region runs nothing
     _check_run_file(output)  # and a run file that cannot be written runs nothing either
     t0 = time.time()

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from lcai.errors import SpecError
 from lcai.measure.meters import (
     TRACK_EXTRA,
     EnergyMeter,
@@ -32,7 +33,18 @@ from lcai.measure.meters import (
 from lcai.measure.runfile import GridFactors, RunWriter, Sample, describe_energy, grid_factors
 from lcai.units import J_PER_KWH
 
-__all__ = ["Tracker", "TrackingWarning", "default_output", "open_meters", "track"]
+__all__ = [
+    "MAX_INTERVAL_S",
+    "Tracker",
+    "TrackingWarning",
+    "default_output",
+    "open_meters",
+    "track",
+]
+
+MAX_INTERVAL_S = 86_400.0
+"""The longest interval between samples or flushes: a day (a run sampled less often says
+little; and a timer far longer than that overflows the platform's time_t)."""
 
 
 class TrackingWarning(UserWarning):
@@ -153,8 +165,8 @@ class Tracker:
         on_sample: Callable[[float, float], None] | None = None,
         on_warnings: Callable[[list[str]], None] = _python_warnings,
     ) -> None:
-        if not all(0 < x < math.inf for x in (interval_s, flush_s)):
-            raise ValueError("interval_s and flush_s must be positive and finite")
+        if not all(0 < x <= MAX_INTERVAL_S for x in (interval_s, flush_s)):
+            raise ValueError(f"interval_s and flush_s must be positive, at most {MAX_INTERVAL_S:g}")
         self._output_arg = output
         self.output = Path(output) if output is not None else default_output()
         self.interval_s, self.flush_s = interval_s, flush_s
@@ -164,6 +176,7 @@ class Tracker:
         self._on_sample, self._on_warnings = on_sample, on_warnings
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._error: SpecError | None = None
         self.warnings: list[str] = []
         self.energy_j = 0.0
         self.energy_j_by_backend: dict[str, float] = {}
@@ -197,19 +210,31 @@ class Tracker:
         return self
 
     def stop(self, exit_status: int | None = None) -> None:
+        """Take the last sample and close the run file; a run file that could not be
+        written (a full disk, mid-run) is a :class:`SpecError` naming it, raised here."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        self._sample()
         self.exit_status = exit_status
-        self._writer.close(time.time(), exit_status)
-        for m in self.meters:
-            m.close()
+        try:
+            if self._error is not None:
+                raise self._error
+            self._sample()
+            self._writer.close(time.time(), exit_status)
+        except SpecError:
+            self._writer.abandon()
+            raise
+        finally:
+            for m in self.meters:
+                m.close()
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            self._sample()
-            self._writer.maybe_flush(self.flush_s)
+        try:
+            while not self._stop.wait(self.interval_s):
+                self._sample()
+                self._writer.maybe_flush(self.flush_s)
+        except SpecError as exc:  # the run file cannot be written: stop sampling, say so
+            self._error = exc
 
     def _sample(self) -> None:
         t = time.time()

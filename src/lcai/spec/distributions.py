@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lcai.errors import SpecError, UnitError
-from lcai.units import convert, split_quantity
+from lcai.units import MAX_MAGNITUDE, convert, split_quantity
 
 __all__ = ["Dist", "RawDist", "extract", "to_dist"]
 
@@ -228,29 +228,57 @@ def _join(value: float, unit: str) -> Any:
     return f"{value!r} {unit}" if unit else value
 
 
+def _percent(spread: str, text: str) -> float:
+    """The number of a ``10%`` spread: finite and at least 0."""
+    try:
+        pct = float(spread[:-1].strip())
+    except ValueError:
+        pct = math.nan
+    if not (math.isfinite(pct) and pct >= 0):
+        raise SpecError(f"cannot read the spread of {text!r}: expected a percentage >= 0, e.g. 10%")
+    return pct
+
+
 def _parse_plusminus(text: str) -> RawDist | None:
     m = _PLUSMINUS.match(text)
     if not m:
         return None
     centre, unit = _split(m["centre"])
     spread = m["spread"].strip()
-    pct = spread.endswith("%")
-    sd = abs(centre) * float(spread[:-1]) / 100 if pct else _in_unit(spread, unit)
+    if _PLUSMINUS.match(spread):
+        raise SpecError(f"cannot read {text!r}: one '+-' only, e.g. '1.2 +- 10%'")
+    if spread.endswith("%"):
+        sd = abs(centre) * _percent(spread, text) / 100
+    else:
+        sd = _in_unit(spread, unit)
+    if not (math.isfinite(centre) and math.isfinite(sd) and sd >= 0):
+        raise SpecError(f"cannot read {text!r}: expected a finite value and a spread >= 0")
     return RawDist("normal", {"mean": _join(centre, unit), "sd": _join(sd, unit)})
+
+
+def _parts(path: str) -> tuple[str | int, ...]:
+    """A field path in lcai's naming (``a.b[0].c``) as parts: ``("a", "b", 0, "c")``."""
+    out: list[str | int] = []
+    for part in path.split(".") if path else ():
+        name, *indices = part.split("[")
+        if name:
+            out.append(name)
+        out += [int(i.rstrip("]")) if i.rstrip("]").isdigit() else i for i in indices]
+    return tuple(out)
 
 
 def _raw(v: Any, path: str) -> RawDist | None:
     if isinstance(v, str) and ("+-" in v or "±" in v or "+/-" in v):
         rd = _parse_plusminus(v)
         if rd is None:
-            raise SpecError(f"cannot read {v!r}: expected e.g. '1.2 +- 10%'", path=path.split("."))
+            raise SpecError(f"cannot read {v!r}: expected e.g. '1.2 +- 10%'", path=_parts(path))
         return rd
     if isinstance(v, dict) and "dist" in v:
         kind = v["dist"]
         if kind not in _FIELDS:
             raise SpecError(
                 f"unknown distribution {kind!r}; one of {', '.join(_FIELDS)}",
-                path=(*path.split("."), "dist"),
+                path=(*_parts(path), "dist"),
             )
         need = _FIELDS[kind]
         extra = sorted(set(v) - {"dist", *need})
@@ -260,10 +288,22 @@ def _raw(v: Any, path: str) -> RawDist | None:
                 f"a {kind} distribution takes {', '.join(need)}"
                 + (f"; missing {', '.join(missing)}" if missing else "")
                 + (f"; unknown {', '.join(extra)}" if extra else ""),
-                path=path.split("."),
+                path=_parts(path),
             )
         return RawDist(kind, {k: v[k] for k in need})
     return None
+
+
+def _located(data: Any, path: str) -> tuple[RawDist, Any] | None:
+    """The distribution written at ``path`` with its point estimate, if there is one; an
+    error in it names the field (its path), so that the reader can give the line."""
+    try:
+        rd = _raw(data, path)
+        return None if rd is None else (rd, rd.nominal_text())
+    except SpecError as exc:
+        if exc.path:
+            raise
+        raise exc.located(path=_parts(path)) from None
 
 
 def extract(data: Any, path: str = "") -> tuple[Any, dict[str, RawDist]]:
@@ -275,10 +315,10 @@ def extract(data: Any, path: str = "") -> tuple[Any, dict[str, RawDist]]:
     """
     found: dict[str, RawDist] = {}
     if isinstance(data, dict):
-        rd = _raw(data, path)
-        if rd is not None:
-            found[path] = rd
-            return rd.nominal_text(), found
+        dist = _located(data, path)
+        if dist is not None:
+            found[path] = dist[0]
+            return dist[1], found
         out: dict[Any, Any] = {}
         for k, v in data.items():
             sub = f"{path}.{k}" if path else str(k)
@@ -292,10 +332,10 @@ def extract(data: Any, path: str = "") -> tuple[Any, dict[str, RawDist]]:
             items.append(items_v)
             found.update(more)
         return items, found
-    rd = _raw(data, path) if isinstance(data, str) else None
-    if rd is not None:
-        found[path] = rd
-        return rd.nominal_text(), found
+    dist = _located(data, path) if isinstance(data, str) else None
+    if dist is not None:
+        found[path] = dist[0]
+        return dist[1], found
     return data, found
 
 
@@ -309,8 +349,39 @@ def _within(d: Dist, lo: float, hi: float) -> Dist:
     return d
 
 
+_REACH = 40.0
+"""How many standard deviations (normal) or factors of gsd (lognormal) a draw can lie
+from the centre: ``ndtri`` of the smallest float (the truncated tails) is about -38.5."""
+
+
+def _finite(d: Dist, unit: str) -> Dist:
+    """``d`` if its parameters, and every draw it can make, are finite and at most
+    ``MAX_MAGNITUDE`` (1e30) in the canonical unit, as a plain quantity must be."""
+    params = (d.a, d.b) if d.kind in ("uniform", "normal", "lognormal") else (d.a, d.b, d.c)
+    u = "" if unit in ("", "1") else f" {unit}"
+    if not all(math.isfinite(x) and abs(x) <= MAX_MAGNITUDE for x in params):
+        got = ", ".join(f"{x:g}" for x in params)
+        raise SpecError(
+            f"a {d.kind} distribution needs finite numbers of at most {MAX_MAGNITUDE:g}{u}, "
+            f"got {got}"
+        )
+    if d.kind == "normal":
+        wide = abs(d.a) + _REACH * d.b > MAX_MAGNITUDE
+    elif d.kind == "lognormal":
+        wide = math.log(d.a) + _REACH * math.log(d.b) > math.log(MAX_MAGNITUDE)
+    else:  # bounded by low and high
+        wide = False
+    if wide:
+        raise SpecError(
+            f"the distribution {d.describe(unit)} is too wide: its draws would pass "
+            f"{MAX_MAGNITUDE:g}{u}"
+        )
+    return d
+
+
 def to_dist(raw: RawDist, unit: str, lower: float = 0.0, upper: float = math.inf) -> Dist:
-    """Convert a file's distribution to ``unit`` (the parameter's canonical unit)."""
+    """Convert a file's distribution to ``unit`` (the parameter's canonical unit); its
+    parameters and draws are finite numbers."""
 
     def q(v: Any) -> float:
         value, u = _split(v)
@@ -319,20 +390,24 @@ def to_dist(raw: RawDist, unit: str, lower: float = 0.0, upper: float = math.inf
     f = raw.fields
     if raw.kind == "uniform":
         lo, hi = q(f["low"]), q(f["high"])
-        if hi < lo:
+        if not lo <= hi:
             raise SpecError("a uniform distribution needs low <= high")
-        return _within(Dist("uniform", lo, hi, lower=lower, upper=upper), lo, hi)
+        return _within(_finite(Dist("uniform", lo, hi, lower=lower, upper=upper), unit), lo, hi)
     if raw.kind in ("triangular", "pert"):
         lo, mode, hi = q(f["low"]), q(f["mode"]), q(f["high"])
         if not lo <= mode <= hi:
             raise SpecError(f"a {raw.kind} distribution needs low <= mode <= high")
-        return _within(Dist(raw.kind, lo, mode, hi, lower=lower, upper=upper), lo, hi)
+        return _within(
+            _finite(Dist(raw.kind, lo, mode, hi, lower=lower, upper=upper), unit), lo, hi
+        )
     if raw.kind == "normal":
         sd = q(f["sd"])
-        if sd < 0:
+        if not sd >= 0:
             raise SpecError("a normal distribution needs sd >= 0")
-        return Dist("normal", q(f["mean"]), sd, lower=lower, upper=upper)
-    gsd = float(_split(f["gsd"])[0])
-    if gsd < 1:
+        return _finite(Dist("normal", q(f["mean"]), sd, lower=lower, upper=upper), unit)
+    gsd, median = float(_split(f["gsd"])[0]), q(f["median"])
+    if not gsd >= 1:
         raise SpecError("a lognormal distribution needs gsd >= 1 (geometric standard deviation)")
-    return Dist("lognormal", q(f["median"]), gsd, lower=lower, upper=upper)
+    if not median > 0:
+        raise SpecError("a lognormal distribution needs a median > 0")
+    return _finite(Dist("lognormal", median, gsd, lower=lower, upper=upper), unit)

@@ -18,9 +18,11 @@ import numpy.typing as npt
 
 from lcai.engine.evaluate import evaluate
 from lcai.engine.plan import Plan
+from lcai.engine.uncertainty import MAX_SAMPLES
+from lcai.errors import SpecError
 from lcai.spec.distributions import Dist
 
-__all__ = ["SobolIndex", "TornadoBar", "plan_sobol", "sobol_indices", "tornado"]
+__all__ = ["SobolIndex", "TornadoBar", "max_base_samples", "plan_sobol", "sobol_indices", "tornado"]
 
 Array = npt.NDArray[np.float64]
 QUANTITIES = {"co2e": "co2e_kg", "energy": "energy_kwh", "water": "water_l"}
@@ -79,6 +81,27 @@ def _salib_seed(seed: int) -> int:
     return int(np.random.SeedSequence(seed).generate_state(1)[0]) or 1
 
 
+def max_base_samples(d: int) -> int:
+    """The most base samples N for ``d`` uncertain inputs: N x (d + 2) evaluations, at most
+    ``MAX_SAMPLES`` (2,000,000, as for the Monte Carlo of an assessment). The unit-cube
+    sample alone is N x (d + 2) x d floats: 16 MB per input at the cap, and each
+    evaluation of the model holds a few arrays of that length per parameter."""
+    return max(MAX_SAMPLES // (d + 2), 1)
+
+
+def _check(n_base: int, seed: int, d: int) -> None:
+    """Base samples within the cap and a seed of 0 to 2**63 - 1 (as ``sample_params``)."""
+    cap = max_base_samples(d)
+    if not 1 <= n_base <= cap:
+        raise SpecError(
+            f"expected 1 to {cap:,} base samples for {d} uncertain input(s) (N x (d + 2) "
+            f"evaluations, at most {MAX_SAMPLES:,}), got {n_base:,}",
+            path=("base_samples",),
+        )
+    if not 0 <= seed < 2**63:
+        raise SpecError(f"expected 0 to 2**63 - 1, got {seed}", path=("seed",))
+
+
 def sobol_indices(
     fn: Callable[[Sequence[Array]], Array],
     dists: Sequence[Dist],
@@ -88,12 +111,14 @@ def sobol_indices(
 ) -> list[SobolIndex]:
     """Sobol indices of ``fn`` (columns in, one output array out) over ``dists``.
 
-    Runs ``n_base x (d + 2)`` evaluations (Saltelli's scheme without second order).
+    Runs ``n_base x (d + 2)`` evaluations (Saltelli's scheme without second order), at
+    most ``MAX_SAMPLES`` (:func:`max_base_samples`); ``seed``: 0 to 2**63 - 1.
     """
+    d = len(dists)
+    _check(n_base, seed, d)
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
 
-    d = len(dists)
     if d == 0:
         return []
     problem = {"num_vars": d, "names": list(names), "bounds": [[0.0, 1.0]] * d}
