@@ -29,7 +29,8 @@ def sensitivity(file: Path, quantity: str, base_samples: int, seed: int, json_ou
     from lcai.whatif.sensitivity import QUANTITIES, plan_sobol, tornado
 
     plan = plan_file(file)
-    indices = plan_sobol(plan, quantity, base_samples, seed)
+    with option_errors({"base_samples": "--base-samples", "seed": "--seed"}):
+        indices = plan_sobol(plan, quantity, base_samples, seed)
     bars = tornado(plan, quantity)
     if json_out:
         from lcai.outputs.json_docs import sensitivity_json
