@@ -81,7 +81,8 @@ def test_conservation_and_faults(fleet: Path) -> None:
     assert r.total_energy_j == pytest.approx(total, rel=1e-5)
     q = r.quality.to_dict()
     assert {k: v["count"] for k, v in q.items()} == {
-        "duplicate": 5, "missing_power": 2, "negative_power": 3, "impossible_power": 2,
+        "duplicate": 5, "missing_power": 2, "missing_energy": 0, "negative_power": 3,
+        "impossible_power": 2,
         "clock_step": 1, "gap": 1, "overlapping_jobs": q["overlapping_jobs"]["count"],
         "job_without_samples": 1,
     }  # fmt: skip
@@ -185,7 +186,7 @@ def test_dask_engine_gives_identical_results(fleet: Path) -> None:
         for x, y in zip(left[c].to_list(), right[c].to_list(), strict=True):
             assert x == pytest.approx(y, rel=1e-12), c
     assert a.quality.counts == b.quality.counts and a.samples == b.samples
-    with pytest.raises(SpecError, match="--engine"):
+    with pytest.raises(SpecError, match="engine: expected 'polars' or 'dask'"):
         account(fleet / "power", fleet / "jobs.csv", engine="spark")
 
 
@@ -250,11 +251,11 @@ def _raw_energy_j(rows: list[tuple[int, str, int, float]], gap_s: float = 10.0,
     devices = {(n, g) for _, n, g, _ in rows}
     for dev in devices:
         s = sorted((t, p) for t, n, g, p in rows if (n, g) == dev)
-        t = np.array([x[0] for x in s], dtype=float) / 1000.0
+        t_ms = np.array([x[0] for x in s], dtype=np.int64)  # in ms: 10 s is exactly 10 s
         p = np.minimum(np.array([x[1] for x in s], dtype=float), cap_w)
-        dt = np.diff(t)
-        ok = (dt > 0) & (dt <= gap_s)
-        total += float(((p[:-1] + p[1:]) / 2 * dt)[ok].sum())
+        dt_ms = np.diff(t_ms)
+        ok = (dt_ms > 0) & (dt_ms <= gap_s * 1000)
+        total += float(((p[:-1] + p[1:]) / 2 * dt_ms / 1000.0)[ok].sum())
     return total
 
 
@@ -679,5 +680,131 @@ def test_synth_refuses_an_old_folder_and_writes_one_set(tmp_path: Path) -> None:
     synthesize(out, nodes=1, hours=1, seed=1, replace=True)
     assert len(list((out / "power").glob("*.parquet"))) == 1  # no hour left from before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
-    with pytest.raises(SpecError, match="1 to 512 nodes"):
+    with pytest.raises(SpecError, match="nodes: expected 1 to 512"):
         synthesize(tmp_path / "big", nodes=10_000)
+
+
+# --- hostile inputs: one clear error naming the file, line and field ------------------
+
+_T0 = "2026-01-05T00:00:00+00:00"
+_JOBS_OK = f'job_id,node,gpus,start,end\nj1,n0,"0,1",{_T0},2026-01-05T00:00:05+00:00\n'
+_SACCT = "JobID|NodeList|Start|End|AllocTRES\n1|n0|2026-01-05T00:00:00|2026-01-05T00:00:05|{}\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"", "empty"),
+        ("job_id,node,gpus,start,end\n", "empty"),
+        (_JOBS_OK.replace('"0,1"', '"x,y"'), ":2: gpus: expected 'all' or GPU indices 0-63"),
+        (_JOBS_OK.replace('"0,1"', "64"), ":2: gpus"),
+        (_JOBS_OK.replace('"0,1"', "-1"), ":2: gpus"),
+        (_JOBS_OK.replace('"0,1"', '"1,1"'), ":2: gpus: GPU 1 listed twice"),
+        (_JOBS_OK.encode().replace(b"j1", b"j\xff"), ":2: the job table is not UTF-8"),
+        (_JOBS_OK.replace(_T0, "9" * 400), ":2: start: expected a time from 1970 to 2109"),
+        (_JOBS_OK.replace(_T0, "-5"), ":2: start: not a time"),
+        (_JOBS_OK.replace(_T0, "5000000000000"), ":2: start: expected a time from 1970"),
+        (_JOBS_OK.replace(_T0, "0001-01-01T00:00:00+00:00"), ":2: start: expected a time"),
+        ("job_id,node,gpus,start,end\nj1,n0\n", ":2: 2 field(s), the header has 5"),
+        (_JOBS_OK.replace('"0,1"', "0,1"), ":2: 6 field(s), the header has 5 (a list of GPUs"),
+        (_JOBS_OK.replace("j1,", ","), ":2: job_id: empty"),
+        (_SACCT.format("gres/gpu=x"), ":2: AllocTRES: gres/gpu: expected 0 to 64 GPUs"),
+        (_SACCT.format("gres/gpu=65"), ":2: AllocTRES: gres/gpu: expected 0 to 64 GPUs"),
+        (_SACCT.format("gres/gpu=100000000"), ":2: AllocTRES"),
+        (_SACCT.format("gres/gpu=" + "9" * 5000), ":2: AllocTRES"),
+        (_SACCT.format("gres/gpu=0"), "no job on a GPU"),
+    ],
+)
+def test_bad_job_tables_are_one_clear_error(
+    content: str | bytes, says: str, tmp_path: Path
+) -> None:
+    """Were: an IndexError (0 bytes), ValueError (gpus x,y; gres/gpu=x), UnicodeDecodeError,
+    OverflowError (a start of 400 digits), AttributeError (a short row), or accepted (GPU
+    64 or -1; gres/gpu=65; gres/gpu=1e8 built 1e8 rows). Now a SpecError with the line."""
+    f = tmp_path / "jobs.csv"
+    f.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(SpecError) as e:
+        read_jobs(f)
+    assert str(e.value).startswith(str(f)) and says in str(e.value), str(e.value)
+
+
+def test_job_times_are_exact_and_gres_gives_the_gpus(tmp_path: Path) -> None:
+    """Was: 1.001 s read as 1000 ms (float), so a job of 1 ms ended at its start."""
+    f = tmp_path / "jobs.csv"
+    f.write_text("job_id,node,gpus,start,end\nj,n0,3,1.0,1.001\n\n")
+    jobs = read_jobs(f)
+    assert jobs.select("gpu", "start_ms", "end_ms").row(0) == (3, 1000, 1001)
+    f.write_text(_SACCT.format("cpu=4,gres/gpu=64") + "2|n1|0|1|cpu=4,gres/gpu=0\n")
+    assert read_jobs(f)["gpu"].to_list() == list(range(64))  # the CPU-only job: no rows
+
+
+def test_job_table_and_telemetry_sizes_are_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lcai.fleet import readers
+
+    assert readers.MAX_JOBS_BYTES == 512 * 2**20 and readers.MAX_POWER_BYTES == 2 * 2**30
+    monkeypatch.setattr(readers, "MAX_JOBS_BYTES", 64)
+    monkeypatch.setattr(readers, "MAX_POWER_BYTES", 64)
+    (tmp_path / "jobs.csv").write_text(_JOBS_OK)
+    with pytest.raises(SpecError, match=r"jobs\.csv: job table: the file is .* MiB, larger than"):
+        read_jobs(tmp_path / "jobs.csv")
+    _csv_power(tmp_path / "p.csv", [(i * 1000, "n0", 0, 100.0) for i in range(10)])
+    with pytest.raises(SpecError, match=r"p\.csv: telemetry: the file is .* larger than"):
+        read_power(tmp_path / "p.csv")
+
+
+def test_non_finite_energy_counter_is_a_counted_fault(tmp_path: Path) -> None:
+    """Was: NaN in energy_j reached jobs.csv and quality.json ("total_energy_kwh": NaN).
+    Now, like NaN power, the sample is dropped under its own rule, and the counter's
+    increase over the samples either side is the energy."""
+    from lcai.fleet.account import RULES
+
+    t0 = 1_767_571_200_000
+    pl.DataFrame(
+        {"t_ms": [t0 + i * 1000 for i in range(5)], "node": ["n0"] * 5, "gpu": [0] * 5,
+         "power_w": [100.0] * 5, "energy_j": [0.0, float("nan"), 200.0, float("inf"), 400.0]}
+    ).write_parquet(tmp_path / "p.parquet")  # fmt: skip
+    (tmp_path / "jobs.csv").write_text(_JOBS_OK)
+    r = account(tmp_path / "p.parquet", tmp_path / "jobs.csv")
+    assert r.total_energy_j == pytest.approx(400.0)
+    assert r.quality.counts["missing_energy"] == 2 and "NaN" in RULES["missing_energy"]
+    r.write(tmp_path / "out")
+    q = json.loads((tmp_path / "out" / "quality.json").read_text())  # strict JSON: no NaN
+    assert q["total_energy_kwh"] == pytest.approx(400.0 / 3.6e6)
+
+
+def test_run_file_device_and_telemetry_time_are_checked(tmp_path: Path) -> None:
+    """Were: gpu:x an internal ValueError, gpu:64 an internal polars error; a time past
+    2109 overlapped the next device's keys."""
+    from lcai.measure.runfile import RunWriter, Sample
+
+    for i, device in enumerate(("gpu:x", "gpu:64", "gpu:-1")):
+        w = RunWriter(tmp_path / f"r{i}.jsonl")
+        w.sample(Sample(1000.0, device, "nvml", 0.0, 100.0))
+        w.close(1001.0, 0)
+        with pytest.raises(SpecError, match=rf"r{i}\.jsonl: device: expected gpu:0 to gpu:63"):
+            read_power(tmp_path / f"r{i}.jsonl")
+    _csv_power(tmp_path / "late.csv", [(2**42, "n0", 0, 1.0)])
+    with pytest.raises(SpecError, match=r"late\.csv: telemetry: t_ms: expected times from 1970"):
+        read_power(tmp_path / "late.csv")
+
+
+@pytest.mark.parametrize("gap", [float("nan"), float("inf"), -1.0, 0.0])
+def test_gap_must_be_finite_and_positive(gap: float, tmp_path: Path) -> None:
+    (tmp_path / "jobs.csv").write_text(_JOBS_OK)
+    _csv_power(tmp_path / "p.csv", [(i * 1000, "n0", 0, 100.0) for i in range(3)])
+    with pytest.raises(SpecError) as e:
+        account(tmp_path / "p.csv", tmp_path / "jobs.csv", gap_s=gap)
+    assert e.value.path == ("gap_s",) and "finite number of seconds > 0" in str(e.value)
+
+
+@pytest.mark.parametrize(("field", "value"), [("seed", -1), ("seed", 2**63), ("gpus_per_node", 65),
+                                               ("hours", 0), ("busy_w", float("nan"))])  # fmt: skip
+def test_synth_parameters_are_checked(field: str, value: Any, tmp_path: Path) -> None:
+    """Was: --seed -1 an internal numpy ValueError (exit 70)."""
+    with pytest.raises(SpecError) as e:
+        synthesize(tmp_path / "s", **{field: value})
+    assert e.value.path == (field,)
+    assert not (tmp_path / "s").exists()
+    synthesize(tmp_path / "s", nodes=1, hours=1, seed=2**63 - 1)  # the largest seed is one

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from lcai.cli.common import option_errors
+
 __all__ = ["fleet"]
 
 _PATH = click.Path(path_type=Path)
@@ -33,8 +35,9 @@ def fleet_synth(
     from lcai.fleet.synth import synthesize
     from lcai.outputs import terminal
 
-    info = synthesize(output, replace=replace, nodes=nodes, hours=hours, seed=seed,
-                      faults=faults, per_node=per_node)  # fmt: skip
+    with option_errors({"nodes": "--nodes", "hours": "--hours", "seed": "--seed"}):
+        info = synthesize(output, replace=replace, nodes=nodes, hours=hours, seed=seed,
+                          faults=faults, per_node=per_node)  # fmt: skip
     terminal.console().print(
         f"{info['samples']:,} samples in {info['files']} file(s), {info['jobs']} jobs: {output}",
         markup=False,
@@ -72,9 +75,12 @@ def fleet_account(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        res = account(
-            power, jobs, intensity=intensity, sites=sites, gap_s=gap,
-            allocate_idle=allocate_idle, progress=progress, engine=engine, scheduler=scheduler,
-        )  # fmt: skip
+        flags = {"gap_s": "--gap", "allocate_idle": "--allocate-idle", "engine": "--engine"}
+        with option_errors(flags):
+            res = account(
+                power, jobs, intensity=intensity, sites=sites, gap_s=gap,
+                allocate_idle=allocate_idle, progress=progress, engine=engine,
+                scheduler=scheduler,
+            )  # fmt: skip
     res.write(output)
     render_fleet(res, output, console)

@@ -24,6 +24,8 @@ intensity, water and embodied carbon are applied once at the end.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ from typing import Any
 
 from lcai import model as m
 from lcai.errors import SpecError, UnknownKeyError
+from lcai.fleet.readers import T_LIMIT_MS
 from lcai.units import H_PER_YEAR, J_PER_KWH, S_PER_H
 
 __all__ = ["RULES", "FleetResult", "account", "file_task", "holders", "kernel"]
@@ -41,6 +44,10 @@ DEFAULT_ACCELERATOR = "H100-SXM5-80GB"
 RULES = {
     "duplicate": "dropped (of samples with the same device and time, the first written is kept)",
     "missing_power": "dropped",
+    "missing_energy": (
+        "dropped (a sample whose energy counter is NaN or infinite; a counter left empty "
+        "is not a fault: the power is used)"
+    ),
     "negative_power": "dropped",
     "impossible_power": "capped at the TDP of the node's accelerator from the catalog",
     "clock_step": (
@@ -80,7 +87,7 @@ class Quality:
         }
 
 
-_T_SPAN = 2**42  # times in ms fit in 42 bits until the year 2109: key = dev x 2^42 + t
+_T_SPAN = T_LIMIT_MS  # times in ms fit in 42 bits until the year 2109: key = dev x 2^42 + t
 _MS_PER_H = int(S_PER_H * 1000)
 
 
@@ -121,12 +128,16 @@ def _clean(batch: Any, cap_w: Any, quality: Quality, names: dict[int, str]) -> A
     missing = pl.col("power_w").is_null() | pl.col("power_w").is_nan()
     negative = pl.col("power_w") < 0
     huge = pl.col("power_w") > cap_w
+    # a counter sample that is not a number (empty: no counter there, not a fault)
+    bad_counter = ~pl.col("energy_j").is_finite()
     # one pass to count; the rarer work below only runs when something was found
-    n_dup, n_missing, n_neg, n_huge = b.select(
+    counted = b["energy_j"].null_count() < b.height  # the telemetry has a counter
+    n_dup, n_missing, n_neg, n_huge, n_counter = b.select(
         dup.sum().alias("dup"),
         missing.sum().alias("missing"),
         negative.fill_null(False).sum().alias("neg"),
         huge.fill_null(False).sum().alias("huge"),
+        (bad_counter.fill_null(False).sum() if counted else pl.lit(0)).alias("counter"),
     ).row(0)
     if n_dup:
         quality.add("duplicate", n_dup, _examples(b.filter(dup), names))
@@ -142,6 +153,10 @@ def _clean(batch: Any, cap_w: Any, quality: Quality, names: dict[int, str]) -> A
                 found = b.filter(cond)
                 quality.add(kind, found.height, _examples(found, names))
         b = b.filter(~missing & (pl.col("power_w") >= 0))
+    if n_counter:
+        found = b.filter(bad_counter.fill_null(False))
+        quality.add("missing_energy", found.height, _examples(found, names))
+        b = b.filter(~bad_counter.fill_null(False))
     if n_huge:
         found = b.filter(huge)
         quality.add("impossible_power", found.height, _examples(found, names))
@@ -315,7 +330,8 @@ def _context(
         .sort("key")
     )
     caps = {node_ids[n]: w for n, w in caps_w.items()}
-    return _Context(node_ids, jobs_x, job_names, int(gap_s * 1000), caps, default_cap_w)
+    gap_ms = int(min(gap_s * 1000, _T_SPAN))  # no interval is longer than 2^42 ms
+    return _Context(node_ids, jobs_x, job_names, gap_ms, caps, default_cap_w)
 
 
 def _load(paths: tuple[Path, ...], node_ids: dict[str, int]) -> Any:
@@ -688,6 +704,16 @@ def _tdp_w(accel: dict[str, str]) -> tuple[dict[str, float], float]:
     return {n: tdp[a] for n, a in accel.items()}, tdp[DEFAULT_ACCELERATOR]
 
 
+def _check_options(gap_s: float, allocate_idle: str | None, engine: str) -> None:
+    """The parameters of :func:`account`, each error naming its field."""
+    if not (isinstance(gap_s, numbers.Real) and math.isfinite(gap_s) and gap_s > 0):
+        raise SpecError(f"expected a finite number of seconds > 0, got {gap_s!r}", path=("gap_s",))
+    if allocate_idle not in (None, "proportional"):
+        raise SpecError(f"expected 'proportional', got {allocate_idle!r}", path=("allocate_idle",))
+    if engine not in ("polars", "dask"):
+        raise SpecError(f"expected 'polars' or 'dask', got {engine!r}", path=("engine",))
+
+
 def account(
     power: str | Path,
     jobs_path: str | Path,
@@ -708,10 +734,7 @@ def account(
     """
     from lcai.fleet.readers import power_files, read_intensity, read_jobs, read_sites
 
-    if allocate_idle not in (None, "proportional"):
-        raise SpecError(f"--allocate-idle: expected 'proportional', got {allocate_idle!r}")
-    if engine not in ("polars", "dask"):
-        raise SpecError(f"--engine: expected 'polars' or 'dask', got {engine!r}")
+    _check_options(gap_s, allocate_idle, engine)
     files = power_files(power)
     jobs = read_jobs(jobs_path)
     hourly = read_intensity(intensity)
@@ -763,12 +786,18 @@ def _result(
         .sort("job_id")
     )
     for c in _IMPACT_COLS:
-        bad = per_job.filter(~(pl.col(c) >= 0).fill_null(False))  # NaN >= 0 is False
+        ok = (pl.col(c) >= 0) & pl.col(c).is_finite()  # (in Polars, NaN >= 0 is true)
+        bad = per_job.filter(~ok.fill_null(False))
         if bad.height:
             raise SpecError(
-                f"job {bad['job_id'][0]!r}: {c} came out as {bad[c][0]}, not a number >= 0 "
-                "(an input value out of range that no reader caught: please report it)"
+                f"job {bad['job_id'][0]!r}: {c} came out as {bad[c][0]}, not a finite number "
+                ">= 0 (an input value out of range that no reader caught: please report it)"
             )
+    if not math.isfinite(total_j):
+        raise SpecError(
+            f"the total energy came out as {total_j} J, not a finite number (an input value "
+            "out of range that no reader caught: please report it)"
+        )
 
     def by(key: str) -> Any:
         return (

@@ -11,6 +11,8 @@ run files (``.jsonl``: node = the file's name, gpu = the device index).
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,10 @@ from lcai.errors import SpecError
 from lcai.units import RANGES, S_PER_H, Range
 
 __all__ = [
+    "GPUS_PER_NODE",
+    "MAX_JOBS_BYTES",
+    "MAX_POWER_BYTES",
+    "T_LIMIT_MS",
     "power_files",
     "read_intensity",
     "read_jobs",
@@ -34,6 +40,17 @@ _POWER_ALIASES = {
 }
 # an optional cumulative energy counter: (column, factor to J)
 _ENERGY_COUNTERS = (("energy_j", 1.0), ("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", 1e-3))
+
+GPUS_PER_NODE = 64
+"""GPU indices are 0-63 (the accounting keys a device as node x 64 + GPU)."""
+T_LIMIT_MS = 2**42
+"""Times are 0 <= t < 2**42 ms since the epoch (1970 to 2109): the accounting keys a
+sample as device x 2**42 + t."""
+MAX_POWER_BYTES = 2 * 2**30
+"""The largest telemetry file read (one file is in memory at a time): 2 GiB."""
+MAX_JOBS_BYTES = 512 * 2**20
+"""The largest job table read: 512 MiB."""
+_EPOCH_S = re.compile(r"[0-9]+(\.[0-9]*)?|\.[0-9]+")
 
 
 def power_files(path: str | Path) -> list[Path]:
@@ -64,6 +81,7 @@ def read_power(path: Path) -> Any:
     """One telemetry file as a Polars frame with the canonical columns."""
     import polars as pl
 
+    _check_size(path, MAX_POWER_BYTES, "telemetry")
     if path.suffix == ".jsonl":
         return _read_run_file(path)
     try:
@@ -85,7 +103,7 @@ def read_power(path: Path) -> Any:
         if df.schema[ts] in (pl.Utf8, pl.String):
             out["t_ms"] = pl.col(ts).str.to_datetime(time_zone="UTC").dt.epoch("ms")
         else:
-            out["t_ms"] = (pl.col(ts).cast(pl.Float64) * 1000).cast(pl.Int64)
+            out["t_ms"] = (pl.col(ts).cast(pl.Float64) * 1000).round(0).cast(pl.Int64)
     for canon in ("node", "gpu", "power_w"):
         name = _pick(cols, canon)
         if name is None:
@@ -113,16 +131,36 @@ def read_power(path: Path) -> Any:
     return out_df
 
 
+def _check_size(path: Path, limit: int, what: str) -> None:
+    """A file no larger than ``limit`` bytes (a folder or a missing file: the reader's)."""
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return  # the reader names the error
+    if size > limit:
+        raise SpecError(
+            f"{what}: the file is {size / 2**20:,.0f} MiB, larger than the "
+            f"{limit / 2**20:,.0f} MiB read at most; split it (per hour, day or node)",
+            file=str(path),
+        )
+
+
 def _check_power(df: Any, path: Path) -> None:
-    """Every sample has a time, a node and a GPU index in 0-63 (power may be missing: a
-    data fault with its own rule)."""
+    """Every sample has a time in 1970-2109, a node and a GPU index in 0-63 (power and
+    the energy counter may be missing or not finite: data faults with their own rules)."""
     for c in ("t_ms", "node", "gpu"):
         n = df[c].null_count()
         if n:
             raise SpecError(f"telemetry: {c}: {n} empty value(s)", file=str(path))
-    if df.height and not 0 <= int(df["gpu"].min()) <= int(df["gpu"].max()) < 64:
+    if not df.height:
+        return
+    lo, hi = int(df["gpu"].min()), int(df["gpu"].max())
+    if not 0 <= lo <= hi < GPUS_PER_NODE:
+        raise SpecError(f"telemetry: gpu: expected an index 0-63, got {lo}-{hi}", file=str(path))
+    lo, hi = int(df["t_ms"].min()), int(df["t_ms"].max())
+    if not 0 <= lo <= hi < T_LIMIT_MS:
         raise SpecError(
-            f"telemetry: gpu: expected an index 0-63, got {df['gpu'].min()}-{df['gpu'].max()}",
+            f"telemetry: t_ms: expected times from 1970 to 2109 (0 to 2**42 ms), got {lo}-{hi}",
             file=str(path),
         )
 
@@ -140,51 +178,125 @@ def _read_run_file(path: Path) -> Any:
     for s in run.samples:
         if not s.device.startswith("gpu:"):
             continue
+        index = s.device[4:]
+        if not (index.isascii() and index.isdigit() and int(index) < GPUS_PER_NODE):
+            raise SpecError(f"device: expected gpu:0 to gpu:63, got {s.device!r}", file=str(path))
+        if not 0 <= s.t * 1000 < T_LIMIT_MS:
+            raise SpecError(f"t: expected a time from 1970 to 2109, got {s.t!r}", file=str(path))
         power = s.power_w
         if power is None and s.device in last:
             t0, e0 = last[s.device]
             power = (s.energy_j - e0) / (s.t - t0) if s.t > t0 else None
         last[s.device] = (s.t, s.energy_j)
         if power is not None:
-            rows.append((int(s.t * 1000), path.stem, int(s.device[4:]), float(power)))
+            rows.append((round(s.t * 1000), path.stem, int(index), float(power)))
     if not rows:
         raise SpecError("the run file has no GPU samples", file=str(path))
     t, node, gpu, p = zip(*rows, strict=True)
-    return pl.DataFrame(
+    df = pl.DataFrame(
         {"t_ms": t, "node": node, "gpu": gpu, "power_w": p},
         schema={"t_ms": pl.Int64, "node": pl.Utf8, "gpu": pl.Int32, "power_w": pl.Float64},
     )
+    _check_power(df, path)
+    return df
 
 
 def _to_ms(value: str, file: str, line: int, field: str) -> int:
+    """A time (epoch seconds, or an ISO 8601 time; UTC where it has no zone) as ms since
+    the epoch, exactly (no float rounding), in 1970-2109."""
+    v = value.strip()
+    if _EPOCH_S.fullmatch(v):
+        whole = v.split(".")[0]
+        ms = int(Decimal(v) * 1000) if len(whole) <= 15 else T_LIMIT_MS
+    else:
+        try:
+            t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
+            if t.tzinfo is None:
+                t = t.replace(tzinfo=dt.UTC)
+            ms = (t - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(milliseconds=1)
+        except (ValueError, OverflowError):
+            raise SpecError(f"{field}: not a time: {value!r}", file=file, line=line) from None
+    if not 0 <= ms < T_LIMIT_MS:
+        raise SpecError(
+            f"{field}: expected a time from 1970 to 2109, got {value[:40]!r}", file=file, line=line
+        )
+    return ms
+
+
+def _gpu_ids(gpus: str, file: str, line: int) -> list[int]:
+    """A job row's GPUs: ``all`` (or empty), or indices 0-63 separated by commas."""
+    v = gpus.strip()
+    if v in ("", "all"):
+        return list(range(GPUS_PER_NODE))
+    ids = []
+    for part in v.split(","):
+        g = part.strip()
+        if not (g.isascii() and g.isdigit() and len(g) <= 2 and int(g) < GPUS_PER_NODE):
+            raise SpecError(
+                f"gpus: expected 'all' or GPU indices 0-63 separated by commas, got {gpus!r}",
+                file=file,
+                line=line,
+            )
+        if int(g) in ids:
+            raise SpecError(f"gpus: GPU {int(g)} listed twice in {gpus!r}", file=file, line=line)
+        ids.append(int(g))
+    return ids
+
+
+def _job_rows(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The job table's header and its rows (each with its line), every row as long as
+    the header; at most ``MAX_JOBS_BYTES``, UTF-8."""
+    import csv
+    import io
+
+    p = Path(path)
+    _check_size(p, MAX_JOBS_BYTES, "job table")
     try:
-        v = value.strip()
-        if v.replace(".", "", 1).isdigit():
-            return int(float(v) * 1000)
-        t = dt.datetime.fromisoformat(v.replace("Z", "+00:00"))
-        if t.tzinfo is None:
-            t = t.replace(tzinfo=dt.UTC)
-        return int(t.timestamp() * 1000)
-    except ValueError:
-        raise SpecError(f"{field}: not a time: {value!r}", file=file, line=line) from None
+        with p.open("rb") as fh:
+            data = fh.read(MAX_JOBS_BYTES + 1)
+    except OSError as exc:
+        raise SpecError(f"cannot read the job table: {exc.strerror}", file=str(path)) from None
+    if len(data) > MAX_JOBS_BYTES:  # not a regular file (its size was not known)
+        raise SpecError(
+            f"job table: larger than the {MAX_JOBS_BYTES // 2**20} MiB read at most",
+            file=str(path),
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SpecError("the job table is not UTF-8 text", file=str(path), line=line) from None
+    first = text.split("\n", 1)[0]
+    if not first.strip():
+        raise SpecError("the job table is empty (no header)", file=str(path))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="|" if "|" in first else ",")
+    try:
+        header = [h.strip() for h in next(reader)]
+        rows = []
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                hint = ' (a list of GPUs needs quotes: "0,1")' if len(cells) > len(header) else ""
+                raise SpecError(
+                    f"{len(cells)} field(s), the header has {len(header)}{hint}",
+                    file=str(path),
+                    line=reader.line_num,
+                )
+            rows.append((reader.line_num, dict(zip(header, cells, strict=True))))
+    except csv.Error as exc:
+        raise SpecError(f"not CSV: {exc}", file=str(path), line=reader.line_num) from None
+    return header, rows
 
 
 def read_jobs(path: str | Path) -> Any:
     """The job table (CSV, or Slurm ``sacct --parsable2`` output) as one row per (job, GPU)."""
-    import csv
-
     import polars as pl
 
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read the job table: {exc.strerror}", file=str(path)) from None
-    delim = "|" if "|" in text.splitlines()[0] else ","
-    rows = list(csv.DictReader(text.splitlines(), delimiter=delim))
+    header, rows = _job_rows(path)
     if not rows:
         raise SpecError("the job table is empty", file=str(path))
-    cols = set(rows[0])
+    cols = set(header)
     sacct = "JobID" in cols
     need = {"JobID", "NodeList", "Start", "End"} if sacct else {"job_id", "node", "start", "end"}
     if not need <= cols:
@@ -194,35 +306,47 @@ def read_jobs(path: str | Path) -> Any:
             file=str(path),
         )
     out = []
-    for n, r in enumerate(rows, start=2):
+    for n, r in rows:
         if sacct:
             if "." in r["JobID"]:  # job steps: the allocation row covers them
                 continue
             job, node = r["JobID"], r["NodeList"]
-            gpus = _sacct_gpus(r.get("AllocTRES", ""))
+            ids = _sacct_gpus(r.get("AllocTRES", ""), str(path), n)
             start, end = r["Start"], r["End"]
             meta = {"project": r.get("Account", ""), "user": r.get("User", ""),
                     "model": r.get("JobName", ""), "phase": r.get("Comment", "")}  # fmt: skip
         else:
             job, node, start, end = r["job_id"], r["node"], r["start"], r["end"]
-            gpus = r.get("gpus", "all")
+            ids = _gpu_ids(r.get("gpus", "all"), str(path), n)
             meta = {k: r.get(k, "") for k in ("project", "user", "model", "phase")}
+        for what, v in (("job_id", job), ("node", node)):
+            if not v.strip():
+                raise SpecError(f"{what}: empty", file=str(path), line=n)
         s_ms = _to_ms(start, str(path), n, "start")
         e_ms = _to_ms(end, str(path), n, "end")
         if e_ms <= s_ms:
             raise SpecError(f"job {job}: end is not after start", file=str(path), line=n)
-        ids = list(range(64)) if gpus in ("", "all") else [int(g) for g in str(gpus).split(",")]
         for g in ids:
             out.append({"job_id": job, "node": node, "gpu": g, "start_ms": s_ms, "end_ms": e_ms,
                         **meta})  # fmt: skip
+    if not out:
+        raise SpecError("the job table has no job on a GPU", file=str(path))
     return pl.DataFrame(out).with_columns(pl.col("gpu").cast(pl.Int32))
 
 
-def _sacct_gpus(tres: str) -> str:
+def _sacct_gpus(tres: str, file: str, line: int) -> list[int]:
+    """The GPUs of an sacct row (AllocTRES ``gres/gpu=N``: GPUs 0 to N-1; none given: all)."""
     for part in tres.split(","):
         if part.startswith("gres/gpu="):
-            return ",".join(str(i) for i in range(int(part.split("=")[1])))
-    return "all"
+            v = part.split("=", 1)[1].strip()
+            if not (v.isascii() and v.isdigit() and len(v) <= 2 and int(v) <= GPUS_PER_NODE):
+                raise SpecError(
+                    f"AllocTRES: gres/gpu: expected 0 to {GPUS_PER_NODE} GPUs, got {v[:20]!r}",
+                    file=file,
+                    line=line,
+                )
+            return list(range(int(v)))
+    return list(range(GPUS_PER_NODE))
 
 
 def read_intensity(path: str | Path | None) -> Any:

@@ -10,6 +10,8 @@ and impossible power, missing values, a gap, a clock step, overlapping jobs).
 from __future__ import annotations
 
 import datetime as dt
+import math
+import numbers
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +49,8 @@ def synthesize(
     from lcai.files import replace_folder
 
     out = Path(out)
-    if not (1 <= nodes <= MAX_NODES and 1 <= hours <= MAX_HOURS):
-        raise SpecError(
-            f"expected 1 to {MAX_NODES} nodes and 1 to {MAX_HOURS} hours, got {nodes} and "
-            f"{hours}", path=("nodes",),
-        )  # fmt: skip
+    _check_params(nodes=nodes, gpus_per_node=gpus_per_node, hours=hours, seed=seed,
+                  idle_w=idle_w, busy_w=busy_w)  # fmt: skip
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not replace)):
         raise SpecError(
             "output folder: exists and is not empty; a synthetic fleet is written into a "
@@ -67,6 +66,24 @@ def synthesize(
     except OSError as exc:
         raise SpecError(f"output folder: cannot write: {exc.strerror}", file=str(out)) from None
     return info
+
+
+def _check_params(
+    *, nodes: int, gpus_per_node: int, hours: int, seed: int, idle_w: float, busy_w: float
+) -> None:
+    """The parameters of :func:`synthesize`, each error naming its field."""
+    for name, value, low, high in (
+        ("nodes", nodes, 1, MAX_NODES),
+        ("gpus_per_node", gpus_per_node, 1, 64),
+        ("hours", hours, 1, MAX_HOURS),
+        ("seed", seed, 0, 2**63 - 1),  # as lcai.engine.uncertainty.sample_params
+    ):
+        if not (isinstance(value, numbers.Integral) and low <= value <= high):
+            what = "2**63 - 1" if name == "seed" else f"{high}"
+            raise SpecError(f"expected {low} to {what}, got {value!r}", path=(name,))
+    for name, w in (("idle_w", idle_w), ("busy_w", busy_w)):
+        if not (isinstance(w, numbers.Real) and math.isfinite(w) and 0 <= w <= 10_000):
+            raise SpecError(f"expected a power of 0 to 10000 W, got {w!r}", path=(name,))
 
 
 def _write(
