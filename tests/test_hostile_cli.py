@@ -362,11 +362,6 @@ YAML_CASES = [
     pytest.param(assess_case(m("count: 8", f"count: {q(MARKUP)}"), COUNT), id="count-markup"),
     pytest.param(
         assess_case(m("count: 8", "count: 1e308"), COUNT),
-        marks=bug(
-            "assess: count 1e308 is accepted (exit 0) and the JSON result holds "
-            "Infinity for every total (not JSON); no upper bound on counts "
-            "(spec/schema.py or units.py)"
-        ),
         id="count-1e308",
     ),
     # quantities: wrong dimension, negative, not finite, unknown unit, huge text
@@ -382,10 +377,6 @@ YAML_CASES = [
     pytest.param(assess_case(m("1 day", q(ESCAPES)), DURATION), id="duration-escapes"),
     pytest.param(
         assess_case(m("1 day", "1e300 years"), DURATION),
-        marks=bug(
-            "assess: duration '1e300 years' (finite) is accepted (exit 0) and the JSON "
-            "result holds Infinity (not JSON): no upper bound on a duration"
-        ),
         id="duration-1e300-years",
     ),
     pytest.param(
@@ -595,31 +586,19 @@ DISTRIBUTION_CASES = [
     pytest.param(assess_case(dist("±"), DURATION), id="only-sign"),
     pytest.param(
         assess_case(dist("0±%"), DURATION),
-        marks=bug(
-            "assess: duration '0±%' is an internal error (exit 70, ValueError: could "
-            "not convert string to float: ''; spec/distributions.py)"
-        ),
         id="sd-empty-percent",
     ),
     pytest.param(
         assess_case(dist("100 h ±10%%"), DURATION),
-        marks=bug(
-            "assess: duration '100 h ±10%%' is an internal error (exit 70, ValueError: "
-            "could not convert string to float: '10%'; spec/distributions.py)"
-        ),
         id="sd-double-percent",
     ),
-    pytest.param(
-        assess_case(dist("0± h"), "a.yaml:4", DURATION), marks=bug(DIST_LINE), id="sd-no-number"
-    ),
+    pytest.param(assess_case(dist("0± h"), "a.yaml:4", DURATION), id="sd-no-number"),
     pytest.param(
         assess_case(dist("100 h ± 10 kg"), "a.yaml:4", DURATION),
-        marks=bug(DIST_LINE),
         id="sd-wrong-dimension",
     ),
     pytest.param(
         assess_case(dist("1 h ± 1 h ± 1 h"), "a.yaml:4", DURATION),
-        marks=bug(DIST_LINE),
         id="sd-twice",
     ),
 ]
@@ -642,11 +621,6 @@ def test_a_huge_spread_gives_no_infinity(
 test_a_huge_spread_gives_no_infinity = pytest.mark.filterwarnings("ignore::RuntimeWarning")(
     test_a_huge_spread_gives_no_infinity
 )
-test_a_huge_spread_gives_no_infinity = bug(
-    "assess --samples 100 on duration '100 h +- 1e308 h': exit 0, numpy's RuntimeWarning "
-    "(overflow in spec/distributions.py) on stderr and NaN/Infinity in the JSON (not JSON); "
-    "the spread has no upper bound"
-)(test_a_huge_spread_gives_no_infinity)
 
 
 TOML = """\
@@ -806,20 +780,14 @@ RUN_CASES = [
     ),
     pytest.param(
         runs_case(run_file(*BACKWARDS), "backwards"),
-        marks=bug("runs show: " + BACKWARDS_BUG),
         id="show-backwards",
     ),
     pytest.param(
         measured_case(run_file(*BACKWARDS), "backwards"),
-        marks=bug("assess: " + BACKWARDS_BUG),
         id="assess-backwards-within-hour",
     ),
     pytest.param(
         runs_case(run_file(sample(T0_S, 0.0), sample(T0_S + 1, -3.6e6)), "backwards"),
-        marks=bug(
-            "runs show: a counter that falls (0 J, then -3.6e6 J) is shown as -1 kWh, "
-            "exit 0 (measure/runfile.py summarise; the assessment refuses it)"
-        ),
         id="show-negative-energy",
     ),
 ]
@@ -971,29 +939,11 @@ FLEET_CASES = [
     ),
     pytest.param(
         fleet_case(
-            PQ,
-            "energy_j",
-            power=parquet(**P2, gpu=[0, 0], power_w=[1.0, 2.0], energy_j=[0.0, math.nan]),
-            power_name="power.parquet",
-        ),
-        marks=bug(
-            "fleet account: a NaN in the telemetry's energy_j counter is accepted (exit 0) "
-            'and NaN reaches jobs.csv and quality.json ("total_energy_kwh": NaN, not JSON) '
-            "(fleet/readers.py read_power checks no counter values; fleet/account.py)"
-        ),
-        id="parquet-energy-nan",
-    ),
-    pytest.param(
-        fleet_case(
             "{d}/r.jsonl",
             power=run_file(
                 sample(T0_S, 0.0, device="gpu:x"), sample(T0_S + 1, 1.0, device="gpu:x")
             ),
             power_name="r.jsonl",
-        ),
-        marks=bug(
-            "fleet account: a run file (.jsonl) as telemetry with device 'gpu:x' is an "
-            "internal error (exit 70, ValueError from int() in fleet/readers.py _read_run_file)"
         ),
         id="runfile-gpu-x",
     ),
@@ -1006,11 +956,6 @@ FLEET_CASES = [
             ),
             power_name="r.jsonl",
         ),
-        marks=bug(
-            "fleet account: a run file (.jsonl) as telemetry with device 'gpu:64' is an "
-            "internal error (exit 70, polars InvalidOperationError from replace_strict in "
-            "fleet/account.py: fleet/readers.py _read_run_file skips _check_power's 0-63 check)"
-        ),
         id="runfile-gpu-64",
     ),
     pytest.param(
@@ -1021,10 +966,6 @@ FLEET_CASES = [
     # job tables
     pytest.param(
         fleet_case(JOBS_FILE, jobs=b""),
-        marks=bug(
-            "fleet account: a 0-byte job table is an internal error (exit 70, IndexError "
-            "in fleet/readers.py read_jobs: text.splitlines()[0])"
-        ),
         id="jobs-0-byte",
     ),
     pytest.param(
@@ -1032,33 +973,18 @@ FLEET_CASES = [
     ),
     pytest.param(
         fleet_case(JOBS_FILE, "gpus", jobs=j('"0,1"', '"x,y"')),
-        marks=bug(
-            'fleet account: jobs with gpus "x,y" is an internal error (exit 70, '
-            "ValueError from int() in fleet/readers.py read_jobs)"
-        ),
         id="jobs-gpus-text",
     ),
     pytest.param(
         fleet_case(JOBS_FILE, "gpus", jobs=j('"0,1"', "64")),
-        marks=bug(
-            "fleet account: a job on gpu 64 is accepted (exit 0; telemetry refuses "
-            "64, jobs do not: fleet/readers.py read_jobs checks no index range)"
-        ),
         id="jobs-gpus-64",
     ),
     pytest.param(
         fleet_case(JOBS_FILE, "gpus", jobs=j('"0,1"', "-1")),
-        marks=bug(
-            "fleet account: a job on gpu -1 is accepted (exit 0; fleet/readers.py read_jobs)"
-        ),
         id="jobs-gpus-negative",
     ),
     pytest.param(
         fleet_case(JOBS_FILE, jobs=JOBS.encode().replace(b"j1", b"j\xff")),
-        marks=bug(
-            "fleet account: a job table that is not UTF-8 is an internal error (exit "
-            "70, UnicodeDecodeError: fleet/readers.py read_jobs catches only OSError)"
-        ),
         id="jobs-not-utf8",
     ),
     pytest.param(
@@ -1075,10 +1001,6 @@ FLEET_CASES = [
     ),
     pytest.param(
         fleet_case(JOBS_FILE, "start", jobs=j("2026-01-05T00:00:00+00:00", "9" * 400)),
-        marks=bug(
-            "fleet account: a start time of 400 digits is an internal error (exit 70, "
-            "OverflowError in fleet/readers.py _to_ms: int(float('9' * 400) * 1000))"
-        ),
         id="jobs-start-huge",
     ),
     pytest.param(
@@ -1095,27 +1017,14 @@ FLEET_CASES = [
     ),
     pytest.param(
         fleet_case(JOBS_FILE, jobs="job_id,node,gpus,start,end\nj1,n0\n"),
-        marks=bug(
-            "fleet account: a short row in the job table is an internal error (exit 70, "
-            "AttributeError: None.strip() in fleet/readers.py _to_ms)"
-        ),
         id="jobs-short-row",
     ),
     pytest.param(
         fleet_case(JOBS_FILE, "AllocTRES", jobs=SACCT.format(tres="gres/gpu=x")),
-        marks=bug(
-            "fleet account: sacct AllocTRES gres/gpu=x is an internal error (exit 70, "
-            "ValueError in fleet/readers.py _sacct_gpus)"
-        ),
         id="sacct-gpus-text",
     ),
     pytest.param(
         fleet_case(JOBS_FILE, "gpu", jobs=SACCT.format(tres="gres/gpu=65")),
-        marks=bug(
-            "fleet account: sacct gres/gpu=65 (gpu indices up to 64) is accepted, exit 0; "
-            "gres/gpu=100000000 builds a list of 1e8 rows and is killed for memory "
-            "(fleet/readers.py _sacct_gpus has no bound)"
-        ),
         id="sacct-gpus-65",
     ),
     # hourly intensity
@@ -1204,26 +1113,14 @@ FLEET_CASES = [
     # options
     pytest.param(
         fleet_case("--gap", extra=("--gap", "nan")),
-        marks=bug(
-            "fleet account --gap nan is an internal error (exit 70, ValueError: cannot "
-            "convert float NaN to integer; cli/fleet.py takes any float)"
-        ),
         id="gap-nan",
     ),
     pytest.param(
         fleet_case("--gap", extra=("--gap", "inf")),
-        marks=bug(
-            "fleet account --gap inf is an internal error (exit 70, OverflowError; "
-            "cli/fleet.py takes any float)"
-        ),
         id="gap-inf",
     ),
     pytest.param(
         fleet_case("--gap", extra=("--gap", "-1")),
-        marks=bug(
-            "fleet account --gap -1 is accepted (exit 0) and counts no interval at all "
-            "(cli/fleet.py: no range on --gap)"
-        ),
         id="gap-negative",
     ),
     pytest.param(fleet_case("--gap", extra=("--gap", "abc")), id="gap-text"),
@@ -1366,29 +1263,15 @@ OPTION_CASES = [
     ),
     pytest.param(
         opt("sensitivity", A_FILE, "--base-samples", "99999999999", says=("--base-samples",)),
-        marks=bug(
-            "sensitivity --base-samples 99999999999 is an internal error (exit 70, "
-            "MemoryError allocating 7.28 TiB): no upper bound (cli/whatif.py, "
-            "whatif/sensitivity.py plan_sobol); assess takes at most 2,000,000 samples"
-        ),
         id="sens-base-huge",
     ),
     pytest.param(opt("sensitivity", A_FILE, "-q", "x", says=("--quantity",)), id="sens-quantity"),
     pytest.param(
         opt("sensitivity", A_FILE, "--seed", "-1", says=("seed",)),
-        marks=bug(
-            "sensitivity --seed -1 is an internal error (exit 70, numpy ValueError: "
-            "expected non-negative integer; whatif/sensitivity.py does not check the seed "
-            "as engine.uncertainty does for assess)"
-        ),
         id="sens-seed-neg",
     ),
     pytest.param(
         opt("sensitivity", A_FILE, "--seed", HUGE_INT, says=("seed",)),
-        marks=bug(
-            "sensitivity --seed 2**64 is accepted (exit 0) where assess, scenarios and "
-            "report refuse a seed past 2**63 - 1 (whatif/sensitivity.py)"
-        ),
         id="sens-seed-huge",
     ),
     pytest.param(
@@ -1450,10 +1333,6 @@ OPTION_CASES = [
     ),
     pytest.param(
         opt(*p("--region", "ZZ"), says=("--region", "ZZ")),
-        marks=bug(
-            "project --region ZZ: the error does not name --region (cli/whatif.py "
-            "_PROJECT_FLAGS has no 'region')"
-        ),
         id="proj-region",
     ),
     pytest.param(opt("project", says=("--start",)), id="proj-nothing"),
@@ -1494,12 +1373,6 @@ OPTION_CASES = [
             "-1 Wh",
             *PROJECT[3:],
             says=("--energy-per-request",),
-        ),
-        marks=bug(
-            "project --requests-per-day 5 --energy-per-request '-1 Wh': the error names --start "
-            "('--start: expected a yearly energy of 0 to 1e+15 kWh, got -1.825'), an option not "
-            "given (cli/whatif.py: a negative --energy-per-request is not checked before it is "
-            "turned into a start energy; whatif/projection.py)"
         ),
         id="proj-epr-neg",
     ),
@@ -1545,10 +1418,6 @@ OPTION_CASES = [
     ),
     pytest.param(
         opt("capacity", "-c", "10", "--region", "zz", says=("--region", "zz")),
-        marks=bug(
-            "capacity --region zz: the error does not name --region (cli/whatif.py "
-            "_CAPACITY_FLAGS has no 'region')"
-        ),
         id="cap-region",
     ),
     pytest.param(opt("capacity", says=("accelerators", "supply")), id="cap-nothing"),
@@ -1610,10 +1479,6 @@ OPTION_CASES = [
             "--seed",
             "-1",
             says=("seed",),
-        ),
-        marks=bug(
-            "fleet synth --seed -1 is an internal error (exit 70, numpy ValueError: "
-            "expected non-negative integer; fleet/synth.py or cli/fleet.py)"
         ),
         id="synth-seed-neg",
     ),
@@ -1933,12 +1798,6 @@ TRACK_CASES = [
     pytest.param(
         ("--interval", "1e308"),
         ("--interval",),
-        marks=bug(
-            "track --interval 1e308: the tracker thread dies with a Traceback (OverflowError: "
-            "timestamp out of range for platform time_t in threading.Event.wait; "
-            "measure/tracker.py _loop) and the run is not measured; no upper bound on "
-            "--interval/--flush (cli/track.py, measure/supervise.py)"
-        ),
         id="interval-huge",
     ),
     pytest.param(("--flush", "nan"), ("--flush",), id="flush-nan"),
@@ -1958,19 +1817,11 @@ PID_CASES = [
     pytest.param(
         ("--pid", str(2**31)),
         ("--pid",),
-        marks=bug(
-            "track --pid 2147483648 is an internal error (exit 70, OverflowError: signed "
-            "integer is greater than maximum; measure/supervise.py)"
-        ),
         id="pid-2-31",
     ),
     pytest.param(
         ("--pid", HUGE_INT),
         ("--pid",),
-        marks=bug(
-            "track --pid 2**64 is an internal error (exit 70, OverflowError: Python int too "
-            "large to convert to C long; measure/supervise.py)"
-        ),
         id="pid-2-64",
     ),
     pytest.param(("--pid", "5", "--", *TRUE), ("--pid",), id="pid-and-command"),
@@ -2739,15 +2590,7 @@ def test_kill_fleet_synth_between_files(tmp_path: Path) -> None:
     "where",
     [
         "read-only",
-        pytest.param(
-            "full-disk",
-            marks=bug(
-                "track -o on a full disk: 'error: No space left on device' names no file, and "
-                "an empty run file (0 bytes) is left behind (measure/runfile.py RunWriter or "
-                "measure/supervise.py: the header write's OSError is reported without the path "
-                "and the file created with open(..., 'x') is not removed)"
-            ),
-        ),
+        "full-disk",
     ],
 )
 def test_track_run_file_on_a_read_only_or_full_disk(where: str, tmp_path: Path) -> None:
