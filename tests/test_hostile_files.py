@@ -137,3 +137,24 @@ def test_a_counter_going_backwards_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="goes backwards") as info:
         lcai.assess_file(f)
     assert info.value.field == "training.measured.runs" and info.value.line == 4
+
+
+def test_the_cli_can_allow_outside_paths(tmp_path: Path) -> None:
+    """`--outside-paths` lets assess and report read measured inputs from elsewhere."""
+    from lcai.cli.main import run
+
+    project, runs = tmp_path / "project", tmp_path / "runs"
+    project.mkdir()
+    runs.mkdir()
+    (runs / "r.jsonl").write_text(
+        '{"format": "lcai-run", "version": 1}\n'
+        '{"sample": {"t": 1, "device": "gpu:0", "backend": "nvml", "energy_j": 0}}\n'
+        '{"sample": {"t": 2, "device": "gpu:0", "backend": "nvml", "energy_j": 3600000}}\n'
+    )
+    f = _measured(project, "../runs/r.jsonl")
+    assert run(["assess", str(f), "--json", "-o", str(tmp_path / "a.json")]) == 2
+    assert run(["assess", str(f), "--json", "--outside-paths", "-o", str(tmp_path / "a.json")]) == 0
+    out = tmp_path / "r.html"
+    args = ["report", str(f), "-o", str(out), "--outside-paths", "--samples", "0",
+            "--no-scenarios", "--no-sensitivity", "--no-validation"]  # fmt: skip
+    assert run(args) == 0 and out.is_file()

@@ -29,7 +29,7 @@ def input_path(source: Source, name: str, where: Where) -> Path:
     if not source.outside_paths and not p.is_relative_to(base):
         raise SpecError(
             f"{name!r} is outside the assessment's folder {base}; measured inputs are read "
-            "from it and below (allow others explicitly: outside_paths)",
+            "from it and below (allow others with the outside-paths option)",
             path=where,
         )
     if p.exists() and not p.is_file():

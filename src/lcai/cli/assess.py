@@ -25,17 +25,22 @@ _FILE = click.Path(path_type=Path)
               help="Seed of the Monte Carlo (0 is a seed).")  # fmt: skip
 @click.option("--report", "report_path", type=_FILE,
               help="Also write a report here (.html, .md or .tex).")  # fmt: skip
+@click.option("--outside-paths", is_flag=True,
+              help="Read measured inputs (runs, fleet, hourly intensity) from outside "
+                   "FILE's folder too.")  # fmt: skip
 def assess(
     file: Path, json_out: bool, csv_out: bool, output: Path | None, verbose: bool,
-    samples: int | None, seed: int, report_path: Path | None,
+    samples: int | None, seed: int, report_path: Path | None, outside_paths: bool,
 ) -> None:  # fmt: skip
     """Assess FILE (.yaml or .toml): energy, carbon and water per phase and in total."""
     if json_out and csv_out:
         raise click.UsageError("choose one of --json and --csv")
     if report_path is None:
-        from lcai.api import assess_file
+        from lcai.api import assess_source
+        from lcai.spec.loading import load_source
 
-        res = assess_file(file, samples=samples, seed=seed)
+        source = load_source(file, outside_paths=outside_paths)
+        res = assess_source(source, samples=samples, seed=seed)
     else:  # one assessment serves the report and the printed result
         from dataclasses import replace
 
@@ -43,7 +48,7 @@ def assess(
         from lcai.outputs.report import build_report, write_report
 
         report_path, fmt = report_target(report_path, None, "--report")
-        rep = build_report(file, samples=samples or 2000, seed=seed)
+        rep = build_report(file, samples=samples or 2000, seed=seed, outside_paths=outside_paths)
         write_report(rep, report_path, fmt)
         res = rep.result if samples else replace(rep.result, uncertainty=None)
     if json_out:

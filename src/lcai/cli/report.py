@@ -25,9 +25,11 @@ _FILE = click.Path(path_type=Path)
 @click.option("--sensitivity/--no-sensitivity", default=True, help="One-at-a-time tornado.")
 @click.option("--validation/--no-validation", default=True,
               help="The method's validation status.")  # fmt: skip
+@click.option("--outside-paths", is_flag=True,
+              help="Read measured inputs from outside FILE's folder too.")  # fmt: skip
 def report(
     file: Path, output: Path | None, fmt: str | None, samples: int, seed: int, scenarios: bool,
-    sensitivity: bool, validation: bool,
+    sensitivity: bool, validation: bool, outside_paths: bool,
 ) -> None:  # fmt: skip
     """Write a report of FILE: one self-contained HTML file, Markdown + SVG, or LaTeX."""
     from lcai.cli.common import report_target
@@ -37,7 +39,7 @@ def report(
     output, fmt = report_target(output, fmt)
     rep = build_report(
         file, samples=samples, seed=seed, with_scenarios=scenarios,
-        with_sensitivity=sensitivity, with_validation=validation,
+        with_sensitivity=sensitivity, with_validation=validation, outside_paths=outside_paths,
     )  # fmt: skip
     write_report(rep, output, fmt)
     terminal.console().print(f"Report written to {output}", markup=False)

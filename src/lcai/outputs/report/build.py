@@ -57,13 +57,15 @@ def build_report(
     with_scenarios: bool = True,
     with_sensitivity: bool = True,
     with_validation: bool = True,
+    outside_paths: bool = False,
 ) -> Report:
     """Assess ``path`` and gather what the report shows (uncertainty, sensitivity,
-    scenarios and the validation status where they can be computed)."""
+    scenarios and the validation status where they can be computed). ``outside_paths``:
+    the measured inputs the file names may lie outside its folder."""
     from lcai.api import plan_source, result_of
     from lcai.spec.loading import load_source
 
-    source = load_source(path)
+    source = load_source(path, outside_paths=outside_paths)
     plan = plan_source(source)
     res = result_of(plan, samples or None, seed)
     rep = Report(result=res, source_file=str(path), uncertainty=uncertainty_of(res))
