@@ -20,7 +20,7 @@ def _boom(*_: object, **__: object) -> None:
 def test_an_internal_error_is_one_line_and_exit_70(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(lcai.api, "assess_file", _boom)
+    monkeypatch.setattr(lcai.api, "assess_source", _boom)
     monkeypatch.delenv("LCAI_DEBUG", raising=False)
     assert run(["assess", BLOOM, "--json"]) == INTERNAL_ERROR == 70
     err = capsys.readouterr().err
@@ -33,7 +33,7 @@ def test_an_internal_error_is_one_line_and_exit_70(
 def test_debug_shows_the_traceback(
     how: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(lcai.api, "assess_file", _boom)
+    monkeypatch.setattr(lcai.api, "assess_source", _boom)
     args = ["assess", BLOOM]
     if how == "flag":
         args.insert(0, "--debug")
@@ -49,7 +49,7 @@ def test_ctrl_c_is_130_without_a_traceback(
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(lcai.api, "assess_file", interrupted)
+    monkeypatch.setattr(lcai.api, "assess_source", interrupted)
     assert run(["assess", BLOOM]) == 130
     err = capsys.readouterr().err
     assert "Traceback" not in err and "interrupted" in err
