@@ -153,3 +153,24 @@ def test_capacity_numbers(args: list[str], says: str, capsys: pytest.CaptureFixt
     results with exit 0."""
     assert run(["capacity", *args]) == 2
     assert says in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        "training: {accelerators: {type: H100, count: 8, model: {parameters: 7B}, tokens: 1T, "
+        "peak: 0 FLOP/s}}",
+        "annotation: {annotators: 3, hours: 10 h, devices: [{device: laptop, lifetime: 0 h}]}",
+        "annotation: {annotators: 3, hours: 10 h, annual_use: 0 h}",
+    ],
+)
+def test_a_zero_divisor_is_bad_input_not_a_crash(
+    part: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A peak of 0 FLOP/s, a device lifetime of 0 h or 0 h of annual use divided by zero:
+    exit 70 (ZeroDivisionError). Now exit 2, naming the item and its zero input."""
+    f = tmp_path / "z.yaml"
+    f.write_text(f"name: z\ngrid: {{region: FR}}\n{part}\n")
+    assert run(["assess", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "not a finite number" in err and "= 0" in err and err.count("\n") == 1

@@ -135,3 +135,19 @@ def test_a_reported_total_keeps_the_gpu_hours_and_checks_them() -> None:
     plausible = {**LLAMA33, "training": {**LLAMA33["training"], "reported": {  # type: ignore[dict-item]
         "co2e": "2040 t", "source": "Llama 3.3 card"}}}  # fmt: skip
     assert not any("per accelerator-hour" in w for w in lcai.assess(plausible).warnings)
+
+
+def test_a_reported_market_figure_without_a_location_figure_is_kept() -> None:
+    """A reported result with energy and co2e_market (no co2e) reported the market-based
+    carbon as the location-based one (the grid branch ignored co2e_market)."""
+    import lcai
+
+    r = lcai.assess(
+        {
+            "name": "r",
+            "grid": {"region": "FR"},
+            "training": {"reported": {"energy": "1000 kWh", "co2e_market": "0 kg", "source": "x"}},
+        }
+    )
+    tr = r.phases["training"].impact
+    assert tr.co2e_kg > 0 and tr.co2e_market_kg == 0.0

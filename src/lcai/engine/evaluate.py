@@ -51,12 +51,15 @@ def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:
     have shape (n_items, N) (N = 1 for scalars). Each item's energy is computed
     once; carbon and water are one multiply-add each on top of it.
     """
-    p: dict[str, Num] = dict(plan.values())
+    # float64 scalars, not Python floats: a zero divisor gives inf (caught by
+    # require_finite), never a ZeroDivisionError
+    p: dict[str, Num] = {k: np.float64(v) for k, v in plan.values().items()}
     if params:
         p.update(params)
-    for name, fn in plan.derived.items():
-        if not params or name not in params:
-            p[name] = fn(p)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for name, fn in plan.derived.items():
+            if not params or name not in params:
+                p[name] = fn(p)
     n = 1
     for v in p.values():
         if isinstance(v, np.ndarray) and v.ndim > 0:
@@ -76,38 +79,44 @@ def evaluate(plan: Plan, params: Params | None = None) -> Evaluation:
     it_energy: dict[str, Array] = {}
     order = [i for i, it in enumerate(plan.items) if not it.overhead]
     order += [i for i, it in enumerate(plan.items) if it.overhead]
-    for i in order:
-        it = plan.items[i]
-        s = it.supply
-        if it.overhead:
-            assert s is not None and s.pue is not None
-            base = it_energy.get(it.phase, np.zeros(n))
-            energy[i] = m.facility_overhead_kwh(base, np.asarray(p[s.pue]))
-        else:
-            energy[i] = it.energy(p)
-            if s is not None and s.wue is not None:
-                if it.phase in it_energy:
-                    it_energy[it.phase] += energy[i]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for i in order:
+            it = plan.items[i]
+            s = it.supply
+            if it.overhead:
+                assert s is not None and s.pue is not None
+                base = it_energy.get(it.phase, np.zeros(n))
+                energy[i] = m.facility_overhead_kwh(base, np.asarray(p[s.pue]))
+            else:
+                energy[i] = it.energy(p)
+                if s is not None and s.wue is not None:
+                    if it.phase in it_energy:
+                        it_energy[it.phase] += energy[i]
+                    else:
+                        it_energy[it.phase] = energy[i].copy()
+            if it.co2e is not None:
+                co2e[i] = it.co2e(p)
+                market[i] = it.co2e_market(p) if it.co2e_market is not None else co2e[i]
+            elif s is not None:
+                co2e[i] = m.co2e_kg(energy[i], p[s.grid])
+                if it.co2e_market is not None:  # a reported market-based figure, no location one
+                    market[i] = it.co2e_market(p)
                 else:
-                    it_energy[it.phase] = energy[i].copy()
-        if it.co2e is not None:
-            co2e[i] = it.co2e(p)
-            market[i] = it.co2e_market(p) if it.co2e_market is not None else co2e[i]
-        elif s is not None:
-            co2e[i] = m.co2e_kg(energy[i], p[s.grid])
-            market[i] = m.co2e_kg(energy[i], market_of(s))
-        else:
-            co2e[i] = market[i] = 0.0
-        if it.water is not None:
-            water[i] = it.water(p)
-        elif s is None:
-            water[i] = 0.0
-        else:
-            water[i] = m.offsite_water_l(energy[i], p[s.ewif])
-            if s.wue is not None and not it.overhead:
-                onsite[i] = m.onsite_water_l(energy[i], p[s.wue])
-                water[i] += onsite[i]
-    divisor = np.broadcast_to(np.asarray(plan.divisor(p) if plan.divisor else 1.0), (n,))
+                    market[i] = m.co2e_kg(energy[i], market_of(s))
+            else:
+                co2e[i] = market[i] = 0.0
+            if it.water is not None:
+                water[i] = it.water(p)
+            elif s is None:
+                water[i] = 0.0
+            else:
+                water[i] = m.offsite_water_l(energy[i], p[s.ewif])
+                if s.wue is not None and not it.overhead:
+                    onsite[i] = m.onsite_water_l(energy[i], p[s.wue])
+                    water[i] += onsite[i]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        div = plan.divisor(p) if plan.divisor else 1.0
+    divisor = np.broadcast_to(np.asarray(div), (n,))
     return Evaluation(
         items=tuple(plan.items),
         energy_kwh=energy,
@@ -133,10 +142,10 @@ def require_finite(plan: Plan, ev: Evaluation) -> None:
     item = ev.items[bad[0]]
     big = sorted(
         (k for k in item.inputs if k in plan.params),
-        key=lambda k: -abs(plan.params[k].value),
+        key=lambda k: (plan.params[k].value != 0, -abs(plan.params[k].value)),
     )[:3]
     shown = ", ".join(f"{k} = {plan.params[k].value:g}" for k in big)
     raise SpecError(
-        f"{item.phase}: {item.name}: the result is not a finite number; an input is too "
-        f"large ({shown})"
+        f"{item.phase}: {item.name}: the result is not a finite number; an input is zero "
+        f"where it divides, or too large ({shown})"
     )

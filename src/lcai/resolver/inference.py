@@ -105,7 +105,11 @@ def inference(ledger: Ledger, inf: Inference) -> tuple[Fn, Fn, list[str], str]:
     nk = active_parameters(ledger, IP, inf.model)
     ik = ledger.user(f"{IP}.input_tokens", inf.input_tokens, "1")
     ok = ledger.user(k.INFERENCE_OUTPUT_TOKENS, inf.output_tokens, "1")
-    pk = ledger.user(f"{IP}.peak", inf.peak, "FLOP/s") if inf.peak else peak(ledger, key, IP, PATH)
+    pk = (
+        ledger.user(f"{IP}.peak", inf.peak, "FLOP/s")
+        if inf.peak is not None
+        else peak(ledger, key, IP, PATH)
+    )
     kp = _utilisation(ledger, "prefill", inf.prefill_utilisation)
     kd = _utilisation(ledger, "decode", inf.decode_utilisation)
     pw = ledger.user_or_factor(
