@@ -146,7 +146,9 @@ def test_a_reported_market_figure_without_a_location_figure_is_kept() -> None:
         {
             "name": "r",
             "grid": {"region": "FR"},
-            "training": {"reported": {"energy": "1000 kWh", "co2e_market": "0 kg", "source": "x"}},
+            "training": {
+                "reported": {"energy": "1000 kWh", "co2e_market": "0 kg", "source": "a report"}
+            },
         }
     )
     tr = r.phases["training"].impact
