@@ -241,3 +241,13 @@ def test_a_wide_but_finite_spread_draws_finite_numbers() -> None:
     with np.errstate(all="raise"):
         x = d.sample(np.random.default_rng(0), 10_000)
     assert np.all(np.isfinite(x)) and x.min() >= 0
+
+
+def test_a_bare_number_takes_the_unit_of_the_distributions_other_fields() -> None:
+    """`{dist: normal, mean: 433 MWh, sd: 40}` took the sd as 40 kWh (the canonical unit)
+    while `433 MWh +- 40` meant 40 MWh."""
+    a = to_dist(RawDist("normal", {"mean": "433 MWh", "sd": 40}), "kWh")
+    b = to_dist(RawDist("normal", {"mean": "433 MWh", "sd": "40 MWh"}), "kWh")
+    assert a == b and a.b == pytest.approx(40_000)
+    c = to_dist(RawDist("uniform", {"low": 1, "high": "2 MWh"}), "kWh")
+    assert (c.a, c.b) == (pytest.approx(1000), pytest.approx(2000))

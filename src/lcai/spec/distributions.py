@@ -379,15 +379,29 @@ def _finite(d: Dist, unit: str) -> Dist:
     return d
 
 
+def _unit_of(v: Any) -> str:
+    """The unit a field states ('' for a bare number or something unreadable)."""
+    try:
+        return _split(v)[1]
+    except SpecError:
+        return ""
+
+
 def to_dist(raw: RawDist, unit: str, lower: float = 0.0, upper: float = math.inf) -> Dist:
     """Convert a file's distribution to ``unit`` (the parameter's canonical unit); its
     parameters and draws are finite numbers."""
 
+    f = raw.fields
+    # a bare number is in the unit the distribution's other fields state ('mean: 433 MWh,
+    # sd: 40' is 40 MWh), as in 'x +- y'; with no unit anywhere, the canonical unit
+    stated = [u for u in (_unit_of(v) for k, v in f.items() if k != "gsd") if u]
+    own = stated[0] if stated else unit
+
     def q(v: Any) -> float:
         value, u = _split(v)
-        return value if not u or u == unit else convert(value, u, unit)
+        u = u or own
+        return value if u == unit else convert(value, u, unit)
 
-    f = raw.fields
     if raw.kind == "uniform":
         lo, hi = q(f["low"]), q(f["high"])
         if not lo <= hi:
