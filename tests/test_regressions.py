@@ -153,3 +153,17 @@ def test_a_reported_market_figure_without_a_location_figure_is_kept() -> None:
     )
     tr = r.phases["training"].impact
     assert tr.co2e_kg > 0 and tr.co2e_market_kg == 0.0
+
+
+def test_uncertain_annotators_and_hours_are_sampled() -> None:
+    """`annotators: 10 +- 50%` and `hours: 400 h +- 50%` were dropped from the Monte Carlo
+    (person-hours were a constant)."""
+    import lcai
+
+    spec = {"name": "a", "annotation": {"grid": {"region": "KE"}, "annotators": "10 +- 50%",
+                                        "hours": "400 h +- 50%"}}  # fmt: skip
+    r = lcai.assess(spec, samples=2000, seed=0)
+    assert r.uncertainty is not None
+    assert {"annotation.annotators", "annotation.hours"} <= set(r.uncertainty.uncertain_inputs)
+    e = r.uncertainty.total["energy_kwh"]
+    assert e.p95 > 1.5 * e.p5

@@ -74,15 +74,17 @@ def _person_hours(ledger: Ledger, a: Annotation) -> str:
     if a.annotators is None or a.hours is None:
         raise ValueError("annotation: the schema asks for annotators and hours")
     each, note = _hours(ledger, a.hours, "hours")
-    ledger.add(keys.ANNOTATION_HOURS, each, "h", "user" if not note else "derived", None, note)
-    return ledger.add(
-        f"{PRE}.person_hours",
-        a.annotators * each,
-        "h",
-        "derived",
-        None,
+    people = ledger.user(f"{PRE}.annotators", a.annotators, "1")
+    if note:  # a calendar period, counted in working hours
+        hours = ledger.add(keys.ANNOTATION_HOURS, each, "h", "derived", None, note)
+    else:
+        hours = ledger.user(keys.ANNOTATION_HOURS, each, "h")
+    key = ledger.add(
+        f"{PRE}.person_hours", a.annotators * each, "h", "derived", None,
         "annotators x hours" + (f" ({note})" if note else ""),
-    )
+    )  # fmt: skip
+    ledger.derived[key] = ledger.product(people, hours)  # each sample's, with uncertainty
+    return key
 
 
 def _device_key(ledger: Ledger, i: int, d: Device) -> str | None:
