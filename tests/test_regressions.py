@@ -167,3 +167,20 @@ def test_uncertain_annotators_and_hours_are_sampled() -> None:
     assert {"annotation.annotators", "annotation.hours"} <= set(r.uncertainty.uncertain_inputs)
     e = r.uncertainty.total["energy_kwh"]
     assert e.p95 > 1.5 * e.p5
+
+
+def test_hourly_intensity_keeps_the_market_instruments(tmp_path: Path) -> None:
+    """With an hourly intensity, a renewable share of 1.0 stopped applying: market-based
+    carbon followed the hourly location factor."""
+    import lcai
+
+    f = _measured_assessment(tmp_path)
+    (tmp_path / "hourly.csv").write_text(
+        "timestamp,region,gco2e_per_kwh\n2023-11-14T22:00:00Z,FR,50\n"
+    )
+    f.write_text(
+        "name: m\ngrid: {region: FR, renewable_share: 1.0}\ntraining:\n  measured:\n"
+        "    runs: [runs/train-*.jsonl]\n    hourly_intensity: hourly.csv\n"
+    )
+    r = lcai.assess_file(f)
+    assert r.total.co2e_kg > 0 and r.total.co2e_market_kg == pytest.approx(0.0)

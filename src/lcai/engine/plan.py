@@ -75,6 +75,8 @@ class Supply:
     pue: str | None = None
     sources: tuple[str, ...] = ()
     """The sources of the grid and facility factors."""
+    contracts: bool = False
+    """Whether market instruments (contracts, renewable shares) set ``market``."""
 
     def outside(self) -> Supply:
         """The same electricity used outside the data center: no on-site water."""

@@ -76,14 +76,14 @@ def _person_hours(ledger: Ledger, a: Annotation) -> str:
     each, note = _hours(ledger, a.hours, "hours")
     people = ledger.user(f"{PRE}.annotators", a.annotators, "1")
     if note:  # a calendar period, counted in working hours
-        hours = ledger.add(keys.ANNOTATION_HOURS, each, "h", "derived", None, note)
+        each_key = ledger.add(keys.ANNOTATION_HOURS, each, "h", "derived", None, note)
     else:
-        hours = ledger.user(keys.ANNOTATION_HOURS, each, "h")
+        each_key = ledger.user(keys.ANNOTATION_HOURS, each, "h")
     key = ledger.add(
         f"{PRE}.person_hours", a.annotators * each, "h", "derived", None,
         "annotators x hours" + (f" ({note})" if note else ""),
     )  # fmt: skip
-    ledger.derived[key] = ledger.product(people, hours)  # each sample's, with uncertainty
+    ledger.derived[key] = ledger.product(people, each_key)  # each sample's, with uncertainty
     return key
 
 

@@ -152,4 +152,5 @@ def _hourly_supply(
         None,
         f"energy-weighted hourly intensity from {name}",
     )
-    return replace(s, grid=key, market=param(key))
+    # market instruments keep applying; without them market-based follows the hours too
+    return replace(s, grid=key, market=s.market if s.contracts else param(key))

@@ -68,12 +68,13 @@ def supply(
         )
     else:
         ewif_key = _ewif(ledger, phase, region_key, path)
+    contracts = g.get("contract_intensity") is not None or g.get("renewable_share") is not None
     market = _market(ledger, f"{phase}.grid", g, grid_key, src)
     pue_key = wue_key = None
     if facility is not None or phase in ("training", "usage"):
         pue_key, wue_key = _facility(ledger, phase, facility, defaults[1])
     used = [grid_key, ewif_key] + [x for x in (pue_key, wue_key) if x]
-    return Supply(grid_key, market, ewif_key, wue_key, pue_key, ledger.sources_of(used))
+    return Supply(grid_key, market, ewif_key, wue_key, pue_key, ledger.sources_of(used), contracts)
 
 
 def _carbon(
