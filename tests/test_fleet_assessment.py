@@ -76,3 +76,32 @@ def test_bad_fleet_results(tmp_path: Path, content: str, fragment: str) -> None:
     with pytest.raises(SpecError, match=fragment) as info:
         lcai.assess_file(f)
     assert "training.measured.fleet" in str(info.value)
+
+
+def test_a_project_named_like_a_formula_reads_back(tmp_path: Path) -> None:
+    """jobs.csv neutralises '-ml-team' as "'-ml-team"; the assessment's filter matched the
+    raw cell and found no job. A job named 'idle' (the no-job bucket) is refused."""
+    import csv as _csv
+
+    synthesize(tmp_path, nodes=1, hours=1, seed=2)
+    jobs = tmp_path / "jobs.csv"
+    rows = list(_csv.DictReader(jobs.open()))
+    for r in rows:
+        r["project"] = "-ml-team"
+    with jobs.open("w", newline="") as fh:
+        w = _csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    account(tmp_path / "power", jobs).write(tmp_path / "out")
+    f = tmp_path / "a.yaml"
+    f.write_text(
+        "name: m\ntraining:\n  measured:\n    fleet: out/jobs.csv\n    project: '-ml-team'\n"
+    )
+    assert lcai.assess_file(f).phases["training"].impact.energy_kwh > 0
+    rows[0]["job_id"] = "idle"
+    with jobs.open("w", newline="") as fh:
+        w = _csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(SpecError, match="'idle' is reserved"):
+        account(tmp_path / "power", jobs)

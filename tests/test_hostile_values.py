@@ -174,3 +174,18 @@ def test_a_zero_divisor_is_bad_input_not_a_crash(
     assert run(["assess", str(f)]) == 2
     err = capsys.readouterr().err
     assert "not a finite number" in err and "= 0" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["capacity", "--supply", "1 kW"], "--supply: a supply of 1000 W feeds no"),
+        ([*P, "--efficiency", "10-50%"], "--efficiency"),
+        (["project", "--preset", "huatai-US", "--from", "2025"], "start energy is for 2022"),
+    ],
+)
+def test_review_findings(args: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A supply feeding no accelerator printed '0 x H100 draw 0 W'; `--efficiency 10-50%`
+    silently used 10%; a preset started from another year used the preset's year's energy."""
+    assert run(args) == 2
+    assert says in capsys.readouterr().err

@@ -234,3 +234,11 @@ def test_per_sample_items_are_the_items_of_the_result() -> None:
         per_sample, sample_unit = sample_values(plan, ev, sel, {})
         assert unit == sample_unit
         assert float(np.asarray(per_sample).reshape(-1)[0]) == pytest.approx(one, rel=1e-12)
+
+
+def test_a_prediction_of_zero_is_infinitely_off_not_a_crash(tmp_path: Path) -> None:
+    """A prediction check whose computed value is 0 crashed `summarise` (ZeroDivisionError,
+    exit 70)."""
+    from lcai.checks.validation import _factor
+
+    assert _factor(0.0, 10.0) == float("inf") and _factor(20.0, 10.0) == 2.0

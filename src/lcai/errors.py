@@ -102,7 +102,8 @@ class UnknownKeyError(LcaiError, KeyError):
         super().__init__(key)
 
     def __str__(self) -> str:
-        msg = f"unknown {self.kind} {self.key!r}"
+        key = self.key if len(self.key) <= 80 else self.key[:77] + "..."
+        msg = f"unknown {self.kind} {key!r}"
         if self.suggestions:
             msg += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
         return msg

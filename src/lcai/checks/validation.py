@@ -9,6 +9,7 @@ their error honestly. The suite lives in ``lcai/data/validation``.
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
@@ -226,6 +227,13 @@ def run_suite(
     return checks
 
 
+def _factor(computed: float, published: float) -> float:
+    """How many times off a prediction is (>= 1); infinitely off when either side is <= 0."""
+    if computed <= 0 or published <= 0:
+        return math.inf
+    return max(computed / published, published / computed)
+
+
 def summarise(checks: list[Check], path: Path | None = None) -> SuiteSummary:
     """Counts, and the prediction errors on energy against the suite's goal."""
     suite, _, _ = load_suite(path)
@@ -243,11 +251,7 @@ def summarise(checks: list[Check], path: Path | None = None) -> SuiteSummary:
     ]
     errors = [abs(c.rel_error) for c in energy if c.rel_error is not None]
     med = statistics.median(errors) if errors else None
-    worst = (
-        max(max(c.computed / c.published, c.published / c.computed) for c in energy)
-        if energy
-        else None
-    )
+    worst = max((_factor(c.computed, c.published) for c in energy), default=None)
     met = (
         med is not None
         and worst is not None

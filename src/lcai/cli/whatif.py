@@ -101,17 +101,17 @@ _PROJECT_FLAGS = {
               help="Demand growth per year, or a range: '25-33%'.")  # fmt: skip
 @click.option("--from", "from_year", type=int, help="Start year.")
 @click.option("--to", "to_year", type=int, help="Horizon year.")
-@click.option("--efficiency", callback=params.quantity_range("dimensionless"), default="0%",
+@click.option("--efficiency", callback=params.quantity("dimensionless"), default="0%",
               help="Energy per unit of demand falls by this a year.")  # fmt: skip
 @click.option("--region", help="Grid region for carbon and water.")
-@click.option("--decarbonisation", callback=params.quantity_range("dimensionless"), default="0%",
+@click.option("--decarbonisation", callback=params.quantity("dimensionless"), default="0%",
               help="Grid intensity falls by this a year.")  # fmt: skip
 @click.option("--json", "json_out", is_flag=True, help="Print JSON.")
 def project(
     preset: str | None, start: tuple[float, float] | None, requests_per_day: float | None,
     energy_per_request: float | None, growth: tuple[float, float] | None,
-    from_year: int | None, to_year: int | None, efficiency: tuple[float, float],
-    region: str | None, decarbonisation: tuple[float, float], json_out: bool,
+    from_year: int | None, to_year: int | None, efficiency: float,
+    region: str | None, decarbonisation: float, json_out: bool,
 ) -> None:  # fmt: skip
     """Project yearly energy, carbon and water of growing demand, with low/high bands."""
     from lcai.whatif.projection import projection
@@ -122,8 +122,8 @@ def project(
         proj = projection(
             preset_name=preset, start_kwh=start, requests_per_day=requests_per_day,
             energy_per_request_kwh=energy_per_request, growth=growth, start_year=from_year,
-            end_year=to_year, efficiency=efficiency[0], region=region,
-            decarbonisation=decarbonisation[0],
+            end_year=to_year, efficiency=efficiency, region=region,
+            decarbonisation=decarbonisation,
         )  # fmt: skip
     if json_out:
         emit(json.dumps(proj.to_dict(), indent=2))

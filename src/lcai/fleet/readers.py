@@ -322,6 +322,9 @@ def read_jobs(path: str | Path) -> Any:
         for what, v in (("job_id", job), ("node", node)):
             if not v.strip():
                 raise SpecError(f"{what}: empty", file=str(path), line=n)
+        if job.strip() == "idle":
+            raise SpecError("job_id: 'idle' is reserved for the energy of no job; rename the "
+                            "job", file=str(path), line=n)  # fmt: skip
         s_ms = _to_ms(start, str(path), n, "start")
         e_ms = _to_ms(end, str(path), n, "end")
         if e_ms <= s_ms:

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 from lcai.errors import SpecError
+from lcai.fleet.account import IDLE
 from lcai.measure.inputs import FleetTotals
 
 __all__ = ["MAX_BYTES", "read_fleet_totals"]
@@ -35,6 +36,14 @@ def _rows(f: Path) -> list[dict[str, str]]:
     return rows
 
 
+def _cell(text: str | None) -> str | None:
+    """A text cell as the fleet wrote it: the apostrophe that neutralises a formula cell
+    (``lcai.text.csv_cell``) removed again."""
+    if text is not None and text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
+        return text[1:]
+    return text
+
+
 def _value(f: Path, row: dict[str, str], column: str) -> float:
     try:
         x = float(row[column])
@@ -54,7 +63,7 @@ def read_fleet_totals(
     wanted = {k: v for k, v in (("model", model), ("project", project), ("phase", phase)) if v}
     chosen = [
         r for r in _rows(f)
-        if r["job_id"] != "idle" and all(r.get(k) == v for k, v in wanted.items())
+        if r["job_id"] != IDLE and all(_cell(r.get(k)) == v for k, v in wanted.items())
     ]  # fmt: skip
     if not chosen:
         raise SpecError(f"no job in {f.name} matches {wanted or 'any job'}")

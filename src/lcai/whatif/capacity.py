@@ -246,6 +246,12 @@ def plan_capacity(
     if count is None:
         assert supply_w is not None
         count = accelerators_for_supply(supply_w, per_w, pue)
+        if count < 1:
+            raise SpecError(
+                f"a supply of {supply_w:g} W feeds no {key} ({per_w * pue:g} W each with its "
+                "system and facility)",
+                path=("supply",),
+            )
     power = cluster_power_w(count, per_w, pue)
     energy = float(m.energy_from_power_kwh(power, H_PER_YEAR * load_factor))
     co2e = water = None

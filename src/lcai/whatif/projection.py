@@ -272,6 +272,13 @@ def projection(
     if rate is None:
         raise SpecError("give the demand growth a year (e.g. '25-33%') or a preset",
                         path=("growth",))  # fmt: skip
+    own_start = start_kwh is not None or requests_per_day is not None
+    if p and not own_start and start_year not in (None, p.get("start_year")):
+        raise SpecError(
+            f"the preset's start energy is for {p.get('start_year')}; give the start energy "
+            f"of {start_year} too (or leave the start year to the preset)",
+            path=("years",),
+        )
     y0 = start_year if start_year is not None else p.get("start_year")
     y1 = end_year if end_year is not None else p.get("end_year")
     if y0 is None or y1 is None:
