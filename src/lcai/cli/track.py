@@ -72,7 +72,12 @@ def track(
     status = _LiveStatus()
     try:
         with option_errors(
-            {"pid": "--pid", "interval": "--interval/--flush", "region": "--region"}
+            {
+                "pid": "--pid",
+                "interval": "--interval/--flush",
+                "region": "--region",
+                "output": "-o/--output",
+            }
         ):
             done = supervise(
                 command, pid=pid, output=output, interval_s=interval, flush_s=flush,

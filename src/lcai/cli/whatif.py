@@ -73,7 +73,8 @@ def scenarios(
     chosen = list(names) or [n for n, s in known.items() if s.argument is None]
     from lcai.spec.loading import load_source
 
-    comps = sc.compare(load_source(file), chosen, user_file=user, samples=samples, seed=seed)
+    with option_errors({"samples": "--samples", "seed": "--seed"}):
+        comps = sc.compare(load_source(file), chosen, user_file=user, samples=samples, seed=seed)
     if json_out:
         emit(json.dumps([c.to_dict() for c in comps], indent=2))
         return

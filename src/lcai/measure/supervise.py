@@ -122,6 +122,8 @@ def _check_run_file(output: str | Path | None) -> None:
     if output is None:
         return
     p = Path(output)
+    if p.is_dir():
+        raise SpecError(f"{p}: is a folder; give the run file's name", path=("output",))
     if p.exists() or p.is_symlink():
         raise SpecError(
             f"{p}: run file already exists; a run never overwrites another (choose a new name)",

@@ -367,7 +367,8 @@ def _op_cooling(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
         fac.factor(f"cooling:{target}", "wue", "L/kWh").value
         / fac.factor("cooling:air", "wue", "L/kWh").value
     )
-    assert base is not None
+    if base is None:
+        raise SpecError("a cooling change is relative to the baseline: give its plan")
     note: Note = "no data center in training or usage"
     for phase in ("training", "usage"):
         if phase not in data or keys.pue(phase) not in base.params:

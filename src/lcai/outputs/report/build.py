@@ -27,11 +27,10 @@ class Report:
 
 
 def _has_uncertainty_extra() -> bool:
-    try:
-        import scipy  # noqa: F401  (the uncertainty extra)
-    except ImportError:  # pragma: no cover - exercised without the extra
-        return False
-    return True
+    """Whether the uncertainty extra (scipy) is installed; found, not imported."""
+    import importlib.util
+
+    return importlib.util.find_spec("scipy") is not None
 
 
 def _validation_status() -> dict[str, Any]:

@@ -25,7 +25,8 @@ _TEX = {
 
 def tex_escape(text: str) -> str:
     """``text`` as literal LaTeX."""
-    return "".join(_TEX.get(ch, ch) for ch in terminal_text(str(text)))
+    text = " ".join(terminal_text(str(text)).split())  # a blank line ends a TeX paragraph
+    return "".join(_TEX.get(ch, ch) for ch in text)
 
 
 def _row(label: str, energy_kwh: float, co2e_kg: float, water_l: float) -> str:

@@ -58,7 +58,7 @@ def render_markdown(rep: Report, chart_dir: str) -> tuple[str, dict[str, str]]:
     ]
     md += [f"> warning: {e(w)}\n" for w in res.warnings]
     for name in ch:
-        md += [f"![{name}]({chart_dir}/{name}.svg)", ""]
+        md += [f"![{name}](<{chart_dir}/{name}.svg>)", ""]  # <...>: spaces, brackets
     if rep.scenarios:
         md += _scenario_rows(rep.scenarios)
     md += ["## Line items", "", "| phase | item | method | energy | carbon | water |",
