@@ -58,7 +58,7 @@ def test_markdown_and_latex(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     svgs = sorted((tmp_path / "r-charts").glob("*.svg"))
     assert {p.name for p in svgs} >= {"phases-co2e_kg.svg", "flow.svg", "tornado.svg"}
     for p in svgs:
-        assert f"(r-charts/{p.name})" in text
+        assert f"(<r-charts/{p.name}>)" in text
         assert p.read_text().startswith("<svg")
     tex = tmp_path / "r.tex"
     code, _, _ = run_cli(
