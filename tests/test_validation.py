@@ -242,3 +242,9 @@ def test_a_prediction_of_zero_is_infinitely_off_not_a_crash(tmp_path: Path) -> N
     from lcai.checks.validation import _factor
 
     assert _factor(0.0, 10.0) == float("inf") and _factor(20.0, 10.0) == 2.0
+
+
+def test_a_tolerance_above_100_percent_is_refused(tmp_path: Path) -> None:
+    """A user suite's `tolerance: 1e9` passed 1 t against 50.5 t."""
+    manifest = _suite_with(tmp_path, "tolerance: 0.005", "tolerance: 1e9")
+    assert "less than or equal to 1" in _rejection(manifest)

@@ -45,6 +45,8 @@ __all__ = [
 
 Mode = Literal["reproduction", "prediction"]
 Ratio = Annotated[float, Field(ge=0)]
+Tolerance = Annotated[float, Field(ge=0, le=1)]
+"""A relative tolerance: at most 100% (a larger one would pass anything)."""
 Factor = Annotated[float, Field(ge=1)]
 
 
@@ -87,7 +89,7 @@ class CheckSpec(_Model):
     """The unit of the comparison (of ``published`` and the computed value)."""
     published: float
     """The published value, in ``unit`` (read from a quantity with its own unit)."""
-    tolerance: Ratio | None = None
+    tolerance: Tolerance | None = None
     tolerance_abs: Ratio | None = None
     factor: Factor | None = None
     note: str = ""
@@ -130,7 +132,7 @@ class Case(_Model):
     file: str = Field(min_length=1)
     mode: Mode
     source: str = Field(min_length=1)
-    tolerance: Ratio | None = None
+    tolerance: Tolerance | None = None
     tolerance_note: str = ""
     independent_of: tuple[str, ...] = ()
     group: Literal["inference"] | None = None
@@ -275,8 +277,9 @@ def parse_suite(
             name = case.get("case") if isinstance(case, dict) else None
             reason = _problems(file, _located(exc, data, text, ("cases", i)))
             rejected.append(Rejected(name if isinstance(name, str) else f"cases[{i}]", reason))
-    if rejected and not good:
-        raise DataError(_problems(file, [(None, r.reason) for r in rejected]))
+    if rejected and not good:  # each reason already names the file and line
+        more = f" (and {len(rejected) - 1} more rejected case(s))" if len(rejected) > 1 else ""
+        raise DataError(rejected[0].reason + more)
     if isinstance(raw, list):
         data = {**data, "cases": good}
     try:
