@@ -190,7 +190,7 @@ def _write(
     rows = []
     for r_i, region in enumerate(_REGIONS):
         base_g = (350.0, 45.0, 30.0, 400.0)[r_i]
-        for h in range(hours + 24):
+        for h in range(-1, hours + 24):  # from the hour before: samples jitter back 50 ms
             ts = dt.datetime.fromtimestamp((_T0_MS / 1000) + h * 3600, dt.UTC)
             cycle = 1 + 0.2 * np.sin(2 * np.pi * (ts.hour - 6) / 24)
             rows.append({"timestamp": ts.isoformat(), "region": region,
