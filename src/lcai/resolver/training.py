@@ -184,7 +184,8 @@ def accelerators(ledger: Ledger, a: Accelerators, s: Supply) -> tuple[ItemPlan, 
 
     note = "accelerator-hours x average power"
     if a.method == "estimated":
-        note = "6 x active parameters x tokens FLOP / (peak x MFU) x average power"
+        flop = "the given FLOP" if a.flops is not None else "6 x active parameters x tokens FLOP"
+        note = f"{flop} / (peak x MFU) x average power"
     item = dc_item(
         ledger, label, "training", "accelerators", a.method, energy, s, [pw, *inputs], note
     )
