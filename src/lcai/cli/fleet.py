@@ -75,7 +75,8 @@ def fleet_account(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        flags = {"gap_s": "--gap", "allocate_idle": "--allocate-idle", "engine": "--engine"}
+        flags = {"gap_s": "--gap", "allocate_idle": "--allocate-idle", "engine": "--engine",
+                 "scheduler": "--scheduler"}  # fmt: skip
         with option_errors(flags):
             res = account(
                 power, jobs, intensity=intensity, sites=sites, gap_s=gap,

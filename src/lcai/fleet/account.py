@@ -429,7 +429,9 @@ def _dask(
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise SpecError("--engine dask needs dask.distributed: pip install 'lcai[fleet]'") from None
+        raise SpecError(
+            "the dask engine needs dask.distributed: pip install 'lcai[fleet]'", path=("engine",)
+        ) from None
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(
@@ -440,7 +442,7 @@ def _dask(
         try:
             client = Client(scheduler, timeout=10)
         except OSError as exc:
-            raise SpecError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+            raise SpecError(f"{scheduler}: cannot connect ({exc})", path=("scheduler",)) from None
 
     def run(batches: list[tuple[Path, ...]]) -> list[TaskOut]:
         futures = [client.submit(file_task, ctx, b, pure=False) for b in batches]
@@ -627,13 +629,21 @@ def _csv_safe(df: Any) -> Any:
 
 
 def _check_replaceable(out: Path) -> None:
-    """``out`` is new, or a folder holding only a result set (which a run replaces)."""
-    if not out.exists():
+    """``out`` is new, or a folder holding only a result set (which a run replaces).
+
+    One stat, and a listing that tolerates the folder vanishing: another run may be
+    putting its set in place at the same moment (the folder briefly absent)."""
+    import os
+    import stat
+
+    try:
+        if not stat.S_ISDIR(os.stat(out).st_mode):
+            raise SpecError("output folder: exists and is not a folder", file=str(out))
+        names = os.listdir(out)
+    except FileNotFoundError:
         return
-    if not out.is_dir():
-        raise SpecError("output folder: exists and is not a folder", file=str(out))
     ours = {*RESULT_FILES, *(f".{n}.tmp" for n in RESULT_FILES)}  # and an older run's leftovers
-    other = sorted(p.name for p in out.iterdir() if p.name not in ours)
+    other = sorted(n for n in names if n not in ours)
     if other:
         raise SpecError(
             f"output folder: holds files that are not a fleet result ({', '.join(other[:5])})"
