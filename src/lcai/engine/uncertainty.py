@@ -114,9 +114,7 @@ def summarise(ev: Evaluation, *, market: bool) -> tuple[Band, dict[str, Band]]:
 def run(plan: Plan, n: int, seed: int | None = None) -> Uncertainty:
     """Monte Carlo of ``plan`` with ``n`` samples."""
     draws = sample_params(plan, n, seed)
-    ev = evaluate(plan, draws)
-    if ev.energy_kwh.shape[1] != n:  # nothing uncertain: every sample is the same
-        ev = evaluate(plan, {k: np.full(n, v) for k, v in plan.values().items()})
+    ev = evaluate(plan, draws)  # nothing uncertain: one sample, the same percentiles
     require_finite(plan, ev)
     total, phases = summarise(ev, market=plan.has_market)
     return Uncertainty(n, seed, total, phases, tuple(sorted(draws)))
