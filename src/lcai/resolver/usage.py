@@ -77,11 +77,11 @@ def usage(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) -> 
     if u.reported is not None:
         return UsageOut([reported_item(ledger, "usage", u.reported, s, ("usage", "reported"))])
     req = _requests(ledger, u)
-    deployment = (
-        param(ledger.user("usage.deployment", u.deployment, "h"))
-        if u.deployment is not None
-        else None
-    )
+    deployment = None
+    if u.deployment is not None:  # entered once (_requests may have entered it already)
+        if "usage.deployment" not in ledger.params:
+            ledger.user("usage.deployment", u.deployment, "h")
+        deployment = param("usage.deployment")
     items: list[ItemPlan] = []
     tokens: Fn | None = None
     if measured is not None:
