@@ -114,7 +114,7 @@ def network(ledger: Ledger, n: Network, phase: str, s: Supply, requests: str | N
 
     return grid_item(
         ledger,
-        f"network ({n.medium})",
+        f"network ({n.medium})" if n.intensity is None else "network (given intensity)",
         phase,
         "network",
         energy,
