@@ -62,9 +62,7 @@ def scenarios(
     from lcai.outputs import terminal
     from lcai.whatif import scenarios as sc
 
-    known = sc.library()
-    if user is not None:
-        known.update(sc.load_scenarios(user))
+    known = sc.available(user)
     if list_only:
         from lcai.outputs.terminal.whatif import render_scenario_list
 
@@ -74,7 +72,7 @@ def scenarios(
     from lcai.spec.loading import load_source
 
     with option_errors({"samples": "--samples", "seed": "--seed"}):
-        comps = sc.compare(load_source(file), chosen, user_file=user, samples=samples, seed=seed)
+        comps = sc.compare(load_source(file), chosen, samples=samples, seed=seed, known=known)
     if json_out:
         emit(json.dumps([c.to_dict() for c in comps], indent=2))
         return

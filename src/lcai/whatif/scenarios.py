@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,6 +33,7 @@ __all__ = [
     "NotApplicableError",
     "Scenario",
     "apply",
+    "available",
     "changes",
     "compare",
     "library",
@@ -143,6 +144,14 @@ def library() -> dict[str, Scenario]:
 
     path = resources.files("lcai") / "data" / "scenarios" / "library.yaml"
     return _parse(yaml.safe_load(path.read_text(encoding="utf-8")), "library.yaml")
+
+
+def available(user_file: str | Path | None = None) -> dict[str, Scenario]:
+    """The library's scenarios, and a user file's (which may override them by name)."""
+    known = library()
+    if user_file is not None:
+        known.update(load_scenarios(user_file))
+    return known
 
 
 def load_scenarios(path: str | Path) -> dict[str, Scenario]:
@@ -543,7 +552,7 @@ def _paired_interval(base: Plan, scen: Plan, n: int, seed: int) -> dict[str, dic
     return out
 
 
-def _resolve_name(full: str, known: dict[str, Scenario]) -> tuple[Scenario, str | None]:
+def _resolve_name(full: str, known: Mapping[str, Scenario]) -> tuple[Scenario, str | None]:
     name, colon, arg = full.partition(":")
     if name not in known:
         raise UnknownKeyError(name, "scenario", [k for k in known if k[:3] == name[:3]][:3])
@@ -560,8 +569,12 @@ def compare(
     user_file: str | Path | None = None,
     samples: int | None = None,
     seed: int = 0,
+    known: Mapping[str, Scenario] | None = None,
 ) -> list[Comparison]:
     """Compare the scenarios ``names`` (``NAME`` or ``NAME:ARG``) with ``source``.
+
+    ``known``: the scenarios to choose from, when the caller has loaded them already
+    (default: the library and ``user_file``).
 
     A scenario that cannot apply, or changes nothing, is a Comparison that says why
     (``not_applicable``); the others run. A changed assessment keeps the source's folder,
@@ -570,9 +583,8 @@ def compare(
     from lcai.api import plan_source
     from lcai.spec.loading import parse_source
 
-    known = library()
-    if user_file is not None:
-        known.update(load_scenarios(user_file))
+    if known is None:
+        known = available(user_file)
     chosen = [(full, *_resolve_name(full, known)) for full in names]
     data = dict(source.data)
     base = plan_source(source)
