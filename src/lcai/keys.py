@@ -11,11 +11,15 @@ from typing import Literal, get_args
 
 __all__ = [
     "ANNOTATION_HOURS",
+    "INFERENCE_DECODE_SECONDS",
+    "INFERENCE_INPUT_TOKENS",
     "INFERENCE_OUTPUT_TOKENS",
     "INFERENCE_POWER",
+    "INFERENCE_PREFILL_SECONDS",
     "ITEM_KINDS",
     "PHASES",
     "REQUESTS",
+    "REQUESTS_PER_SESSION",
     "SLOT_INFERENCE",
     "SLOT_TRAINING",
     "TRAINING_GPU_HOURS",
@@ -41,6 +45,14 @@ INFERENCE_OUTPUT_TOKENS = "usage.inference.output_tokens"
 """Output tokens per request [-]."""
 REQUESTS = "usage.requests"
 """Requests served over the deployment [-]."""
+INFERENCE_INPUT_TOKENS = "usage.inference.input_tokens"
+"""Input tokens per request [-]."""
+INFERENCE_PREFILL_SECONDS = "usage.inference.prefill_seconds"
+"""Accelerator-seconds of prefill per request [s]."""
+INFERENCE_DECODE_SECONDS = "usage.inference.decode_seconds"
+"""Accelerator-seconds of decode per request [s]."""
+REQUESTS_PER_SESSION = "usage.requests_per_session"
+"""Requests (turns) of one chat session [-]."""
 TRAINING_GPU_HOURS = "training.accelerators.gpu_hours"
 """Accelerator-hours of training, where the file states them [h]."""
 ANNOTATION_HOURS = "annotation.hours"

@@ -150,6 +150,7 @@ _add("kW", 1e3, POWER)
 _add("MW", 1e6, POWER)
 _add("GW", 1e9, POWER)
 # time
+_add("ms millisecond milliseconds", 1e-3, TIME)
 _add("s sec second seconds", 1.0, TIME)
 _add("min minute minutes", 60.0, TIME)
 _add(

@@ -149,6 +149,9 @@ class Result:
     """The grid each phase draws from (catalog key, or 'given')."""
     uncertainty: Uncertainty | None = None
     """Monte Carlo percentiles (``lcai assess --samples N``), per functional unit."""
+    rates: dict[str, Impact] = field(default_factory=dict)
+    """Serving per the units people quote (``per_request``, ``usage_per_1m_output_tokens``,
+    ...), whatever the functional unit; see :func:`serving_rates`."""
 
     @property
     def items(self) -> list[LineItem]:
@@ -178,6 +181,8 @@ class Result:
         d["sources"] = self.sources
         if self.uncertainty is not None:
             d["uncertainty"] = self.uncertainty.to_dict()
+        if self.rates:
+            d["rates"] = {k: v.to_dict() for k, v in self.rates.items()}
         return d
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -188,22 +193,88 @@ class Result:
         would read as a formula are neutralised (``lcai.text.csv_cell``)."""
         buf = io.StringIO()
         cols = [
-            "phase", "name", "kind", "method", "energy_kwh", "co2e_kg", "co2e_market_kg",
-            "water_l", "water_onsite_l", "sources", "note",
-        ]  # fmt: skip
+            "phase",
+            "name",
+            "kind",
+            "method",
+            "energy_kwh",
+            "co2e_kg",
+            "co2e_market_kg",
+            "water_l",
+            "water_onsite_l",
+            "sources",
+            "note",
+        ]
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["functional_unit", *cols])
         for it in self.items:
             w.writerow(
                 [
-                    csv_cell(self.functional_unit), it.phase, csv_cell(it.name), it.kind,
-                    it.method, f"{it.energy_kwh:.6g}", f"{it.co2e_kg:.6g}",
+                    csv_cell(self.functional_unit),
+                    it.phase,
+                    csv_cell(it.name),
+                    it.kind,
+                    it.method,
+                    f"{it.energy_kwh:.6g}",
+                    f"{it.co2e_kg:.6g}",
                     "" if it.co2e_market_kg is None else f"{it.co2e_market_kg:.6g}",
-                    f"{it.water_l:.6g}", f"{it.water_onsite_l:.6g}",
-                    csv_cell("; ".join(it.sources)), csv_cell(it.note),
+                    f"{it.water_l:.6g}",
+                    f"{it.water_onsite_l:.6g}",
+                    csv_cell("; ".join(it.sources)),
+                    csv_cell(it.note),
                 ]
-            )  # fmt: skip
+            )
         return buf.getvalue()
+
+
+def _scaled(x: Impact, factor: float) -> Impact:
+    market = None if x.co2e_market_kg is None else x.co2e_market_kg * factor
+    return Impact(x.energy_kwh * factor, x.co2e_kg * factor, x.water_l * factor, market)
+
+
+def serving_rates(
+    plan: Plan, life_cycle: Impact, usage: Impact, training: Impact
+) -> dict[str, Impact]:
+    """The footprint per request, per chat session and per 1M input and output tokens.
+
+    ``per_request``: the whole life cycle over the requests served (training, hardware and
+    annotation amortised over them); ``usage_per_request`` and ``training_per_request``
+    the two phases apart. The usage phase is split between input and output tokens by the
+    accelerator time of prefill and of decode (hosts, idle capacity and hardware follow
+    that time): ``usage_per_1m_input_tokens`` = usage x prefill share / input tokens.
+    All from absolute (life-cycle) impacts; nominal values of the parameters.
+    """
+    p = plan.params
+    req = p.get(keys.REQUESTS)
+    if req is None or not req.value > 0:
+        return {}
+    n = req.value
+    out = {
+        "per_request": _scaled(life_cycle, 1.0 / n),
+        "usage_per_request": _scaled(usage, 1.0 / n),
+    }
+    if training.energy_kwh or training.co2e_kg:
+        out["training_per_request"] = _scaled(training, 1.0 / n)
+    session = p.get(keys.REQUESTS_PER_SESSION)
+    if session is not None:
+        out["per_session"] = _scaled(life_cycle, session.value / n)
+    got = [
+        p.get(k)
+        for k in (
+            keys.INFERENCE_INPUT_TOKENS,
+            keys.INFERENCE_OUTPUT_TOKENS,
+            keys.INFERENCE_PREFILL_SECONDS,
+            keys.INFERENCE_DECODE_SECONDS,
+        )
+    ]
+    if all(g is not None for g in got):
+        n_in, n_out, pre_s, dec_s = (g.value for g in got if g is not None)
+        share = pre_s / (pre_s + dec_s) if pre_s + dec_s > 0 else 0.0
+        if n_in > 0:
+            out["usage_per_1m_input_tokens"] = _scaled(usage, share * 1e6 / (n * n_in))
+        if n_out > 0:
+            out["usage_per_1m_output_tokens"] = _scaled(usage, (1 - share) * 1e6 / (n * n_out))
+    return out
 
 
 def build_result(
@@ -261,16 +332,24 @@ def build_result(
     unallocated = PhaseResult(impact(un), tuple(un)) if un else None
     used = [*plan.sources, *(s for it in items for s in it.sources)]
     sources = {s: citations[s] for s in dict.fromkeys(used) if s in citations}
+    life_cycle = impact(items, div)
+    rates = serving_rates(
+        plan,
+        life_cycle,
+        impact(list(phases["usage"].items), div),
+        impact(list(phases["training"].items), div),
+    )
     return Result(
         name=plan.name,
         functional_unit=plan.functional_unit,
         divisor=div,
         total=impact(items),
-        life_cycle=impact(items, div),
+        life_cycle=life_cycle,
         phases=phases,
         unallocated=unallocated,
         assumptions=tuple(Assumption.of(p) for p in plan.params.values() if p.status != "user"),
         warnings=tuple(plan.warnings),
         sources=sources,
         regions=dict(plan.regions),
+        rates=rates,
     )

@@ -17,11 +17,9 @@ from lcai.model.embodied import (
     memory_embodied_kg,
 )
 from lcai.model.energy import (
-    decode_energy_per_request_kwh,
     energy_from_power_kwh,
     facility_overhead_kwh,
     network_energy_kwh,
-    prefill_energy_per_request_kwh,
 )
 from lcai.model.water import offsite_water_l, onsite_water_l
 
@@ -29,7 +27,6 @@ __all__ = [
     "accelerator_hours_from_flops",
     "allocated_embodied",
     "co2e_kg",
-    "decode_energy_per_request_kwh",
     "die_embodied_kg",
     "energy_from_power_kwh",
     "facility_overhead_kwh",
@@ -39,6 +36,5 @@ __all__ = [
     "network_energy_kwh",
     "offsite_water_l",
     "onsite_water_l",
-    "prefill_energy_per_request_kwh",
     "training_flops",
 ]

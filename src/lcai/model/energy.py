@@ -1,11 +1,8 @@
-"""Energy of equipment, facilities, networks and inference requests."""
+"""Energy of equipment, facilities and networks."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from lcai.model.num import Num
-from lcai.units import J_PER_KWH
 
 _W_PER_KW = 1000.0
 
@@ -38,62 +35,3 @@ def network_energy_kwh(data_gb: Num, intensity_kwh_per_gb: Num) -> Num:
     figure of 620 GB per kWh the intensity is 1/620 kWh/GB.
     """
     return data_gb * intensity_kwh_per_gb
-
-
-def prefill_energy_per_request_kwh(
-    active_params: Num,
-    input_tokens: Num,
-    peak_flop_per_s: Num,
-    prefill_utilisation: Num,
-    power_w: Num,
-) -> Num:
-    """Accelerator energy of processing ``input_tokens`` at a utilisation of the peak.
-
-    A forward pass costs about 2 FLOP per active parameter per token (Kaplan
-    et al. 2020, sec. 2.1). Prefill (the prompt) is compute-bound and runs near
-    the peak (Pope et al. 2022 measure 76% MFU at large batch):
-
-    energy [kWh] = 2 N n_in / (peak x u) [accelerator-s] x power [W] / 3.6e6
-
-    The time is accelerator-seconds, so the result does not depend on how many
-    accelerators share the work. Used for decode too when no batch size is
-    given, with the decode utilisation (33% at large batch, Pope et al. 2022).
-    """
-    return (
-        2.0
-        * active_params
-        * input_tokens
-        / (peak_flop_per_s * prefill_utilisation)
-        * (power_w / J_PER_KWH)
-    )
-
-
-def decode_energy_per_request_kwh(
-    active_params: Num,
-    weight_bytes: Num,
-    output_tokens: Num,
-    batch_size: Num,
-    accelerators: Num,
-    peak_flop_per_s: Num,
-    compute_utilisation: Num,
-    bandwidth_bytes_per_s: Num,
-    power_w: Num,
-) -> Num:
-    """Accelerator energy of generating one request's output, by the roofline.
-
-    Each decode step of a batch of B requests on g accelerators takes the slower
-    of its compute, 2 N B / (g peak u), and reading the weights, W / (g BW)
-    (Williams, Waterman, Patterson 2009, "Roofline"; Pope et al. 2022, sec. 2).
-    The step's energy, g x power x time, is shared by the B requests:
-
-    energy [kWh] = n_out x g x power x max(compute, memory) / B / 3.6e6
-
-    Memory bandwidth is taken at its peak and the KV cache is not read, so
-    decode time is a lower bound when the batch is small (memory-bound).
-    """
-    compute_s = (
-        2.0 * active_params * batch_size / (accelerators * peak_flop_per_s * compute_utilisation)
-    )
-    memory_s = weight_bytes / (accelerators * bandwidth_bytes_per_s)
-    step_s = np.maximum(compute_s, memory_s)
-    return output_tokens * accelerators * power_w * step_s / batch_size / J_PER_KWH

@@ -107,6 +107,19 @@ def _divisor(ledger: Ledger, spec: Assessment, served: UsageOut) -> Fn | None:
             return p[req] / p[amount]
 
         return per_requests
+    if fu.per == "sessions":
+        rps = keys.REQUESTS_PER_SESSION
+        if rps not in ledger.params:
+            raise SpecError(
+                "a functional unit per session needs usage.requests_per_session (the turns "
+                "of one chat session)",
+                path=("usage", "requests_per_session"),
+            )
+
+        def per_sessions(p: Params) -> Num:
+            return p[req] / p[rps] / p[amount]
+
+        return per_sessions
     tokens = served.tokens_per_request
     if tokens is None:
         raise SpecError(

@@ -1,81 +1,166 @@
-"""Energy per request estimated from the model's size, its tokens and the hardware:
-prefill compute-bound, decode compute-bound or, with a batch size, by the roofline."""
+"""Energy per request estimated from the model, its tokens and the hardware, one code
+path for every batch: prefill compute-bound; each decode step the slower of reading
+the weights it touches and the batch's KV cache, and computing, plus a fixed overhead,
+shared by the batch; accelerator power from how compute-bound the work is."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
 
 from lcai import catalog
 from lcai import keys as k
-from lcai import model as m
 from lcai.engine.plan import Fn, Params
 from lcai.errors import SpecError
+from lcai.model import serving as sv
 from lcai.model.num import Num
-from lcai.resolver.hardware import accelerator_key, active_parameters, peak
-from lcai.resolver.ledger import Ledger
+from lcai.resolver.architecture import Architecture, architecture
+from lcai.resolver.factors import derive, load_power, serving_factor
+from lcai.resolver.hardware import accelerator_key, peak
+from lcai.resolver.ledger import Ledger, param
 from lcai.spec.schema import Inference
 
-__all__ = ["inference"]
+__all__ = ["Serving", "inference"]
 
 IP = "usage.inference"
 PATH: tuple[str | int, ...] = ("usage", "inference")
-BYTES_PER_GB = 1e9
+MEMORY_HEADROOM = 0.9
+"""Share of accelerator memory a serving engine uses for weights and KV cache (vLLM's
+``gpu_memory_utilization`` default, vLLM engine arguments documentation)."""
+_S_PER_H = 3600.0
 
 
-def _utilisation(ledger: Ledger, stage: str, given: float | None) -> str:
-    return ledger.user_or_factor(
-        f"{IP}.{stage}_utilisation",
-        given,
-        "1",
-        "utilisation",
-        f"inference:{stage}",
-        "mfu",
-        path=(*PATH, f"{stage}_utilisation"),
-        kind="utilisation",
-        note=f"no {stage} utilisation given",
-    )
+@dataclass(frozen=True)
+class Serving:
+    """Serving per request: keys of derived parameters and what the usage items need."""
+
+    accelerator: str
+    energy: str
+    """Accelerator energy per request [kWh] (prefill + decode)."""
+    prefill: str
+    decode: str
+    busy_seconds: str
+    """Accelerator-seconds per request, all accelerators of the replica counted."""
+    idle_power: str
+    """Power of an idle accelerator [W]."""
+    input_tokens: str
+    output_tokens: str
+    inputs: list[str]
+    note: str
 
 
-def _accelerators(ledger: Ledger, inf: Inference, key: str, weight_gb: float) -> str:
-    """Accelerators serving one replica: given (and able to hold the weights), or the
-    fewest whose memory holds them."""
+def _peak(ledger: Ledger, inf: Inference, key: str, bits: float) -> str:
+    """Peak FLOP/s: given, FP8 for 8-bit weights where the accelerator has FP8 units,
+    else dense BF16 (4-bit weights are dequantised to 16-bit for the matrix units)."""
+    if inf.peak is not None:
+        return ledger.user(f"{IP}.peak", inf.peak, "FLOP/s")
     acc = catalog.table("accelerators")
-    memory_gb = acc.factor(key, "memory", "GB").value if acc.has(key, "memory") else None
+    if 4.5 < bits <= 8.0 and acc.has(key, "peak_dense_fp8"):
+        return ledger.factor(
+            f"{IP}.peak",
+            "accelerators",
+            key,
+            "peak_dense_fp8",
+            "FLOP/s",
+            path=(*PATH, "accelerator"),
+            kind="accelerator",
+            note="8-bit weights",
+        )
+    return peak(ledger, key, IP, PATH)
+
+
+def _replica(ledger: Ledger, inf: Inference, key: str, weight_gb: float) -> tuple[str, float]:
+    """(key of the accelerators of one replica, their memory [GB]): given (and able to
+    hold the weights), or the fewest whose usable memory holds them."""
+    acc = catalog.table("accelerators")
+    mem = acc.factor(key, "memory", "GB").value if acc.has(key, "memory") else math.inf
     if inf.accelerators is not None:
-        gk = ledger.user(f"{IP}.accelerators", inf.accelerators, "1")
-        if memory_gb is not None and weight_gb > inf.accelerators * memory_gb:
+        if weight_gb > inf.accelerators * mem:
             raise SpecError(
-                f"{inf.accelerators:g} x {memory_gb:g} GB cannot hold the weights "
-                f"({weight_gb:,.0f} GB at {inf.bytes_per_parameter:g} bytes per parameter)",
+                f"{inf.accelerators:g} x {mem:g} GB cannot hold the weights ({weight_gb:,.0f} GB)",
                 path=(*PATH, "accelerators"),
             )
-        return gk
-    fit = math.ceil(weight_gb / memory_gb) if memory_gb else 1
-    return ledger.add(
-        f"{IP}.accelerators",
-        max(fit, 1),
+        return ledger.user(f"{IP}.accelerators", inf.accelerators, "1"), inf.accelerators * mem
+    fit = max(math.ceil(weight_gb / (mem * MEMORY_HEADROOM)), 1) if math.isfinite(mem) else 1
+    fit = 2 ** math.ceil(math.log2(fit))  # tensor parallelism splits heads in powers of two
+    note = (
+        f"fewest {key} (a power of two, as tensor parallelism splits the heads) whose memory "
+        f"({MEMORY_HEADROOM:.0%} usable) holds {weight_gb:,.0f} GB of weights"
+    )
+    return ledger.add(f"{IP}.accelerators", fit, "1", "derived", None, note), fit * mem
+
+
+def _batch(ledger: Ledger, inf: Inference, a: Architecture, free_gb: float, context: float) -> Fn:
+    """The decode batch: given, or the catalog's default lowered to what memory holds
+    (the KV cache of every request at its full context)."""
+    kv_gb = context * ledger.value(a.layers) * ledger.value(a.kv_elements)
+    kv_gb *= ledger.value(a.kv_bytes) / 1e9
+    fits = max(math.floor(free_gb / kv_gb), 1) if kv_gb > 0 else math.inf
+    if inf.batch_size is not None:
+        bk = ledger.user(f"{IP}.batch_size", inf.batch_size, "1")
+        if inf.batch_size > fits:
+            ledger.warnings.append(
+                f"usage.inference: a batch of {inf.batch_size:g} needs "
+                f"{inf.batch_size * kv_gb:,.1f} GB of KV cache, {free_gb:,.1f} GB is free after "
+                f"the weights: {fits:g} run at a time, the rest wait (as serving engines do)"
+            )
+    else:
+        bk = serving_factor(ledger, "batch_size", None, "1", "batch:default", "batch_size")
+    if not math.isfinite(fits):
+        return lambda p: np.maximum(p[bk], 1.0)
+    cap = ledger.add(
+        f"{IP}.batch_cap",
+        fits,
         "1",
         "derived",
         None,
-        f"fewest {key} whose memory holds {weight_gb:,.0f} GB of weights",
+        f"requests whose KV cache ({kv_gb:.3g} GB each) fits beside the weights",
     )
+    return lambda p: np.clip(p[bk], 1.0, p[cap])
 
 
-def _roofline_decode(
-    ledger: Ledger, inf: Inference, key: str, weight_gb: float, base: dict[str, str]
-) -> tuple[Fn, list[str]]:
-    """Decode by the roofline: n_out x max(compute, weights / bandwidth) per step, shared
-    by the batch."""
-    assert inf.batch_size is not None
-    bk = ledger.user(f"{IP}.batch_size", inf.batch_size, "1")
-    wk = ledger.add(
-        f"{IP}.weight_bytes",
-        weight_gb * BYTES_PER_GB,
-        "B",
-        "derived",
-        None,
-        f"{inf.model.parameters:.4g} parameters x {inf.bytes_per_parameter:g} bytes",
+BusyPower = Callable[[Params, Num], Num]
+
+
+@dataclass(frozen=True)
+class _Powers:
+    """Power [W] of a decode step (by its compute share r), of prefill and of the step
+    overhead, and the key of an idle accelerator's power."""
+
+    busy: BusyPower
+    prefill: Fn
+    overhead: Fn
+    idle: str
+
+
+def _power(ledger: Ledger, inf: Inference, key: str) -> _Powers:
+    """Power from load (idle, memory-bound and compute-bound fractions of TDP), or the
+    file's average serving power for every busy second."""
+    lp = load_power(ledger, key, f"{IP}.power", (*PATH, "power"))
+    tdp, fi, fm, fc = (
+        lp[q] for q in ("tdp", "idle_fraction", "memory_fraction", "compute_fraction")
     )
+    idle = derive(ledger, f"{IP}.idle_power", lambda p: p[tdp] * p[fi], "W", "TDP x idle fraction")
+    if inf.power is not None:
+        pk = ledger.user(k.INFERENCE_POWER, inf.power, "W")
+
+        def given(p: Params, r: Num) -> Num:
+            return p[pk]
+
+        return _Powers(given, param(pk), param(pk), idle)
+
+    def busy(p: Params, r: Num) -> Num:
+        return sv.accelerator_power_w(p[tdp], p[fm], p[fc], r)
+
+    return _Powers(busy, lambda p: p[tdp] * p[fc], param(idle), idle)
+
+
+def _decode_factors(ledger: Ledger, inf: Inference, key: str) -> tuple[str, str, str, str]:
+    """Keys of the memory bandwidth [B/s], its achieved share, the achieved share of peak
+    compute in decode and the step overhead [h]."""
     bw = ledger.user_or_factor(
         f"{IP}.memory_bandwidth",
         inf.memory_bandwidth,
@@ -88,72 +173,124 @@ def _roofline_decode(
         note="",
         status="table",
     )
-    nk, ok, pk, kp, gk, pw = (base[x] for x in ("n", "out", "peak", "u_prefill", "gpus", "power"))
+    ubw = serving_factor(
+        ledger,
+        "bandwidth_utilisation",
+        inf.bandwidth_utilisation,
+        "1",
+        "decode:bandwidth",
+        "bandwidth_utilisation",
+    )
+    uc = serving_factor(
+        ledger,
+        "decode_utilisation",
+        inf.decode_utilisation,
+        "1",
+        "decode:compute",
+        "compute_utilisation",
+    )
+    over_h = serving_factor(
+        ledger, "step_overhead", inf.step_overhead, "h", "decode:overhead", "step_overhead"
+    )
+    return bw, ubw, uc, over_h
 
-    def decode(p: Params) -> Num:
-        return m.decode_energy_per_request_kwh(
-            p[nk], p[wk], p[ok], p[bk], p[gk], p[pk], p[kp], p[bw], p[pw]
+
+def _decode(
+    ledger: Ledger,
+    inf: Inference,
+    a: Architecture,
+    key: str,
+    batch: Fn,
+    keys: dict[str, str],
+    pw: _Powers,
+) -> tuple[str, str]:
+    """Derived keys of (decode energy [kWh], decode accelerator-seconds) per request."""
+    bw, ubw, uc, over_h = _decode_factors(ledger, inf, key)
+    g, pk, n_in, n_out = (keys[x] for x in ("g", "peak", "in", "out"))
+
+    def step(p: Params) -> tuple[Num, Num, Num]:
+        b = batch(p)
+        touched = sv.distinct_experts(p[a.experts], p[a.experts_per_token], b)
+        ctx = sv.kv_context_tokens(p[n_in], p[n_out], p[a.window], p[a.windowed_share])
+        kv = b * ctx * p[a.layers] * p[a.kv_elements] * p[a.kv_bytes]
+        read = p[a.weight_bytes] * (p[a.dense_parameters] + touched * p[a.expert_parameters]) + kv
+        flops = b * (
+            2.0 * p[a.active] + sv.attention_flops_per_token(ctx, p[a.layers], p[a.attention_width])
         )
+        t, r = sv.decode_step(read, flops, p[g], p[bw], p[ubw], p[pk], p[uc])
+        return b, t, r
 
-    return decode, [bk, gk, wk, bw]
+    def energy(p: Params) -> Num:
+        b, t, r = step(p)
+        joules = p[g] * (pw.busy(p, r) * t + pw.overhead(p) * p[over_h] * _S_PER_H)
+        return sv.energy_kwh(p[n_out] * joules / b, 1.0)
+
+    def seconds(p: Params) -> Num:
+        b, t, _ = step(p)
+        return p[n_out] * p[g] * (t + p[over_h] * _S_PER_H) / b
+
+    e = derive(ledger, f"{IP}.decode_energy", energy, "kWh", "decode energy per request")
+    s = derive(ledger, f"{IP}.decode_seconds", seconds, "s", "accelerator-seconds of decode")
+    return e, s
 
 
-def inference(ledger: Ledger, inf: Inference) -> tuple[Fn, Fn, list[str], str]:
-    """(kWh per request, tokens per request, parameter keys, note)."""
+def inference(ledger: Ledger, inf: Inference) -> Serving:
+    """Resolve ``usage.inference`` into per-request parameters."""
     key = accelerator_key(ledger, inf.accelerator, (*PATH, "accelerator"))
     ledger.accelerators[k.SLOT_INFERENCE] = key
-    nk = active_parameters(ledger, IP, inf.model)
-    ik = ledger.user(f"{IP}.input_tokens", inf.input_tokens, "1")
-    ok = ledger.user(k.INFERENCE_OUTPUT_TOKENS, inf.output_tokens, "1")
-    pk = (
-        ledger.user(f"{IP}.peak", inf.peak, "FLOP/s")
-        if inf.peak is not None
-        else peak(ledger, key, IP, PATH)
+    a = architecture(ledger, inf.model, inf.bytes_per_parameter)
+    n_in = ledger.user(f"{IP}.input_tokens", inf.input_tokens, "1")
+    n_out = ledger.user(k.INFERENCE_OUTPUT_TOKENS, inf.output_tokens, "1")
+    pk = _peak(ledger, inf, key, a.weight_bits)
+    weight_gb = ledger.value(a.total) * ledger.value(a.weight_bytes) / 1e9
+    g, mem_gb = _replica(ledger, inf, key, weight_gb)
+    free_gb = max(mem_gb * MEMORY_HEADROOM - weight_gb, 0.0)
+    batch = _batch(ledger, inf, a, free_gb, inf.input_tokens + inf.output_tokens)
+    keys = {"g": g, "peak": pk, "in": n_in, "out": n_out}
+    pw = _power(ledger, inf, key)
+    dec_e, dec_s = _decode(ledger, inf, a, key, batch, keys, pw)
+    up = serving_factor(
+        ledger,
+        "prefill_utilisation",
+        inf.prefill_utilisation,
+        "1",
+        "prefill:compute",
+        "compute_utilisation",
+        key.split("-")[0],
     )
-    kp = _utilisation(ledger, "prefill", inf.prefill_utilisation)
-    kd = _utilisation(ledger, "decode", inf.decode_utilisation)
-    pw = ledger.user_or_factor(
-        k.INFERENCE_POWER,
-        inf.power,
-        "W",
-        "accelerators",
-        key,
-        "tdp",
-        path=(*PATH, "power"),
-        kind="accelerator",
-        note="no serving power given: TDP",
+
+    def prefill_seconds(p: Params) -> Num:
+        flops = sv.prefill_flops(p[a.active], p[n_in], p[a.layers], p[a.attention_width])
+        return flops / (p[pk] * p[up])
+
+    pre_s = derive(
+        ledger, f"{IP}.prefill_seconds", prefill_seconds, "s", "accelerator-seconds of prefill"
     )
-    inputs = [nk, ik, ok, pk, kp, pw]
-    weight_gb = inf.model.parameters * inf.bytes_per_parameter / BYTES_PER_GB
-    gk = _accelerators(ledger, inf, key, weight_gb)
-
-    def prefill(p: Params) -> Num:
-        return m.prefill_energy_per_request_kwh(p[nk], p[ik], p[pk], p[kp], p[pw])
-
-    decode: Fn
-    if inf.batch_size is None:
-        inputs.append(kd)
-
-        def decode(p: Params) -> Num:
-            return m.prefill_energy_per_request_kwh(p[nk], p[ok], p[pk], p[kd], p[pw])
-
-        note = (
-            "prefill 2 N n_in / (peak u_prefill) + decode 2 N n_out / (peak u_decode), "
-            "x power (batching is in u_decode)"
-        )
-    else:
-        base = {"n": nk, "out": ok, "peak": pk, "u_prefill": kp, "gpus": gk, "power": pw}
-        decode, more = _roofline_decode(ledger, inf, key, weight_gb, base)
-        inputs += more
-        note = (
-            "prefill 2 N n_in / (peak u_prefill) + decode by the roofline: n_out x "
-            "max(compute, weights / bandwidth) per step, shared by the batch; x power"
-        )
-
-    def per_request(p: Params) -> Num:
-        return prefill(p) + decode(p)
-
-    def tokens(p: Params) -> Num:
-        return p[ik] + p[ok]
-
-    return per_request, tokens, inputs, note
+    pre_e = derive(
+        ledger,
+        f"{IP}.prefill_energy",
+        lambda p: sv.energy_kwh(pw.prefill(p), p[pre_s]),
+        "kWh",
+        "prefill energy per request",
+    )
+    total = derive(
+        ledger,
+        f"{IP}.energy",
+        lambda p: p[pre_e] + p[dec_e],
+        "kWh",
+        "accelerator energy per request",
+    )
+    busy = derive(
+        ledger,
+        f"{IP}.busy_seconds",
+        lambda p: p[pre_s] + p[dec_s],
+        "s",
+        "accelerator-seconds per request",
+    )
+    note = (
+        f"{a.label} on {key}: prefill 2 N n_in + attention FLOPs at u_prefill of peak; decode "
+        "steps of the batch max(bytes / (BW u_bw), FLOPs / (peak u_c)) + overhead; power "
+        "from load"
+    )
+    inputs = [x for x in ledger.params if x.startswith(IP + ".")]
+    return Serving(key, total, pre_e, dec_e, busy, pw.idle, n_in, n_out, inputs, note)

@@ -1,14 +1,16 @@
-"""The usage phase: serving (measured, given per request, or estimated from the model),
-idle capacity, facility overhead and network delivery."""
+"""The usage phase: serving (measured, given per request, estimated from the model or
+from the provisioned fleet), its hosts, idle capacity and hardware, facility overhead
+and network delivery, within the boundary the file asks for."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from lcai import keys as k
-from lcai.engine.plan import Fn, ItemPlan, Method, Params, Supply
+from lcai.engine.plan import Fn, ItemPlan, Params, Supply
 from lcai.measure.inputs import MeasuredEnergy
 from lcai.model.num import Num
+from lcai.resolver import provisioning as pr
 from lcai.resolver.inference import inference
 from lcai.resolver.items import dc_item, overhead_item, reported_item
 from lcai.resolver.ledger import Ledger, param
@@ -19,6 +21,8 @@ from lcai.spec.schema import Assessment, Usage
 
 __all__ = ["UsageOut", "usage"]
 
+_S_PER_H = 3600.0
+
 
 @dataclass(frozen=True)
 class UsageOut:
@@ -27,10 +31,24 @@ class UsageOut:
     items: list[ItemPlan] = field(default_factory=list)
     requests: str | None = None
     tokens_per_request: Fn | None = None
+    input_tokens: str | None = None
+    output_tokens: str | None = None
+
+
+@dataclass(frozen=True)
+class _Busy:
+    """Busy accelerator-hours of serving and what the fleet items need."""
+
+    hours: Fn
+    accelerator: str
+    idle_power: str
+    utilisation: str | None = None
 
 
 def _requests(ledger: Ledger, u: Usage) -> str | None:
     """Key of the requests served: given, or requests per day x deployment (derived)."""
+    if u.requests_per_session is not None:
+        ledger.user(k.REQUESTS_PER_SESSION, u.requests_per_session, "1")
     if u.requests is not None:
         return ledger.user(k.REQUESTS, u.requests, "1")
     if u.total_requests is None or u.requests_per_day is None or u.deployment is None:
@@ -48,25 +66,65 @@ def _requests(ledger: Ledger, u: Usage) -> str | None:
     return req
 
 
-def _serving(
-    ledger: Ledger, u: Usage, req: str | None
-) -> tuple[Fn, Method, list[str], str, Fn | None]:
-    """Serving energy [kWh]: (energy, method, inputs, note, tokens per request)."""
-    if u.energy is not None:
-        ek = ledger.user("usage.energy", u.energy, "kWh")
-        return param(ek), "measured", [ek], u.energy_source or "measured energy", None
-    if u.energy_per_request is not None and req is not None:
-        epr = ledger.user("usage.energy_per_request", u.energy_per_request, "kWh")
-        return ledger.product(req, epr), "given", [epr, req], "requests x energy per request", None
-    if u.inference is None or req is None:
-        raise ValueError("usage: the schema guarantees energy, energy per request or inference")
-    per_request, tokens, inputs, note = inference(ledger, u.inference)
+def _provisioned(
+    ledger: Ledger, u: Usage, req: str | None, deployment: str | None, s: Supply
+) -> tuple[list[ItemPlan], _Busy, UsageOut]:
+    """Serving estimated from the provisioned fleet."""
+    assert u.provisioned is not None
+    energy, busy_h, idle, ut, key = pr.provisioned(ledger, u.provisioned, deployment)
+    note = "busy accelerator-hours x busy power"
+    item = dc_item(ledger, "serving", "usage", "serving", "estimated", energy, s, [busy_h], note)
+    return [item], _Busy(param(busy_h), key, idle, ut), UsageOut(requests=req)
+
+
+def _per_request(
+    ledger: Ledger, u: Usage, req: str | None, s: Supply
+) -> tuple[list[ItemPlan], _Busy, UsageOut]:
+    """Serving estimated from the model, per request."""
+    assert u.inference is not None and req is not None
+    sv = inference(ledger, u.inference)
     rk = req
 
     def energy(p: Params) -> Num:
-        return p[rk] * per_request(p)
+        return p[rk] * p[sv.energy]
 
-    return energy, "estimated", [*inputs, req], note, tokens
+    def busy_h(p: Params) -> Num:
+        return p[rk] * p[sv.busy_seconds] / _S_PER_H
+
+    inputs = [*sv.inputs, req]
+    item = dc_item(ledger, "serving", "usage", "serving", "estimated", energy, s, inputs, sv.note)
+    i, o = sv.input_tokens, sv.output_tokens
+    out = UsageOut(
+        requests=req, tokens_per_request=lambda p: p[i] + p[o], input_tokens=i, output_tokens=o
+    )
+    return [item], _Busy(busy_h, sv.accelerator, sv.idle_power), out
+
+
+def _fleet_items(
+    ledger: Ledger, spec: Assessment, b: _Busy, s: Supply, deployment: Fn | None
+) -> list[ItemPlan]:
+    """Hosts, idle capacity and embodied hardware of estimated serving (IT boundary)."""
+    u = spec.usage
+    assert u is not None
+    f = pr.fleet(ledger, u, b.idle_power)
+    if b.utilisation is not None:
+        f = pr.Fleet(b.utilisation, f.host_power, f.idle_power)
+    items = [pr.host_item(ledger, f, b.hours, s)]
+    if u.idle is not None:
+        items.append(
+            power_draw(ledger, u.idle, "usage", "idle", "idle", "idle capacity", s, deployment)
+        )
+    else:
+        items.append(pr.idle_item(ledger, f, b.hours, s))
+    embodied = u.embodied if u.embodied is not None else spec.manufacturing is None
+    if embodied:
+        items.append(pr.embodied_item(ledger, b.accelerator, f, b.hours))
+    elif u.embodied is None:
+        ledger.warnings.append(
+            "usage: the serving hardware's embodied share is left to the manufacturing phase "
+            "(set usage.embodied: true to count it here)"
+        )
+    return items
 
 
 def usage(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) -> UsageOut:
@@ -82,21 +140,50 @@ def usage(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) -> 
         if "usage.deployment" not in ledger.params:
             ledger.user("usage.deployment", u.deployment, "h")
         deployment = param("usage.deployment")
+    out = UsageOut(requests=req)
     items: list[ItemPlan] = []
-    tokens: Fn | None = None
     if measured is not None:
         got, s = measured_items(ledger, "usage", measured, s)
         items += got
-    else:
-        energy, method, inputs, note, tokens = _serving(ledger, u, req)
+    elif u.energy is not None:
+        ek = ledger.user("usage.energy", u.energy, "kWh")
+        note = u.energy_source or "measured energy"
         items.append(
-            dc_item(ledger, "serving", "usage", "serving", method, energy, s, inputs, note)
+            dc_item(ledger, "serving", "usage", "serving", "measured", param(ek), s, [ek], note)
         )
-    if u.idle is not None:
+    elif u.energy_per_request is not None and req is not None:
+        epr = ledger.user("usage.energy_per_request", u.energy_per_request, "kWh")
+        items.append(
+            dc_item(
+                ledger,
+                "serving",
+                "usage",
+                "serving",
+                "given",
+                ledger.product(req, epr),
+                s,
+                [epr, req],
+                "requests x energy per request",
+            )
+        )
+    else:
+        if u.provisioned is not None:
+            dep_key = "usage.deployment" if deployment else None
+            got, busy, out = _provisioned(ledger, u, req, dep_key, s)
+        else:
+            got, busy, out = _per_request(ledger, u, req, s)
+        items += got
+        if u.boundary != "accelerator":
+            items += _fleet_items(ledger, spec, busy, s, deployment)
+    idle_missing = not any(i.kind == "idle" for i in items)
+    if u.idle is not None and idle_missing and u.boundary != "accelerator":
         items.append(
             power_draw(ledger, u.idle, "usage", "idle", "idle", "idle capacity", s, deployment)
         )
-    items.append(overhead_item(ledger, "usage", s))
-    if u.network is not None:
-        items.append(network(ledger, u.network, "usage", s, req))
-    return UsageOut(items, req, tokens)
+    if u.boundary == "facility":
+        items.append(overhead_item(ledger, "usage", s))
+        if u.network is not None:
+            items.append(network(ledger, u.network, "usage", s, req))
+    elif u.network is not None:
+        ledger.warnings.append(f"usage: network delivery is outside the '{u.boundary}' boundary")
+    return UsageOut(items, req, out.tokens_per_request, out.input_tokens, out.output_tokens)

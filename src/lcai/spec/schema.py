@@ -32,11 +32,14 @@ __all__ = [
     "Facility",
     "FunctionalUnit",
     "Grid",
+    "Inference",
     "Manufacturing",
     "MemoryPower",
     "Network",
     "PowerDraw",
+    "Provisioned",
     "Reported",
+    "ServedModel",
     "Training",
     "Usage",
     "WorkPeriod",
@@ -470,28 +473,138 @@ class Training(_DataCenterPhase):
         return self
 
 
-class Inference(_Model):
-    """Estimate energy per request from the model and hardware."""
+PRECISION_BYTES: dict[str, float] = {
+    "fp32": 4.0,
+    "bf16": 2.0,
+    "fp16": 2.0,
+    "fp8": 1.0,
+    "int8": 1.0,
+    "int4": 0.5,
+    "fp4": 0.5,
+    "mxfp4": 0.53125,
+}
+"""Bytes per stored value by precision. MXFP4 (OCP Microscaling Formats v1.0, 2023)
+stores 4-bit elements with one 8-bit scale per block of 32: 4.25 bits."""
+Precision = Literal["fp32", "bf16", "fp16", "fp8", "int8", "int4", "fp4", "mxfp4"]
 
-    model: ModelSize = Field(..., description="Model size.")
+
+def _served_model(v: Any) -> Any:
+    return {"name": v} if isinstance(v, str) else v
+
+
+class ServedModel(_Model):
+    """The served model: a name from the models table (``lcai data show models``), its
+    numbers, or a name with some numbers overridden."""
+
+    name: str | None = Field(
+        None, description="A model of the catalog's models table, e.g. 'llama-3.1-70b'."
+    )
+    parameters: PositiveCount | None = Field(
+        None, description="Total parameters, e.g. '70B'; from the table when a name is given."
+    )
+    active_parameters: PositiveCount | None = Field(
+        None, description="Parameters active per token (mixture of experts); default all."
+    )
+    layers: PositiveCount | None = Field(None, description="Transformer layers.")
+    attention_heads: PositiveCount | None = Field(None, description="Query heads per layer.")
+    kv_heads: PositiveCount | None = Field(
+        None, description="Key/value heads per layer (grouped-query attention)."
+    )
+    head_dim: PositiveCount | None = Field(None, description="Dimension of one head.")
+    kv_elements_per_layer: PositiveCount | None = Field(
+        None,
+        description=(
+            "KV-cache values stored per token and layer when not 2 x kv_heads x head_dim "
+            "(576 for DeepSeek-V3's multi-head latent attention)."
+        ),
+    )
+    experts: PositiveCount | None = Field(
+        None, description="Routed experts per MoE layer (mixture of experts)."
+    )
+    experts_per_token: PositiveCount | None = Field(
+        None, description="Routed experts each token uses."
+    )
+    weight_precision: Precision | None = Field(
+        None, description="Precision of the served weights: bf16 (default), fp8, int8, int4."
+    )
+    kv_precision: Precision | None = Field(
+        None, description="Precision of the KV cache; default bf16."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> ServedModel:
+        if self.name is None and self.parameters is None:
+            raise ValueError("give 'name' (a model of the catalog) or 'parameters'")
+        if (
+            self.active_parameters is not None
+            and self.parameters is not None
+            and self.active_parameters > self.parameters
+        ):
+            raise ValueError("active_parameters cannot exceed parameters")
+        if (self.experts is None) != (self.experts_per_token is None):
+            raise ValueError("give 'experts' and 'experts_per_token' together")
+        if (
+            self.experts is not None
+            and self.experts_per_token is not None
+            and self.experts_per_token > self.experts
+        ):
+            raise ValueError("experts_per_token cannot exceed experts")
+        if (
+            self.attention_heads is not None
+            and self.kv_heads is not None
+            and self.kv_heads > self.attention_heads
+        ):
+            raise ValueError("kv_heads cannot exceed attention_heads")
+        return self
+
+
+class Inference(_Model):
+    """Estimate energy per request from the model and hardware: prefill compute-bound,
+    each decode step the slower of reading weights and KV cache and computing, shared
+    by the batch; accelerator power from how busy it is."""
+
+    model: Annotated[ServedModel, BeforeValidator(_served_model)] = Field(
+        ..., description="The model: a name from the catalog ('llama-3.1-8b') or its numbers."
+    )
     accelerator: str = Field(..., description="Accelerator type from the catalog, e.g. 'H100'.")
     input_tokens: Count = Field(..., description="Input (prompt) tokens per request.")
     output_tokens: Count = Field(..., description="Output (generated) tokens per request.")
     power: Power | None = Field(
-        None, description="Average power per accelerator while serving; default TDP."
+        None,
+        description=(
+            "Average power per accelerator while serving; default from the load (a share "
+            "of TDP that grows with how compute-bound each step is)."
+        ),
     )
     prefill_utilisation: PositiveFraction | None = Field(
         None, description="Fraction of peak FLOP/s reached in prefill; default from catalog."
     )
     decode_utilisation: PositiveFraction | None = Field(
-        None, description="Fraction of peak FLOP/s reached in decode; default from catalog."
+        None,
+        description=(
+            "Fraction of peak FLOP/s a compute-bound decode step reaches; default from catalog."
+        ),
+    )
+    bandwidth_utilisation: PositiveFraction | None = Field(
+        None,
+        description=(
+            "Fraction of peak memory bandwidth a memory-bound decode step reaches; default "
+            "from catalog."
+        ),
+    )
+    step_overhead: Duration | None = Field(
+        None,
+        description=(
+            "Time per decode step outside the roofline (scheduling, sampling, launches), "
+            "e.g. '2 ms'; default from catalog."
+        ),
     )
     peak: ComputeRate | None = Field(None, description="Peak dense FLOP/s per accelerator.")
     batch_size: PositiveCount | None = Field(
         None,
         description=(
-            "Requests decoded together. When given, decode time follows the roofline: the "
-            "slower of compute and reading the weights from memory, shared by the batch."
+            "Requests decoded together; default the running batch of common serving "
+            "stacks (catalog), lowered to what the accelerators' memory holds."
         ),
     )
     accelerators: PositiveCount | None = Field(
@@ -501,11 +614,32 @@ class Inference(_Model):
             "whose memory holds the weights."
         ),
     )
-    bytes_per_parameter: PositiveCount = Field(
-        2.0, description="Bytes per weight: 2 for BF16/FP16 (default), 1 for FP8/INT8."
+    bytes_per_parameter: PositiveCount | None = Field(
+        None,
+        description=(
+            "Bytes per weight, 2 for BF16 or 1 for FP8/INT8; prefer model.weight_precision."
+        ),
     )
     memory_bandwidth: DataRate | None = Field(
         None, description="Memory bandwidth per accelerator; default from the catalog."
+    )
+
+
+class Provisioned(_Model):
+    """Serving described by the fleet: N accelerators (and their hosts) over the
+    deployment at an average utilisation."""
+
+    accelerator: str = Field(..., description="Accelerator type from the catalog, e.g. 'H100'.")
+    count: PositiveCount = Field(..., description="Accelerators provisioned for the model.")
+    utilisation: Fraction = Field(
+        ..., description="Share of the provisioned time the accelerators are busy, e.g. 0.4."
+    )
+    duration: Duration | None = Field(
+        None, description="How long they are provisioned; default usage.deployment."
+    )
+    power: Power | None = Field(
+        None,
+        description="Average power of a busy accelerator; default the catalog's load model.",
     )
 
 
@@ -530,8 +664,57 @@ class Usage(_DataCenterPhase):
     inference: Inference | None = Field(
         None, description="Estimate energy per request from model size and hardware."
     )
+    requests_per_session: PositiveCount | None = Field(
+        None,
+        description=(
+            "Requests (turns) in one chat session, for results per session; default from catalog."
+        ),
+    )
+    provisioned: Provisioned | None = Field(
+        None,
+        description=(
+            "Serving described by the fleet (accelerators x deployment x utilisation) "
+            "instead of per request."
+        ),
+    )
     network: Network | None = Field(None, description="Delivery of responses to users.")
-    idle: PowerDraw | None = Field(None, description="Provisioned idle capacity.")
+    idle: PowerDraw | None = Field(
+        None,
+        description=(
+            "Provisioned idle capacity as a power draw; replaces the default one (busy "
+            "accelerator time x (1 - fleet utilisation) / fleet utilisation at idle power)."
+        ),
+    )
+    boundary: Literal["accelerator", "it", "facility"] = Field(
+        "facility",
+        description=(
+            "What serving counts: 'accelerator' (the busy accelerators only, as measurement "
+            "papers report), 'it' (with host CPU and memory, idle capacity and the serving "
+            "hardware's embodied share), 'facility' (IT plus facility overhead with PUE and "
+            "network delivery; the default)."
+        ),
+    )
+    fleet_utilisation: PositiveFraction | None = Field(
+        None,
+        description=(
+            "Share of provisioned serving capacity that is busy, for the idle capacity and "
+            "the embodied share; default from catalog."
+        ),
+    )
+    host_power: Power | None = Field(
+        None,
+        description=(
+            "Power of the host (CPUs, memory, rest of the server) per accelerator while "
+            "serving; default from catalog."
+        ),
+    )
+    embodied: bool | None = Field(
+        None,
+        description=(
+            "Count the serving hardware's embodied carbon and fabrication water per "
+            "accelerator-second; default yes unless the file has a manufacturing phase."
+        ),
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Usage:
@@ -546,13 +729,19 @@ class Usage(_DataCenterPhase):
             self.measured is not None,
             self.energy_per_request is not None,
             self.inference is not None,
+            self.provisioned is not None,
         ]
         if sum(ways) != 1:
             raise ValueError(
                 "give exactly one of 'energy' or 'measured' (measured), 'energy_per_request' "
-                "(given) or 'inference' (estimated)"
+                "(given), 'inference' (estimated per request) or 'provisioned' (estimated "
+                "from the fleet)"
             )
-        if self.energy is None and self.measured is None and self.total_requests is None:
+        pv = self.provisioned
+        if pv is not None and pv.duration is None and self.deployment is None:
+            raise ValueError("'provisioned' needs its 'duration' or usage 'deployment'")
+        given_total = self.energy is not None or self.measured is not None
+        if not given_total and self.provisioned is None and self.total_requests is None:
             raise ValueError("give 'requests', or 'requests_per_day' and 'deployment'")
         return self
 
@@ -741,7 +930,15 @@ class Annotation(_Phase):
         return self
 
 
-_FU_WHAT = {"request": "requests", "token": "tokens", "query": "requests", "prompt": "requests"}
+_FU_WHAT = {
+    "request": "requests",
+    "token": "tokens",
+    "query": "requests",
+    "prompt": "requests",
+    "session": "sessions",
+    "chat session": "sessions",
+    "conversation": "sessions",
+}
 
 
 def _functional_unit_text(v: str) -> dict[str, Any]:
@@ -758,8 +955,8 @@ def _functional_unit_text(v: str) -> dict[str, Any]:
     singular = what.strip().lower().removesuffix("s").replace("querie", "query")
     if singular not in _FU_WHAT:
         raise ValueError(
-            "expected 'life cycle', 'per N requests' or 'per N tokens' "
-            f"(e.g. 'per 1000 requests', 'per 1M tokens'), got {v!r}"
+            "expected 'life cycle', 'per N requests', 'per N tokens' or 'per N sessions' "
+            f"(e.g. 'per 1000 requests', 'per 1M tokens', 'per chat session'), got {v!r}"
         )
     return {"per": _FU_WHAT[singular], "amount": amount}
 
@@ -771,8 +968,8 @@ def _functional_unit(v: Any) -> Any:
 class FunctionalUnit(_Model):
     """What the results are expressed per."""
 
-    per: Literal["life_cycle", "requests", "tokens"] = Field(
-        "life_cycle", description="'life_cycle', 'requests' or 'tokens'."
+    per: Literal["life_cycle", "requests", "tokens", "sessions"] = Field(
+        "life_cycle", description="'life_cycle', 'requests', 'tokens' or 'sessions'."
     )
     amount: PositiveCount = Field(1.0, description="How many requests or tokens, e.g. 1000.")
 
