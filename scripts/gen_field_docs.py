@@ -33,6 +33,8 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("MeasuredRuns (training.measured, usage.measured)", spec.MeasuredRuns),
     ("Usage", spec.Usage),
     ("Inference (usage.inference)", spec.Inference),
+    ("ServedModel (usage.inference.model)", spec.ServedModel),
+    ("Provisioned (usage.provisioned)", spec.Provisioned),
     ("Annotation", spec.Annotation),
     ("Device (annotation.devices[])", spec.Device),
     ("Manufacturing", spec.Manufacturing),

@@ -392,5 +392,3 @@ def test_assess_file_locates_resolve_errors(tmp_path: Path) -> None:
         lcai.assess_file(f)
     assert info.value.line == 3
     assert "grid.region" in str(info.value) and "'AA'" in str(info.value)
-
-

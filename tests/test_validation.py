@@ -33,10 +33,10 @@ def test_every_reproduction_case_is_within_tolerance() -> None:
 def test_prediction_cases_are_reported_not_gated() -> None:
     checks = run_suite(mode="prediction")
     cases = {c.case for c in checks}
-    assert len(cases) == 9
+    assert len(cases) == 22
     assert all(c.tolerance is None for c in checks)
     s = summarise(checks)
-    assert s.prediction_cases == 5 and s.inference_checks == 4
+    assert s.prediction_cases == 5 and s.inference_checks == 18
     assert s.median_abs_energy_error is not None and s.max_energy_factor is not None
     # the goals of the suite (30% median, 2x worst; 80% coverage, intervals at most 4x)
     assert s.median_abs_energy_error <= 0.30 and s.max_energy_factor <= 2.0
@@ -49,6 +49,22 @@ def test_prediction_cases_are_reported_not_gated() -> None:
     assert all(c.p5 is not None and c.p95 is not None for c in training)
     assert s.coverage is not None and s.coverage >= 0.8
     assert s.max_interval_factor is not None and 1 < s.max_interval_factor <= 4
+
+
+def test_serving_estimates_against_measurements() -> None:
+    """Per-request GPU energy against 16 measurements the serving factors were not fitted
+    to (LLM-Inference-Bench, Kumar et al., ML.ENERGY, Google's disclosure): the goals of
+    issue 12 are a median within 1.3x with the batch stated, within 2x without; the worst
+    case (an eager Transformers stack) and the p5-p95 coverage are reported, not gated."""
+    s = summarise(run_suite(mode="prediction"))
+    assert s.inference_given is not None and s.inference_default is not None
+    assert s.inference_given.count == 13 and s.inference_default.count == 3
+    assert s.inference_given.median <= 1.3
+    assert s.inference_default.median <= 2.0
+    assert s.inference_coverage is not None and 0 < s.inference_coverage <= 1
+    checks = run_suite(mode="prediction")
+    given = [c for c in checks if c.batch_given]
+    assert all(c.p5 is not None and c.p5 < c.computed < (c.p95 or 0) for c in given)
 
 
 def test_cli_json_keys_and_exit_status(capsys: pytest.CaptureFixture[str]) -> None:

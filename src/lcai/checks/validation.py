@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from lcai import keys
 from lcai.api import plan_file, result_of
 from lcai.checks.selectors import Selector, sample_values, value
 from lcai.checks.suite import Case, CheckSpec, Mode, Rejected, load_suite
@@ -30,6 +32,7 @@ from lcai.units import convert
 
 __all__ = [
     "Check",
+    "Factors",
     "Mode",
     "Rejected",
     "SuiteSummary",
@@ -60,6 +63,8 @@ class Check:
     note: str = ""
     p5: float | None = None
     p95: float | None = None
+    batch_given: bool | None = None
+    """For inference estimates: whether the file states the batch size."""
 
     @property
     def covered(self) -> bool | None:
@@ -84,7 +89,22 @@ class Check:
             "p5": self.p5,
             "p95": self.p95,
             "covered": self.covered,
+            "batch_given": self.batch_given,
         }
+
+
+@dataclass(frozen=True)
+class Factors:
+    """How many times off a group of estimates is: median and worst (both >= 1)."""
+
+    count: int
+    median: float
+    worst: float
+
+    @staticmethod
+    def of(checks: Sequence[Check]) -> Factors | None:
+        got = [_factor(c.computed, c.published) for c in checks]
+        return Factors(len(got), statistics.median(got), max(got)) if got else None
 
 
 @dataclass(frozen=True)
@@ -103,6 +123,12 @@ class SuiteSummary:
     """Share of training prediction checks whose published value is in lcai's p5-p95."""
     max_interval_factor: float | None = None
     """Widest p95 / p5 among those intervals."""
+    inference_given: Factors | None = None
+    """Factor errors of per-request energy estimates whose file states the batch."""
+    inference_default: Factors | None = None
+    """... and of those that leave the batch to the catalog's default."""
+    inference_coverage: float | None = None
+    """Share of inference energy checks whose published value is in lcai's p5-p95."""
 
     @property
     def ok(self) -> bool:
@@ -131,12 +157,20 @@ def _interval(mc: MonteCarlo, plan: Plan, sel: Selector, unit: str) -> tuple[flo
 
 def _monte_carlo(case: Case, plan: Plan, samples: int, seed: int) -> MonteCarlo | None:
     """One Monte Carlo per prediction case (not per check), for the checks' intervals."""
-    if case.mode != "prediction" or not samples or case.group == "inference":
+    if case.mode != "prediction" or not samples:
         return None
     from lcai.engine.uncertainty import sample_params
 
     draws = sample_params(plan, samples, seed)
     return (evaluate(plan, draws), draws) if draws else None
+
+
+def _batch_given(case: Case, plan: Plan) -> bool | None:
+    """Whether an inference case's file states its batch (None: no estimate per token)."""
+    if case.group != "inference" or keys.INFERENCE_OUTPUT_TOKENS not in plan.params:
+        return None
+    batch = plan.params.get("usage.inference.batch_size")
+    return batch is not None and batch.status == "user"
 
 
 def _compare(case: Case, chk: CheckSpec, res: Result, plan: Plan, mc: MonteCarlo | None) -> Check:
@@ -170,6 +204,7 @@ def _compare(case: Case, chk: CheckSpec, res: Result, plan: Plan, mc: MonteCarlo
         note=note if case.mode == "reproduction" else chk.note,
         p5=interval[0] if interval else None,
         p95=interval[1] if interval else None,
+        batch_given=_batch_given(case, plan),
     )
 
 
@@ -227,6 +262,9 @@ def run_suite(
     return checks
 
 
+_ENERGY_UNITS = {"J", "kJ", "Wh", "kWh", "MWh", "mWh"}
+
+
 def _factor(computed: float, published: float) -> float:
     """How many times off a prediction is (>= 1); infinitely off when either side is <= 0."""
     if computed <= 0 or published <= 0:
@@ -260,10 +298,15 @@ def summarise(checks: list[Check], path: Path | None = None) -> SuiteSummary:
     )
     inference_cases = {c.case for c in suite.cases if c.group == "inference"}
     inference = [c for c in checks if c.case in inference_cases]
-    intervals = [c for c in checks if c.covered is not None]
+    per_request = [c for c in inference if c.batch_given is not None and c.unit in _ENERGY_UNITS]
+    inf_iv = [c for c in per_request if c.covered is not None]
+    intervals = [c for c in checks if c.covered is not None and c.case not in inference_cases]
     coverage = sum(bool(c.covered) for c in intervals) / len(intervals) if intervals else None
     widths = [c.p95 / c.p5 for c in intervals if c.p5 and c.p95 and c.p5 > 0]
     return SuiteSummary(
+        inference_given=Factors.of([c for c in per_request if c.batch_given]),
+        inference_default=Factors.of([c for c in per_request if not c.batch_given]),
+        inference_coverage=sum(bool(c.covered) for c in inf_iv) / len(inf_iv) if inf_iv else None,
         coverage=coverage,
         max_interval_factor=max(widths) if widths else None,
         inference_checks=len(inference),

@@ -68,8 +68,22 @@ def _summary_lines(summary: SuiteSummary) -> list[str]:
         )
     if s.inference_checks:
         lines.append(
-            f"Inference estimates: {s.inference_within} of {s.inference_checks} "
-            "within their bound (2x; 10x for the sanity check); see the table for each error."
+            f"Inference estimates: {s.inference_within} of {s.inference_checks} checks "
+            "within their bound."
+        )
+    for label, f in (
+        ("batch stated", s.inference_given),
+        ("batch by default", s.inference_default),
+    ):
+        if f is not None:
+            lines.append(
+                f"Serving energy per request, {label} ({f.count} measurements): median "
+                f"{f.median:.2f}x off, worst {f.worst:.2f}x."
+            )
+    if s.inference_coverage is not None:
+        lines.append(
+            f"Serving uncertainty: the measurement is inside lcai's p5-p95 for "
+            f"{100 * s.inference_coverage:.0f}% of the per-request checks."
         )
     return lines
 
