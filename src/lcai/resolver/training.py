@@ -15,7 +15,7 @@ from lcai.measure.inputs import MeasuredEnergy
 from lcai.model.num import Num
 from lcai.resolver.hardware import accelerator_key, active_parameters, mfu, peak
 from lcai.resolver.items import dc_item, overhead_item, reported_item
-from lcai.resolver.ledger import Ledger, param
+from lcai.resolver.ledger import Ledger, catalog_dist, param
 from lcai.resolver.loads import memory, network, power_draw
 from lcai.resolver.measured import measured_items
 from lcai.resolver.supply import supply
@@ -193,19 +193,26 @@ def accelerators(ledger: Ledger, a: Accelerators, s: Supply) -> tuple[ItemPlan, 
 
 
 def _power(ledger: Ledger, a: Accelerators, key: str | None) -> str:
-    """Average power of one accelerator [W]: given, else its TDP."""
+    """Average power of one accelerator [W]: given, else the load model's power of
+    compute-bound work, TDP x compute fraction (``serving`` table by accelerator family,
+    the model serving uses), with that fraction's uncertainty."""
     if a.power is not None:
         return ledger.user(k.TRAINING_POWER, a.power, "W")
     if key is None:
         raise SpecError("give the accelerator 'type' or its average 'power'", path=(*PATH, "power"))
-    return ledger.factor(
-        k.TRAINING_POWER,
-        "accelerators",
-        key,
-        "tdp",
-        "W",
-        path=(*PATH, "power"),
-        kind="accelerator",
-        status="default",
-        note="no average power given: the accelerator's TDP",
+    path = (*PATH, "power")
+    tdp = ledger.lookup("accelerators", key, "tdp", "W", path=path, kind="accelerator")
+    serving = catalog.table("serving")
+    row = next(
+        c
+        for c in (f"power:{key.split('-')[0]}", "power:default")
+        if serving.has(c, "compute_fraction")
     )
+    cf = ledger.lookup("serving", row, "compute_fraction", "1", path=path, kind="serving factor")
+    value = tdp.value * cf.value
+    note = (
+        f"no average power given: TDP {tdp.value:g} W x compute-bound fraction {cf.value:g} "
+        f"(accelerators:{key}.tdp, serving:{row}.compute_fraction)"
+    )
+    dist = catalog_dist("serving", "compute_fraction", value, k.TRAINING_POWER, "default")
+    return ledger.add(k.TRAINING_POWER, value, "W", "default", tdp.source_id, note, dist)
