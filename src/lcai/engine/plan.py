@@ -129,6 +129,9 @@ class Plan:
     """Parameters computed from others on every sample (e.g. requests = per day x days)."""
     accelerator_keys: dict[str, str] = field(default_factory=dict)
     """Catalog key of the accelerator of ``training.accelerators`` / ``usage.inference``."""
+    usage_boundary: str | None = None
+    """What the usage phase counts: 'accelerator', 'it' or 'facility' (None: no computed
+    usage phase)."""
 
     def values(self) -> dict[str, float]:
         """The parameters' values as given or looked up (one sample)."""

@@ -149,6 +149,9 @@ class Result:
     """The grid each phase draws from (catalog key, or 'given')."""
     uncertainty: Uncertainty | None = None
     """Monte Carlo percentiles (``lcai assess --samples N``), per functional unit."""
+    usage_boundary: str | None = None
+    """What the usage phase counts: 'accelerator' (busy accelerators), 'it' (with hosts,
+    idle capacity, serving hardware) or 'facility' (with PUE and network)."""
     rates: dict[str, Impact] = field(default_factory=dict)
     """Serving per the units people quote (``per_request``, ``usage_per_1m_output_tokens``,
     ...), whatever the functional unit; see :func:`serving_rates`."""
@@ -181,6 +184,8 @@ class Result:
         d["sources"] = self.sources
         if self.uncertainty is not None:
             d["uncertainty"] = self.uncertainty.to_dict()
+        if self.usage_boundary is not None:
+            d["usage_boundary"] = self.usage_boundary
         if self.rates:
             d["rates"] = {k: v.to_dict() for k, v in self.rates.items()}
         return d
@@ -351,5 +356,6 @@ def build_result(
         warnings=tuple(plan.warnings),
         sources=sources,
         regions=dict(plan.regions),
+        usage_boundary=plan.usage_boundary,
         rates=rates,
     )

@@ -70,7 +70,14 @@ def resolve(source: Source, measured: Mapping[str, MeasuredEnergy] | None = None
         accelerator_keys=ledger.accelerators,
         derived=ledger.derived,
         regions=ledger.regions,
+        usage_boundary=_boundary(spec),
     )
+
+
+def _boundary(spec: Assessment) -> str | None:
+    """The usage phase's boundary, where lcai computes the phase."""
+    u = spec.usage
+    return None if u is None or u.reported is not None else u.boundary
 
 
 def _check_measured(spec: Assessment, measured: Mapping[str, MeasuredEnergy]) -> None:

@@ -206,7 +206,11 @@ def _attention(ledger: Ledger, r: _Reader) -> tuple[str, str, str, str, str]:
 def architecture(ledger: Ledger, m: ServedModel, bytes_per_parameter: float | None) -> Architecture:
     """Resolve the served model into parameters."""
     named = _table_key(ledger, m.name) if m.name else ""
-    moe = m.experts is not None
+    moe = m.experts is not None or (
+        m.active_parameters is not None
+        and m.parameters is not None
+        and m.active_parameters < m.parameters
+    )
     if named:
         moe = moe or catalog.table("models").has(named, "experts")
     key = named or _nearest(m.parameters or 0.0, moe)

@@ -104,6 +104,35 @@ def _print_assumptions(res: Result, console: Console, verbose: bool) -> None:
         console.print(f"  ... {len(res.assumptions) - len(shown)} more (--verbose)")
 
 
+_BOUNDARIES = {
+    "accelerator": "the busy accelerators only",
+    "it": "accelerators, hosts, idle capacity and serving hardware",
+    "facility": "accelerators, hosts, idle capacity, serving hardware, facility overhead and "
+    "network",
+}
+_RATES = (
+    ("per_request", "per request (life cycle)"),
+    ("usage_per_request", "serving per request"),
+    ("training_per_request", "training per request"),
+    ("per_session", "per chat session"),
+    ("usage_per_1m_input_tokens", "serving per 1M input tokens"),
+    ("usage_per_1m_output_tokens", "serving per 1M output tokens"),
+)
+
+
+def _print_rates(res: Result, console: Console) -> None:
+    """The footprint per request, session and 1M tokens, and the usage boundary."""
+    if res.usage_boundary is not None:
+        console.print(f"Usage boundary: {res.usage_boundary} ({_BOUNDARIES[res.usage_boundary]}).")
+    for key, label in _RATES:
+        x = res.rates.get(key)
+        if x is not None:
+            console.print(
+                f"  {label}: {magnitude(x.energy_kwh, 'kWh')}, {magnitude(x.co2e_kg, 'kg')} "
+                f"CO2e, {magnitude(x.water_l, 'L')} water"
+            )
+
+
 def render_result(res: Result, console: Console, *, verbose: bool = False) -> None:
     """Print a result as tables: phases x impacts, equivalences, line items, assumptions."""
     console.print(_phase_table(res))
@@ -113,6 +142,7 @@ def render_result(res: Result, console: Console, *, verbose: bool = False) -> No
             f"Life cycle: {magnitude(lc.energy_kwh, 'kWh')}, {magnitude(lc.co2e_kg, 'kg')} CO2e, "
             f"{magnitude(lc.water_l, 'L')} water over {number(res.divisor, 6)} functional units."
         )
+    _print_rates(res, console)
     if res.uncertainty is not None:
         render_uncertainty(res, console)
     _print_equivalences(res, console)
