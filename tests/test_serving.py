@@ -175,13 +175,13 @@ def test_default_batch_is_lowered_to_what_memory_holds() -> None:
     """70 GB free after 20 GB of weights (90 GB usable); 100,000 in / 100 out needs
     100,100 x 40 kB = 4.0 GB of KV per request: 17 fit, below the default 10? no: 17 > 10.
     At 400,000 tokens (16 GB each) only 4 fit."""
-    r = lcai.assess(_spec(input_tokens=400_000))
+    r = lcai.assess(_spec(model={"parameters": "10B"}, input_tokens=400_000))
     cap = next(x for x in r.assumptions if x.name == "usage.inference.batch_cap")
     assert cap.value == 4
 
 
 def test_batch_beyond_memory_is_warned_and_capped() -> None:
-    r = lcai.assess(_spec(input_tokens=400_000, batch_size=64))
+    r = lcai.assess(_spec(model={"parameters": "10B"}, input_tokens=400_000, batch_size=64))
     assert any("run at a time" in w for w in r.warnings)
 
 
@@ -281,3 +281,24 @@ def test_bad_model_inputs_name_the_field() -> None:
         lcai.assess(_spec(model="no-such-model"))
     with pytest.raises(SpecError, match="weight_precision"):
         lcai.assess(_spec(model={"name": "test-10b", "weight_precision": "fp7"}))
+
+
+def test_a_request_longer_than_the_context_is_refused() -> None:
+    with pytest.raises(SpecError, match="context of 8192"):
+        lcai.assess(_spec(input_tokens=8000, output_tokens=500))
+    # a model given by its numbers has no known window: nothing to check
+    lcai.assess(_spec(model={"parameters": "10B"}, input_tokens=8000, output_tokens=500))
+
+
+def test_provisioned_utilisation_must_be_positive() -> None:
+    spec = {
+        "name": "p",
+        "grid": {"region": "AA"},
+        "usage": {
+            "requests": 10,
+            "deployment": "10 h",
+            "provisioned": {"accelerator": "GPU-X", "count": 8, "utilisation": 0},
+        },
+    }
+    with pytest.raises(SpecError, match="utilisation"):
+        lcai.assess(spec)

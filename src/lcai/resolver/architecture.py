@@ -12,7 +12,7 @@ from lcai.errors import SpecError
 from lcai.resolver.ledger import Ledger
 from lcai.spec.schema import PRECISION_BYTES, ServedModel
 
-__all__ = ["Architecture", "architecture"]
+__all__ = ["Architecture", "architecture", "within_context"]
 
 PRE = "usage.inference.model"
 PATH: tuple[str | int, ...] = ("usage", "inference", "model")
@@ -45,6 +45,8 @@ class Architecture:
     """Bytes per KV-cache value."""
     weight_bits: float
     moe: bool
+    context_length: float | None = None
+    """The named model's context window [tokens] (None for a model given by numbers)."""
 
 
 def _table_key(ledger: Ledger, name: str) -> str:
@@ -237,6 +239,12 @@ def architecture(ledger: Ledger, m: ServedModel, bytes_per_parameter: float | No
         f"KV cache in {kvp}",
     )
     label = catalog.table("models").label(named) if named else "the model"
+    tab = catalog.table("models")
+    ctx = (
+        tab.row(named, "context_length").value
+        if named and tab.has(named, "context_length")
+        else None
+    )
     return Architecture(
         label,
         total,
@@ -254,4 +262,15 @@ def architecture(ledger: Ledger, m: ServedModel, bytes_per_parameter: float | No
         kvb,
         bits,
         moe,
+        ctx,
     )
+
+
+def within_context(a: Architecture, tokens: float) -> None:
+    """A request longer than the model's context window cannot be served."""
+    if a.context_length and tokens > a.context_length:
+        raise SpecError(
+            f"{tokens:g} tokens (input + output) exceed {a.label}'s context of "
+            f"{a.context_length:g} tokens",
+            path=(*PATH[:2], "input_tokens"),
+        )

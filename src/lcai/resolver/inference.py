@@ -11,25 +11,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lcai import catalog
 from lcai import keys as k
 from lcai.engine.plan import Fn, Params
-from lcai.errors import SpecError
 from lcai.model import serving as sv
 from lcai.model.num import Num
-from lcai.resolver.architecture import Architecture, architecture
+from lcai.resolver.architecture import Architecture, architecture, within_context
 from lcai.resolver.factors import derive, load_power, serving_factor
-from lcai.resolver.hardware import accelerator_key, peak
+from lcai.resolver.hardware import accelerator_key
 from lcai.resolver.ledger import Ledger, param
+from lcai.resolver.replica import MEMORY_HEADROOM, replica, replica_peak
 from lcai.spec.schema import Inference
 
 __all__ = ["Serving", "inference"]
 
 IP = "usage.inference"
 PATH: tuple[str | int, ...] = ("usage", "inference")
-MEMORY_HEADROOM = 0.9
-"""Share of accelerator memory a serving engine uses for weights and KV cache (vLLM's
-``gpu_memory_utilization`` default, vLLM engine arguments documentation)."""
 _S_PER_H = 3600.0
 
 
@@ -52,47 +48,6 @@ class Serving:
     note: str
 
 
-def _peak(ledger: Ledger, inf: Inference, key: str, bits: float) -> str:
-    """Peak FLOP/s: given, FP8 for 8-bit weights where the accelerator has FP8 units,
-    else dense BF16 (4-bit weights are dequantised to 16-bit for the matrix units)."""
-    if inf.peak is not None:
-        return ledger.user(f"{IP}.peak", inf.peak, "FLOP/s")
-    acc = catalog.table("accelerators")
-    if 4.5 < bits <= 8.0 and acc.has(key, "peak_dense_fp8"):
-        return ledger.factor(
-            f"{IP}.peak",
-            "accelerators",
-            key,
-            "peak_dense_fp8",
-            "FLOP/s",
-            path=(*PATH, "accelerator"),
-            kind="accelerator",
-            note="8-bit weights",
-        )
-    return peak(ledger, key, IP, PATH)
-
-
-def _replica(ledger: Ledger, inf: Inference, key: str, weight_gb: float) -> tuple[str, float]:
-    """(key of the accelerators of one replica, their memory [GB]): given (and able to
-    hold the weights), or the fewest whose usable memory holds them."""
-    acc = catalog.table("accelerators")
-    mem = acc.factor(key, "memory", "GB").value if acc.has(key, "memory") else math.inf
-    if inf.accelerators is not None:
-        if weight_gb > inf.accelerators * mem:
-            raise SpecError(
-                f"{inf.accelerators:g} x {mem:g} GB cannot hold the weights ({weight_gb:,.0f} GB)",
-                path=(*PATH, "accelerators"),
-            )
-        return ledger.user(f"{IP}.accelerators", inf.accelerators, "1"), inf.accelerators * mem
-    fit = max(math.ceil(weight_gb / (mem * MEMORY_HEADROOM)), 1) if math.isfinite(mem) else 1
-    fit = 2 ** math.ceil(math.log2(fit))  # tensor parallelism splits heads in powers of two
-    note = (
-        f"fewest {key} (a power of two, as tensor parallelism splits the heads) whose memory "
-        f"({MEMORY_HEADROOM:.0%} usable) holds {weight_gb:,.0f} GB of weights"
-    )
-    return ledger.add(f"{IP}.accelerators", fit, "1", "derived", None, note), fit * mem
-
-
 def _batch(ledger: Ledger, inf: Inference, a: Architecture, free_gb: float, context: float) -> Fn:
     """The decode batch: given, or the catalog's default lowered to what memory holds
     (the KV cache of every request at its full context)."""
@@ -104,7 +59,7 @@ def _batch(ledger: Ledger, inf: Inference, a: Architecture, free_gb: float, cont
         if inf.batch_size > fits:
             ledger.warnings.append(
                 f"usage.inference: a batch of {inf.batch_size:g} needs "
-                f"{inf.batch_size * kv_gb:,.1f} GB of KV cache, {free_gb:,.1f} GB is free after "
+                f"{inf.batch_size * kv_gb:,.4g} GB of KV cache, {free_gb:,.1f} GB is free after "
                 f"the weights: {fits:g} run at a time, the rest wait (as serving engines do)"
             )
     else:
@@ -234,21 +189,11 @@ def _decode(
     return e, s
 
 
-def inference(ledger: Ledger, inf: Inference) -> Serving:
-    """Resolve ``usage.inference`` into per-request parameters."""
-    key = accelerator_key(ledger, inf.accelerator, (*PATH, "accelerator"))
-    ledger.accelerators[k.SLOT_INFERENCE] = key
-    a = architecture(ledger, inf.model, inf.bytes_per_parameter)
-    n_in = ledger.user(f"{IP}.input_tokens", inf.input_tokens, "1")
-    n_out = ledger.user(k.INFERENCE_OUTPUT_TOKENS, inf.output_tokens, "1")
-    pk = _peak(ledger, inf, key, a.weight_bits)
-    weight_gb = ledger.value(a.total) * ledger.value(a.weight_bytes) / 1e9
-    g, mem_gb = _replica(ledger, inf, key, weight_gb)
-    free_gb = max(mem_gb * MEMORY_HEADROOM - weight_gb, 0.0)
-    batch = _batch(ledger, inf, a, free_gb, inf.input_tokens + inf.output_tokens)
-    keys = {"g": g, "peak": pk, "in": n_in, "out": n_out}
-    pw = _power(ledger, inf, key)
-    dec_e, dec_s = _decode(ledger, inf, a, key, batch, keys, pw)
+def _prefill(
+    ledger: Ledger, inf: Inference, a: Architecture, key: str, keys: dict[str, str], pw: _Powers
+) -> tuple[str, str]:
+    """Derived keys of (prefill energy [kWh], prefill accelerator-seconds) per request."""
+    pk, n_in = keys["peak"], keys["in"]
     up = serving_factor(
         ledger,
         "prefill_utilisation",
@@ -273,6 +218,26 @@ def inference(ledger: Ledger, inf: Inference) -> Serving:
         "kWh",
         "prefill energy per request",
     )
+    return pre_e, pre_s
+
+
+def inference(ledger: Ledger, inf: Inference) -> Serving:
+    """Resolve ``usage.inference`` into per-request parameters."""
+    key = accelerator_key(ledger, inf.accelerator, (*PATH, "accelerator"))
+    ledger.accelerators[k.SLOT_INFERENCE] = key
+    a = architecture(ledger, inf.model, inf.bytes_per_parameter)
+    within_context(a, inf.input_tokens + inf.output_tokens)
+    n_in = ledger.user(f"{IP}.input_tokens", inf.input_tokens, "1")
+    n_out = ledger.user(k.INFERENCE_OUTPUT_TOKENS, inf.output_tokens, "1")
+    pk = replica_peak(ledger, inf, key, a.weight_bits)
+    weight_gb = ledger.value(a.total) * ledger.value(a.weight_bytes) / 1e9
+    g, mem_gb = replica(ledger, inf, key, weight_gb)
+    free_gb = max(mem_gb * MEMORY_HEADROOM - weight_gb, 0.0)
+    batch = _batch(ledger, inf, a, free_gb, inf.input_tokens + inf.output_tokens)
+    keys = {"g": g, "peak": pk, "in": n_in, "out": n_out}
+    pw = _power(ledger, inf, key)
+    dec_e, dec_s = _decode(ledger, inf, a, key, batch, keys, pw)
+    pre_e, pre_s = _prefill(ledger, inf, a, key, keys, pw)
     total = derive(
         ledger,
         f"{IP}.energy",

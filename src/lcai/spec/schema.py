@@ -631,7 +631,7 @@ class Provisioned(_Model):
 
     accelerator: str = Field(..., description="Accelerator type from the catalog, e.g. 'H100'.")
     count: PositiveCount = Field(..., description="Accelerators provisioned for the model.")
-    utilisation: Fraction = Field(
+    utilisation: PositiveFraction = Field(
         ..., description="Share of the provisioned time the accelerators are busy, e.g. 0.4."
     )
     duration: Duration | None = Field(
