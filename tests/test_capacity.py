@@ -89,3 +89,20 @@ def test_an_accelerator_without_a_reference_system(capsys: pytest.CaptureFixture
         assert source in note
     code, out, _ = run_cli(["capacity", "-a", "L4", "-c", "12"], capsys)
     assert code == 0 and "9.186 kW" in out and "0.0 MW" not in out
+
+
+def test_load_factor_from_utilisation_follows_the_load_model() -> None:
+    """DGX H100: 1,275 W per accelerator rated, 700 W of it the GPU. At 60% busy the GPU
+    averages 0.6 x 700 (compute-bound, Splitwise's power model) + 0.4 x 74.9 W (idle,
+    0.107 of TDP); the rest of the system stays at its rated 575 W:
+    (575 + 420 + 29.96) / 1,275 = 0.8039."""
+    from lcai.whatif.capacity import plan_capacity
+
+    cap = plan_capacity("H100", count=1000, utilisation=0.6)
+    assert cap.load_factor == pytest.approx((575 + 420 + 0.4 * 700 * 0.107) / 1275)
+    full = plan_capacity("H100", count=1000, load_factor=1.0)
+    assert cap.energy_kwh_per_year == pytest.approx(full.energy_kwh_per_year * cap.load_factor)
+    with pytest.raises(SpecError, match="not both"):
+        plan_capacity("H100", count=10, utilisation=0.5, load_factor=0.5)
+    with pytest.raises(SpecError, match="utilisation"):
+        plan_capacity("H100", count=10, utilisation=0.0)

@@ -136,7 +136,7 @@ def project(
 _CAPACITY_FLAGS = {
     "accelerator": "--accelerator", "system": "--system", "pue": "--pue",
     "load_factor": "--load-factor", "count": "--count", "supply": "--supply",
-    "region": "--region",
+    "region": "--region", "utilisation": "--utilisation",
 }  # fmt: skip
 
 
@@ -147,12 +147,16 @@ _CAPACITY_FLAGS = {
 @click.option("--system", help="Server around each accelerator: dgx-h100...")
 @click.option("--pue", type=float, help="Default: industry average.")
 @click.option("--region", help="Grid region for carbon and water.")
-@click.option("--load-factor", type=float, default=1.0, show_default=True,
-              help="Average / maximum power over a year.")  # fmt: skip
+@click.option("--load-factor", type=float,
+              help="Average / maximum power over a year (default 1).")  # fmt: skip
+@click.option("--utilisation", type=float,
+              help="Or: the accelerators' busy share; the load factor follows from the load "
+              "model (busy and idle power).")  # fmt: skip
 @click.option("--json", "json_out", is_flag=True, help="Print JSON.")
 def capacity(
     accelerator: str, count: float | None, supply: float | None, system: str | None,
-    pue: float | None, region: str | None, load_factor: float, json_out: bool,
+    pue: float | None, region: str | None, load_factor: float | None,
+    utilisation: float | None, json_out: bool,
 ) -> None:  # fmt: skip
     """Power a cluster draws at the meter, or how many accelerators a supply can feed."""
     from lcai.whatif.capacity import plan_capacity
@@ -160,7 +164,7 @@ def capacity(
     with option_errors(_CAPACITY_FLAGS):
         cap = plan_capacity(
             accelerator, count=count, supply_w=supply, system=system, pue=pue, region=region,
-            load_factor=load_factor,
+            load_factor=load_factor, utilisation=utilisation,
         )  # fmt: skip
     if json_out:
         emit(json.dumps(cap.to_dict(), indent=2))

@@ -209,6 +209,27 @@ def _in_range(name: str, value: float | None, low: float, high: float, unit: str
         raise SpecError(f"expected {low:g} to {high:g} {unit}, got {value:g}", path=(name,))
 
 
+def _load_factor(key: str, per_w: float, utilisation: float) -> tuple[float, str]:
+    """(average / rated system power, note) at an accelerator busy share, by the load model."""
+    acc, serving = catalog.table("accelerators"), catalog.table("serving")
+    tdp = acc.factor(key, "tdp", "W")
+    fam = key.split("-")[0]
+    frac = {}
+    for q in ("compute_fraction", "idle_fraction"):
+        row = next(c for c in (f"power:{fam}", "power:default") if serving.has(c, q))
+        frac[q] = serving.factor(row, q, "1")
+    busy = tdp.value * frac["compute_fraction"].value
+    idle = tdp.value * frac["idle_fraction"].value
+    average = per_w - tdp.value + utilisation * busy + (1 - utilisation) * idle
+    lf = min(average / per_w, 1.0)
+    note = (
+        f"load factor {lf:.3g} at {utilisation:.0%} busy: accelerator {busy:g} W busy, "
+        f"{idle:g} W idle (serving:{frac['compute_fraction'].key}, "
+        f"{frac['compute_fraction'].source_id}), the rest of the system at its rated share"
+    )
+    return lf, note
+
+
 def plan_capacity(
     accelerator: str,
     *,
@@ -217,16 +238,28 @@ def plan_capacity(
     system: str | None = None,
     pue: float | None = None,
     region: str | None = None,
-    load_factor: float = 1.0,
+    load_factor: float | None = None,
+    utilisation: float | None = None,
 ) -> Capacity:
-    """Either direction: the power of ``count`` accelerators, or the count a supply feeds."""
+    """Either direction: the power of ``count`` accelerators, or the count a supply feeds.
+
+    The yearly energy takes ``load_factor`` (average / maximum power; default 1), or derives
+    it from ``utilisation``, the accelerators' busy share, by the load model serving and
+    training use: a busy accelerator draws its compute-bound fraction of TDP, an idle one
+    its idle fraction (``serving`` table), the rest of the system its rated share."""
+    if load_factor is not None and utilisation is not None:
+        raise SpecError("give the load factor or the utilisation, not both", path=("utilisation",))
+    if utilisation is not None and not 0 < utilisation <= 1:
+        raise SpecError(
+            f"the utilisation must be in (0, 1], got {utilisation:g}", path=("utilisation",)
+        )
     if (count is None) == (supply_w is None):
         raise SpecError("give either the number of accelerators or the supply")
     _in_range("count", count, 1.0, MAX_ACCELERATORS, "accelerators")
     _in_range("supply", supply_w, 1.0, MAX_SUPPLY_W, "W")
     if pue is not None and not RANGES["pue"].contains(pue):
         raise SpecError(f"expected {RANGES['pue'].what}, got {pue:g}", path=("pue",))
-    if not 0 < load_factor <= 1:
+    if load_factor is not None and not 0 < load_factor <= 1:
         raise SpecError(
             f"the load factor must be in (0, 1], got {load_factor:g}", path=("load_factor",)
         )
@@ -237,6 +270,10 @@ def plan_capacity(
         raise SpecError(str(exc), path=("accelerator",)) from None
     system_key, per_w, system_note = _system_w(key, system)
     notes = [f"system power per accelerator {per_w:g} W ({system_note})"]
+    if utilisation is not None:
+        load_factor, lf_note = _load_factor(key, per_w, utilisation)
+        notes.append(lf_note)
+    load_factor = 1.0 if load_factor is None else load_factor
     fac = catalog.table("facility")
     if pue is None:
         f = fac.factor("industry_average", "pue", "1")
