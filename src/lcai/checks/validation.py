@@ -23,7 +23,7 @@ import numpy.typing as npt
 from lcai import keys
 from lcai.api import plan_file, result_of
 from lcai.checks.selectors import Selector, sample_values, value
-from lcai.checks.suite import Case, CheckSpec, Mode, Rejected, load_suite
+from lcai.checks.suite import Case, CheckSpec, Mode, Rejected, Suite, load_suite
 from lcai.engine.evaluate import Evaluation, evaluate
 from lcai.engine.plan import Plan
 from lcai.engine.result import Result
@@ -229,17 +229,26 @@ def run_case(case: Case, base: Path | Traversable, samples: int = 0, seed: int =
     return out
 
 
+Loaded = tuple[Suite, "Path | Traversable", tuple[Rejected, ...]]
+"""A suite as :func:`lcai.checks.suite.load_suite` returns it."""
+
+
 def run_cases(
-    path: Path | None = None, mode: Mode | None = None, samples: int = 2000, seed: int = 0
+    path: Path | None = None,
+    mode: Mode | None = None,
+    samples: int = 2000,
+    seed: int = 0,
+    loaded: Loaded | None = None,
 ) -> tuple[list[Check], list[Rejected]]:
     """Run the packaged suite (or the one at ``path``): every check, in order, and the
     cases that could not be checked (an invalid entry, or a file that does not assess),
     each with its reason. One rejected case does not stop the others.
 
     Prediction checks get a Monte Carlo p5-p95 interval from ``samples`` draws of the
-    catalog's default uncertainties (0 to skip).
+    catalog's default uncertainties (0 to skip). ``loaded``: the suite already read (the
+    caller then summarises the same one).
     """
-    suite, base, rejected = load_suite(path)
+    suite, base, rejected = loaded if loaded is not None else load_suite(path)
     out = list(rejected)
     checks: list[Check] = []
     for case in suite.cases:
@@ -272,9 +281,11 @@ def _factor(computed: float, published: float) -> float:
     return max(computed / published, published / computed)
 
 
-def summarise(checks: list[Check], path: Path | None = None) -> SuiteSummary:
+def summarise(
+    checks: list[Check], path: Path | None = None, loaded: Loaded | None = None
+) -> SuiteSummary:
     """Counts, and the prediction errors on energy against the suite's goal."""
-    suite, _, _ = load_suite(path)
+    suite = loaded[0] if loaded is not None else load_suite(path)[0]
     goal = suite.prediction_goal
     rep = [c for c in checks if c.mode == "reproduction"]
     energy_names = {

@@ -28,10 +28,12 @@ def validate(json_out: bool, mode: str | None, suite: Path | None) -> int:
     Exit status 0 when every reproduction check is within its tolerance, 1 otherwise (or
     when a case of the suite is rejected: the others are still checked).
     """
+    from lcai.checks.suite import load_suite
     from lcai.checks.validation import run_cases, summarise
 
-    checks, rejected = run_cases(suite, cast("Mode | None", mode))
-    summary = summarise(checks, suite)
+    loaded = load_suite(suite)  # read once: the checks and their summary are of one suite
+    checks, rejected = run_cases(suite, cast("Mode | None", mode), loaded=loaded)
+    summary = summarise(checks, suite, loaded)
     if json_out:
         listed = [c.to_dict() for c in checks]
         listed += [{"case": r.case, "rejected": r.reason} for r in rejected]

@@ -66,17 +66,22 @@ UNITS = {
 
 ESTIMATES = {"utilisation-estimate": "utilisation x TDP"}
 """The backends that estimate rather than measure, with how they estimate."""
+MEASURING = frozenset({"nvml", "rapl"})
+"""The backends that read a hardware energy counter."""
 
 REGION_ENV = "LCAI_REGION"
 """The environment variable that gives the tracker its grid region when none is given."""
 
 
 def method_of(backend: str) -> str:
-    """How a backend's energy was obtained: ``measured``, ``estimated (how)`` or
-    ``replayed`` (the readings of a recorded run)."""
+    """How a backend's energy was obtained: ``measured``, ``estimated (how)``, ``replayed``
+    (the readings of a recorded run), or ``unknown backend`` for a name lcai does not
+    write: a file from elsewhere is never taken for a measurement."""
     if backend in ESTIMATES:
         return f"estimated ({ESTIMATES[backend]})"
-    return "replayed" if backend == "replay" else "measured"
+    if backend == "replay":
+        return "replayed"
+    return "measured" if backend in MEASURING else "unknown backend"
 
 
 def energy_methods(kwh_by_backend: Mapping[str, float]) -> list[dict[str, Any]]:
@@ -381,20 +386,26 @@ def _sample(s: Any, path: str, line: int) -> Sample:
     return sample
 
 
-def _counted(s: Sample, path: str, line: int, last: dict[str, float]) -> Sample:
-    """``s`` if its device's cumulative counter has not fallen since its last sample."""
+def _counted(s: Sample, path: str, line: int, last: dict[str, tuple[float, float]]) -> Sample:
+    """``s`` if neither its time nor its device's cumulative counter has gone back since
+    the device's last sample."""
     before = last.get(s.device)
-    if before is not None and s.energy_j < before:
+    if before is not None and s.t < before[0]:
         raise SpecError(
-            f"the energy counter of {s.device} goes backwards ({before:g} J, then "
+            f"the samples of {s.device} go back in time ({before[0]:.3f} s, then {s.t:.3f} s)",
+            file=path, line=line,
+        )  # fmt: skip
+    if before is not None and s.energy_j < before[1]:
+        raise SpecError(
+            f"the energy counter of {s.device} goes backwards ({before[1]:g} J, then "
             f"{s.energy_j:g} J): energy_j is cumulative since the start and never falls",
             file=path, line=line,
         )  # fmt: skip
-    last[s.device] = s.energy_j
+    last[s.device] = (s.t, s.energy_j)
     return s
 
 
-def _record(run: Run, line: str, n: int, last: dict[str, float]) -> None:
+def _record(run: Run, line: str, n: int, last: dict[str, tuple[float, float]]) -> None:
     """Read line ``n`` (a record) into ``run``."""
     try:
         rec = json.loads(line)
@@ -444,7 +455,7 @@ def read_run(path: str | Path) -> Run:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise SpecError(f"line 1: not an lcai run file (format {FORMAT!r})", file=str(path), line=1)
     run = Run(str(path), header, [], warnings=warnings)
-    last: dict[str, float] = {}  # the last energy_j per device
+    last: dict[str, tuple[float, float]] = {}  # the last (t, energy_j) per device
     for n, line in enumerate(lines[1:], start=2):
         if line.strip():
             _record(run, line, n, last)
