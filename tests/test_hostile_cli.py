@@ -1754,20 +1754,7 @@ def test_output_in_a_read_only_folder(
         assert snapshot(ro) == before
 
 
-FULL_DISK = [
-    pytest.param(
-        n,
-        marks=bug(
-            "report --format md on a full disk: exit 2, but an empty r-charts folder is left "
-            "behind (outputs/report/__init__.py write_report makes the charts folder before "
-            "any write; the Markdown report and its charts are not written as one set)"
-        ),
-        id=n,
-    )
-    if n == "report-md"
-    else pytest.param(n, id=n)
-    for n in WRITERS
-]
+FULL_DISK = [pytest.param(n, id=n) for n in WRITERS]
 
 
 @pytest.mark.parametrize("name", FULL_DISK)
@@ -2175,7 +2162,7 @@ def test_reports_escape_hostile_names(
     out = tmp_path / {"md": "r.md", "latex": "r.tex", "html": "r.html"}[fmt]
     res = cli(["report", str(f), "-o", str(out), *REPORT_FAST], capsys)
     assert_done(res)
-    written = [out, *sorted((tmp_path / "r-charts").glob("*"))]
+    written = [out, *sorted((tmp_path / "r-charts").rglob("*.svg"))]
     for path in written:
         body = path.read_text(encoding="utf-8")
         for fragment in _report_checks(fmt, text):
@@ -2538,17 +2525,49 @@ def _report_set(folder: Path) -> list[Path]:
     return [folder / "r.md", folder / "r-charts"]
 
 
+_CHART_LINK = re.compile(r"\(<(r-charts/[^>]+)>\)")
+
+
+def _consistent_report(folder: Path, versions: dict[str, dict[str, bytes]]) -> str | None:
+    """Which version ('old' or 'new') the ``r.md`` in ``folder`` is, if it is one and every
+    chart it links to is there with that version's bytes; None otherwise (or no .md)."""
+    md = folder / "r.md"
+    if not md.is_file():
+        return None
+    text = md.read_bytes()
+    for name, files in versions.items():
+        if text != files["r.md"]:
+            continue
+        links = _CHART_LINK.findall(text.decode())
+        if all(
+            (folder / link).read_bytes() == files[link]
+            for link in links
+            if (folder / link).is_file()
+        ) and all((folder / link).is_file() for link in links):
+            return name
+    return None
+
+
+def _report_files(folder: Path) -> dict[str, bytes]:
+    out = {"r.md": (folder / "r.md").read_bytes()}
+    for p in (folder / "r-charts").rglob("*.svg"):
+        out[str(p.relative_to(folder))] = p.read_bytes()
+    return out
+
+
 def test_kill_report_md_between_files(tmp_path: Path) -> None:
-    """SIGKILL before each write of ``report -o r.md`` (the .md and its charts folder)."""
+    """SIGKILL before each write of ``report -o r.md`` (the .md and its charts): the .md
+    there is the old or the new one, and every chart it links to is there, of its own
+    version. A complete run leaves only its own charts."""
     old_file, new_file = tmp_path / "old.yaml", tmp_path / "new.yaml"
     old_file.write_text(m("name: hostile", "name: old"))
     new_file.write_text(m("count: 8", "count: 64", m("name: hostile", "name: new")))
-    sets = {}
+    versions = {}
     for name, f in (("old", old_file), ("new", new_file)):
         (tmp_path / name).mkdir()
         assert run(["report", str(f), "-o", str(tmp_path / name / "r.md"), *REPORT_FAST]) == 0
-        sets[name] = _tree(_report_set(tmp_path / name))
-    assert sets["old"] != sets["new"]
+        versions[name] = _report_files(tmp_path / name)
+    assert versions["old"]["r.md"] != versions["new"]["r.md"]
     args = ["report", str(new_file), "-o", str(tmp_path / "r.md"), *REPORT_FAST]
 
     def restore() -> None:
@@ -2557,16 +2576,19 @@ def test_kill_report_md_between_files(tmp_path: Path) -> None:
         shutil.copy(tmp_path / "old" / "r.md", tmp_path / "r.md")
         shutil.copytree(tmp_path / "old" / "r-charts", tmp_path / "r-charts")
 
-    _killed_at_every_write(tmp_path, args, _report_set(tmp_path), sets["old"], sets["new"],
-                           restore)  # fmt: skip
-
-
-test_kill_report_md_between_files = bug(
-    "report --format md: a kill between its files leaves new charts beside the old .md (or "
-    "the old charts with no .md): write_report (outputs/report/__init__.py) writes each chart "
-    "and then the .md one by one with write_atomic, not as one set (lcai.files.replace_folder); "
-    "docs/security.md lists it as a known gap"
-)(test_kill_report_md_between_files)
+    restore()  # count the writes from the old set (the prune of its charts is one of them)
+    n = _writes(tmp_path, args)
+    assert n >= 2, n
+    broken = []
+    for k in sorted({round(i * n / 9) for i in range(10)}):
+        restore()
+        done = _driver(tmp_path, k, args)
+        assert done.returncode in (-signal.SIGKILL, 0), done.stderr
+        if _consistent_report(tmp_path, versions) is None:
+            broken.append(k)
+    assert not broken, f"kills before writes {broken} of {n} left a .md with missing charts"
+    # the last point ran to the end: only the new version's charts are left
+    assert _report_files(tmp_path) == versions["new"]
 
 
 def test_kill_fleet_synth_between_files(tmp_path: Path) -> None:

@@ -55,10 +55,12 @@ def test_markdown_and_latex(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     )
     assert code == 0, err
     text = md.read_text()
-    svgs = sorted((tmp_path / "r-charts").glob("*.svg"))
+    # one version folder of charts, named by their content, linked from the .md
+    (version,) = (tmp_path / "r-charts").iterdir()
+    svgs = sorted(version.glob("*.svg"))
     assert {p.name for p in svgs} >= {"phases-co2e_kg.svg", "flow.svg", "tornado.svg"}
     for p in svgs:
-        assert f"(<r-charts/{p.name}>)" in text
+        assert f"(<r-charts/{version.name}/{p.name}>)" in text
         assert p.read_text().startswith("<svg")
     tex = tmp_path / "r.tex"
     code, _, _ = run_cli(

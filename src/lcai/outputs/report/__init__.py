@@ -6,9 +6,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import re
+import shutil
 from pathlib import Path
 
-from lcai.files import write_atomic
+from lcai.files import replace_folder, write_atomic
 from lcai.outputs.report.build import Report, build_report
 from lcai.outputs.report.html import render_html
 from lcai.outputs.report.latex import render_latex
@@ -21,10 +25,56 @@ __all__ = [
     "render_html",
     "render_latex",
     "render_markdown",
+    "write_markdown",
     "write_report",
 ]
 
 FORMATS = ("html", "md", "latex")
+
+
+_VERSION = re.compile(r"[0-9a-f]{12}")
+
+
+def write_markdown(rep: Report, output: Path) -> None:
+    """The Markdown report and its charts, consistent at every instant.
+
+    The charts of one report go in ``STEM-charts/<digest>/`` (a digest of their content),
+    written as one folder (:func:`lcai.files.replace_folder`) before the ``.md`` that links
+    to them is put in place (:func:`lcai.files.write_atomic`); the versions no ``.md``
+    links to any more are removed last. A run killed at any point leaves a ``.md`` whose
+    charts are all there and of its own version (at worst an unlinked version folder,
+    removed by the next run); a run that fails leaves nothing it made."""
+    _, files = render_markdown(rep, "")
+    digest = hashlib.sha256(
+        "".join(f"{n}\0{svg}\0" for n, svg in sorted(files.items())).encode()
+    ).hexdigest()[:12]
+    root = output.parent / f"{output.stem}-charts"
+    text, _ = render_markdown(rep, f"{root.name}/{digest}")
+    made_root = files and not root.exists()
+    version = root / digest
+    made_version = False
+    try:
+        if files and not version.is_dir():
+
+            def put(folder: Path) -> None:
+                for name, svg in files.items():
+                    write_atomic(folder / name, svg)
+
+            root.mkdir(parents=True, exist_ok=True)
+            replace_folder(version, put)
+            made_version = True
+        write_atomic(output, text)
+    except BaseException:
+        if made_version:
+            shutil.rmtree(version, ignore_errors=True)
+        if made_root:
+            with contextlib.suppress(OSError):
+                root.rmdir()  # only if empty: another run may have put its charts there
+        raise
+    if root.is_dir():
+        for old in root.iterdir():
+            if old.name != digest and _VERSION.fullmatch(old.name) and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def write_report(rep: Report, output: Path, fmt: str = "html") -> None:
@@ -34,11 +84,7 @@ def write_report(rep: Report, output: Path, fmt: str = "html") -> None:
     elif fmt == "latex":
         write_atomic(output, render_latex(rep))
     elif fmt == "md":
-        chart_dir = f"{output.stem}-charts"
-        text, files = render_markdown(rep, chart_dir)
-        for name, svg in files.items():
-            write_atomic(output.parent / chart_dir / name, svg)
-        write_atomic(output, text)
+        write_markdown(rep, output)
     else:
         from lcai.errors import SpecError
 
