@@ -69,14 +69,14 @@ class Capacity:
 
 def _rated_system(key: str) -> tuple[float, float, str]:
     """(W per accelerator, accelerators, note) of a reference system's rating or measurement."""
-    sites = catalog.table("sites")
-    q = "max_power" if sites.has(key, "max_power") else "measured_max_power"
-    watts = sites.factor(key, q, "W")
-    per = sites.factor(key, "accelerators", "1").value
+    systems = catalog.table("servers")
+    q = "max_power" if systems.has(key, "max_power") else "measured_max_power"
+    watts = systems.factor(key, q, "W")
+    per = systems.factor(key, "accelerators", "1").value
     return (
         watts.value / per,
         per,
-        f"{sites.label(key)}: {watts.value:g} W for {per:g} ({watts.source_id})",
+        f"{systems.label(key)}: {watts.value:g} W for {per:g} ({watts.source_id})",
     )
 
 
@@ -84,10 +84,10 @@ def _host_share(tdp_of: dict[str, str]) -> tuple[float, str, str]:
     """(W, system key, note): the smallest host share per accelerator of the catalog's rated
     reference systems: the system's maximum per accelerator minus the accelerator's TDP."""
     acc = catalog.table("accelerators")
-    sites = catalog.table("sites")
+    systems = catalog.table("servers")
     shares = []
     for system, accelerator in tdp_of.items():
-        if not sites.has(system, "max_power"):
+        if not systems.has(system, "max_power"):
             continue  # a measured node is no rating
         per_w, _, note = _rated_system(system)
         tdp = acc.factor(accelerator, "tdp", "W")
@@ -98,13 +98,13 @@ def _host_share(tdp_of: dict[str, str]) -> tuple[float, str, str]:
 
 def _system_key(system: str) -> str:
     """The catalog key of a system given by name, alias or key (dgx-h100, system:dgx-h100)."""
-    sites = catalog.table("sites")
+    systems = catalog.table("servers")
     try:
-        return sites.resolve(system, "system")
+        return systems.resolve(system, "system")
     except UnknownKeyError:
         pass
     try:
-        return sites.resolve(f"system:{system}", "system")
+        return systems.resolve(f"system:{system}", "system")
     except UnknownKeyError as exc:
         raise SpecError(str(exc), path=("system",)) from None
 
@@ -113,8 +113,8 @@ def _system_w(accelerator: str, system: str | None) -> tuple[str, float, str]:
     """(system, W per accelerator at the system's maximum, note) for an accelerator: its
     reference system's, a system given for it, or (no reference system) its TDP plus the
     host share per accelerator of the catalog's reference systems."""
-    sites = catalog.table("sites")
-    defaults: dict[str, str] = sites.card("default_systems") or {}
+    systems = catalog.table("servers")
+    defaults: dict[str, str] = systems.card("default_systems") or {}
     if system is not None:
         key = _system_key(system)
         if defaults.get(accelerator) != key:
