@@ -47,3 +47,26 @@ def test_an_unknown_backend_is_not_measured(tmp_path: Path) -> None:
     s = summarise(read_run(p))
     assert [m["method"] for m in s["methods"]] == ["unknown backend"]
     assert "measured" not in describe_energy({"my-meter": 0.001})
+
+
+@pytest.mark.parametrize(
+    ("model", "key"),
+    [
+        ("Intel(R) Xeon(R) Platinum 8480+", "cpu:Xeon-8480+"),
+        ("Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz", "cpu:Xeon-8380"),
+        ("Intel(R) Xeon(R) 6980P", "cpu:Xeon-6980P"),
+        ("AMD EPYC 7763 64-Core Processor", "cpu:EPYC-7763"),
+        ("AMD EPYC 7H12 64-Core Processor", "cpu:EPYC-7H12"),
+        ("AMD EPYC 9654 96-Core Processor", "cpu:EPYC-9654"),
+        ("Intel(R) Core(TM) i7-8550U CPU @ 1.80GHz", None),
+        ("", None),
+    ],
+)
+def test_the_tracker_finds_the_cpu_as_proc_cpuinfo_names_it(model: str, key: str | None) -> None:
+    from lcai import catalog
+    from lcai.measure.tracker import cpu_key
+
+    servers = catalog.table("servers")
+    keys = servers.keys()
+    cpus = [k for k in keys if k.startswith("cpu:")]
+    assert cpu_key(model, cpus, servers.aliases) == key

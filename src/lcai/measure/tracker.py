@@ -12,11 +12,12 @@ import datetime as _dt
 import functools
 import math
 import os
+import re
 import statistics
 import threading
 import time
 import warnings as _warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -64,6 +65,23 @@ def default_output(directory: str | Path = "runs") -> Path:
     return path
 
 
+def cpu_key(model: str, cpus: list[str], aliases: Mapping[str, str]) -> str | None:
+    """The catalog key (``cpu:FAMILY-SKU``) of a CPU named as /proc/cpuinfo names it
+    ("Intel(R) Xeon(R) Platinum 8480+", "AMD EPYC 7763 64-Core Processor"): an alias of
+    the servers table, else the family and the SKU as a whole word of the name."""
+    for alias, key in aliases.items():
+        if alias.lower() == model.strip().lower() and key in cpus:
+            return key
+    name = re.sub(r"\((r|tm)\)", " ", model.lower())
+    name = re.sub(r"\bcpu\b.*$|@.*$", " ", name)
+    words = set(re.findall(r"[a-z0-9+]+", name))
+    for key in cpus:
+        family, _, sku = key.removeprefix("cpu:").lower().partition("-")
+        if family in words and sku in words:
+            return key
+    return None
+
+
 def _cpu_watts_per_core() -> tuple[float, str]:
     """Power per core of this machine's CPU from the catalog, or the catalog's median."""
     from lcai import catalog
@@ -79,14 +97,11 @@ def _cpu_watts_per_core() -> tuple[float, str]:
                 break
     except OSError:
         pass
-    norm = model.lower().replace(" ", "")
-    for k in cpus:
-        if k[4:].lower().replace("-", "").replace("+", "") in norm.replace("-", "").replace(
-            "+", ""
-        ):
-            tdp = servers.factor(k, "tdp", "W")
-            cores = servers.factor(k, "cores", "1").value
-            return tdp.value / cores, f"{servers.label(k)}: TDP / cores ({tdp.source_id})"
+    k = cpu_key(model, cpus, servers.aliases)
+    if k is not None:
+        tdp = servers.factor(k, "tdp", "W")
+        cores = servers.factor(k, "cores", "1").value
+        return tdp.value / cores, f"{servers.label(k)}: TDP / cores ({tdp.source_id})"
     per = [
         servers.factor(k, "tdp", "W").value / servers.factor(k, "cores", "1").value for k in cpus
     ]
