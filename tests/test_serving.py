@@ -172,12 +172,18 @@ def test_numbers_only_model_borrows_the_nearest_architecture() -> None:
 
 
 def test_default_batch_is_lowered_to_what_memory_holds() -> None:
-    """70 GB free after 20 GB of weights (90 GB usable); 100,000 in / 100 out needs
-    100,100 x 40 kB = 4.0 GB of KV per request: 17 fit, below the default 10? no: 17 > 10.
-    At 400,000 tokens (16 GB each) only 4 fit."""
+    """400,100 tokens of 40 kB: 16.004 GB of KV cache per request. The replica grows to
+    hold the weights (20 GB) and the default batch's cache (10 x 16.004 GB): 180.04 GB over
+    90 GB usable is 3 GPU-X, rounded up to 4; 4 x 90 - 20 = 340 GB free holds 21."""
     r = lcai.assess(_spec(model={"parameters": "10B"}, input_tokens=400_000))
-    cap = next(x for x in r.assumptions if x.name == "usage.inference.batch_cap")
-    assert cap.value == 4
+    a = {x.name: x.value for x in r.assumptions}
+    assert a["usage.inference.accelerators"] == 4
+    assert a["usage.inference.batch_cap"] == 21
+    # beyond a node of 8 the replica does not grow for the cache: the batch falls instead
+    r = lcai.assess(_spec(model={"parameters": "10B"}, input_tokens=2_000_000, output_tokens=1))
+    a = {x.name: x.value for x in r.assumptions}
+    assert a["usage.inference.accelerators"] == 8
+    assert a["usage.inference.batch_cap"] == (8 * 90 - 20) // 80.00004
 
 
 def test_batch_beyond_memory_is_warned_and_capped() -> None:
@@ -234,10 +240,14 @@ def test_rates_split_input_and_output_tokens() -> None:
     usage = r.phases["usage"].impact
     a = {x.name: x.value for x in r.assumptions}
     pre, dec = a["usage.inference.prefill_seconds"], a["usage.inference.decode_seconds"]
+    pre_e, dec_e = a["usage.inference.prefill_energy"], a["usage.inference.decode_energy"]
     per_in = rates["usage_per_1m_input_tokens"].energy_kwh
     per_out = rates["usage_per_1m_output_tokens"].energy_kwh
     assert per_in * 1000 / 1e6 + per_out * 100 / 1e6 == pytest.approx(usage.energy_kwh)
-    assert per_in * 1000 / 1e6 == pytest.approx(usage.energy_kwh * pre / (pre + dec))
+    # the accelerators by the energy of prefill, the rest (hosts, idle) by its time
+    serving = next(it for it in r.items if it.kind == "serving").energy_kwh
+    want = serving * pre_e / (pre_e + dec_e) + (usage.energy_kwh - serving) * pre / (pre + dec)
+    assert per_in * 1000 / 1e6 == pytest.approx(want)
     assert rates["per_request"].energy_kwh == pytest.approx(r.total.energy_kwh)
 
 
@@ -249,7 +259,7 @@ def test_per_session_functional_unit() -> None:
     spec["usage"]["requests_per_session"] = 4
     spec["usage"]["requests"] = 100
     r = lcai.assess(spec)
-    assert r.functional_unit == "per 1 sessions"
+    assert r.functional_unit == "per 1 session"
     per_request = _hand_worked_10b(10)[0]
     assert r.total.energy_kwh * J == pytest.approx(4 * per_request, rel=1e-9)
     assert r.rates["per_session"].energy_kwh * J == pytest.approx(4 * per_request, rel=1e-9)

@@ -11,10 +11,12 @@ from typing import Literal, get_args
 
 __all__ = [
     "ANNOTATION_HOURS",
+    "INFERENCE_DECODE_ENERGY",
     "INFERENCE_DECODE_SECONDS",
     "INFERENCE_INPUT_TOKENS",
     "INFERENCE_OUTPUT_TOKENS",
     "INFERENCE_POWER",
+    "INFERENCE_PREFILL_ENERGY",
     "INFERENCE_PREFILL_SECONDS",
     "ITEM_KINDS",
     "PHASES",
@@ -51,6 +53,10 @@ INFERENCE_PREFILL_SECONDS = "usage.inference.prefill_seconds"
 """Accelerator-seconds of prefill per request [s]."""
 INFERENCE_DECODE_SECONDS = "usage.inference.decode_seconds"
 """Accelerator-seconds of decode per request [s]."""
+INFERENCE_PREFILL_ENERGY = "usage.inference.prefill_energy"
+"""Accelerator energy of prefill per request [kWh]."""
+INFERENCE_DECODE_ENERGY = "usage.inference.decode_energy"
+"""Accelerator energy of decode per request [kWh]."""
 REQUESTS_PER_SESSION = "usage.requests_per_session"
 """Requests (turns) of one chat session [-]."""
 TRAINING_GPU_HOURS = "training.accelerators.gpu_hours"

@@ -237,16 +237,24 @@ def _scaled(x: Impact, factor: float) -> Impact:
     return Impact(x.energy_kwh * factor, x.co2e_kg * factor, x.water_l * factor, market)
 
 
+def _share(p: Mapping[str, Param], first: str, second: str) -> float | None:
+    """first / (first + second) of two nominal parameters, None where either is absent."""
+    a, b = p.get(first), p.get(second)
+    if a is None or b is None:
+        return None
+    return a.value / (a.value + b.value) if a.value + b.value > 0 else 0.0
+
+
 def serving_rates(
-    plan: Plan, life_cycle: Impact, usage: Impact, training: Impact
+    plan: Plan, life_cycle: Impact, usage: Impact, training: Impact, serving: Impact
 ) -> dict[str, Impact]:
     """The footprint per request, per chat session and per 1M input and output tokens.
 
     ``per_request``: the whole life cycle over the requests served (training, hardware and
     annotation amortised over them); ``usage_per_request`` and ``training_per_request``
-    the two phases apart. The usage phase is split between input and output tokens by the
-    accelerator time of prefill and of decode (hosts, idle capacity and hardware follow
-    that time): ``usage_per_1m_input_tokens`` = usage x prefill share / input tokens.
+    the two phases apart. The usage phase is split between input and output tokens: the
+    busy accelerators' energy (``serving``) by the energy of prefill and of decode, the
+    rest (hosts, idle capacity, hardware, overhead, network) by their accelerator time.
     All from absolute (life-cycle) impacts; nominal values of the parameters.
     """
     p = plan.params
@@ -263,23 +271,36 @@ def serving_rates(
     session = p.get(keys.REQUESTS_PER_SESSION)
     if session is not None:
         out["per_session"] = _scaled(life_cycle, session.value / n)
-    got = [
-        p.get(k)
-        for k in (
-            keys.INFERENCE_INPUT_TOKENS,
-            keys.INFERENCE_OUTPUT_TOKENS,
-            keys.INFERENCE_PREFILL_SECONDS,
-            keys.INFERENCE_DECODE_SECONDS,
-        )
-    ]
-    if all(g is not None for g in got):
-        n_in, n_out, pre_s, dec_s = (g.value for g in got if g is not None)
-        share = pre_s / (pre_s + dec_s) if pre_s + dec_s > 0 else 0.0
-        if n_in > 0:
-            out["usage_per_1m_input_tokens"] = _scaled(usage, share * 1e6 / (n * n_in))
-        if n_out > 0:
-            out["usage_per_1m_output_tokens"] = _scaled(usage, (1 - share) * 1e6 / (n * n_out))
+    by_energy = _share(p, keys.INFERENCE_PREFILL_ENERGY, keys.INFERENCE_DECODE_ENERGY)
+    by_time = _share(p, keys.INFERENCE_PREFILL_SECONDS, keys.INFERENCE_DECODE_SECONDS)
+    n_in, n_out = p.get(keys.INFERENCE_INPUT_TOKENS), p.get(keys.INFERENCE_OUTPUT_TOKENS)
+    if by_energy is None or by_time is None or n_in is None or n_out is None:
+        return out
+    rest = Impact(
+        usage.energy_kwh - serving.energy_kwh,
+        usage.co2e_kg - serving.co2e_kg,
+        usage.water_l - serving.water_l,
+        None
+        if usage.co2e_market_kg is None
+        else usage.co2e_market_kg - (serving.co2e_market_kg or 0.0),
+    )
+    for key, tokens, e_share, t_share in (
+        ("usage_per_1m_input_tokens", n_in.value, by_energy, by_time),
+        ("usage_per_1m_output_tokens", n_out.value, 1 - by_energy, 1 - by_time),
+    ):
+        if tokens > 0:
+            part = _add(_scaled(serving, e_share), _scaled(rest, t_share))
+            out[key] = _scaled(part, 1e6 / (n * tokens))
     return out
+
+
+def _add(a: Impact, b: Impact) -> Impact:
+    market = (
+        None
+        if a.co2e_market_kg is None and b.co2e_market_kg is None
+        else (a.co2e_market_kg or 0.0) + (b.co2e_market_kg or 0.0)
+    )
+    return Impact(a.energy_kwh + b.energy_kwh, a.co2e_kg + b.co2e_kg, a.water_l + b.water_l, market)
 
 
 def build_result(
@@ -338,11 +359,13 @@ def build_result(
     used = [*plan.sources, *(s for it in items for s in it.sources)]
     sources = {s: citations[s] for s in dict.fromkeys(used) if s in citations}
     life_cycle = impact(items, div)
+    usage_items = list(phases["usage"].items)
     rates = serving_rates(
         plan,
         life_cycle,
-        impact(list(phases["usage"].items), div),
+        impact(usage_items, div),
         impact(list(phases["training"].items), div),
+        impact([it for it in usage_items if it.kind == "serving"], div),
     )
     return Result(
         name=plan.name,

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from lcai import catalog
-from lcai.engine.plan import Status
+from lcai.engine.plan import Params, Status
 from lcai.errors import SpecError
+from lcai.model.num import Num
+from lcai.resolver.factors import derive
 from lcai.resolver.ledger import Ledger
 from lcai.spec.schema import PRECISION_BYTES, ServedModel
 
-__all__ = ["Architecture", "architecture", "within_context"]
+__all__ = ["Architecture", "architecture"]
 
 PRE = "usage.inference.model"
 PATH: tuple[str | int, ...] = ("usage", "inference", "model")
@@ -125,7 +129,8 @@ def _precision(ledger: Ledger, r: _Reader, bytes_per_parameter: float | None) ->
 
 
 def _experts(ledger: Ledger, r: _Reader, total: str, active: str) -> tuple[str, str, str, str]:
-    """Keys of (experts, experts per token, one expert's parameters, dense parameters)."""
+    """Keys of (experts, experts per token, one expert's parameters, dense parameters); the
+    last two follow the samples of total and active parameters."""
     if r.has("experts") and r.has("experts_per_token"):
         e, k = r.get("experts"), r.get("experts_per_token")
     else:
@@ -133,27 +138,40 @@ def _experts(ledger: Ledger, r: _Reader, total: str, active: str) -> tuple[str, 
         k = ledger.add(f"{PRE}.experts_per_token", 1.0, "1", "derived", None, "dense model")
     ev, kv = ledger.value(e), ledger.value(k)
     t, a = ledger.value(total), ledger.value(active)
+    if ev > 1 and a >= t:
+        raise SpecError(
+            f"{ev:g} experts with {kv:g} per token need fewer active than total parameters",
+            path=(*PATH, "active_parameters"),
+        )
+    if a < t and ev <= kv:
+        raise SpecError(
+            f"{a:.4g} of {t:.4g} parameters active needs more experts than experts per token "
+            f"(got {ev:g} and {kv:g})",
+            path=(*PATH, "experts"),
+        )
     one = (t - a) / (ev - kv) if ev > kv else 0.0
-    if one < 0 or t - ev * one < 0:
+    if t - ev * one < 0:
         raise SpecError(
             f"{t:.4g} total and {a:.4g} active parameters do not fit {ev:g} experts with "
             f"{kv:g} per token",
             path=(*PATH, "active_parameters"),
         )
-    one_k = ledger.add(
+
+    def one_expert(p: Params) -> Num:
+        return np.where(p[e] > p[k], (p[total] - p[active]) / np.maximum(p[e] - p[k], 1e-300), 0.0)
+
+    one_k = derive(
+        ledger,
         f"{PRE}.expert_parameters",
-        one,
+        one_expert,
         "1",
-        "derived",
-        None,
         "(total - active) / (experts - experts per token)",
     )
-    dense_k = ledger.add(
+    dense_k = derive(
+        ledger,
         f"{PRE}.dense_parameters",
-        t - ev * one,
+        lambda p: np.maximum(p[total] - p[e] * p[one_k], 0.0),
         "1",
-        "derived",
-        None,
         "total - experts x one expert's parameters: attention, embeddings, shared experts",
     )
     return e, k, one_k, dense_k
@@ -161,7 +179,7 @@ def _experts(ledger: Ledger, r: _Reader, total: str, active: str) -> tuple[str, 
 
 def _attention(ledger: Ledger, r: _Reader) -> tuple[str, str, str, str, str]:
     """Keys of (layers, KV values per token and layer, attention width, sliding window,
-    share of layers with the window)."""
+    share of layers with the window), the derived ones following the samples."""
     layers = r.get("layers")
     heads = r.get("attention_heads")
     head_dim = r.get("head_dim")
@@ -169,20 +187,24 @@ def _attention(ledger: Ledger, r: _Reader) -> tuple[str, str, str, str, str]:
         kv_el = r.get("kv_elements_per_layer")
     else:
         kv_heads = r.get("kv_heads")
-        kv_el = ledger.add(
+        if ledger.value(kv_heads) > ledger.value(heads):
+            raise SpecError(
+                f"kv_heads ({ledger.value(kv_heads):g}) cannot exceed attention_heads "
+                f"({ledger.value(heads):g})",
+                path=(*PATH, "kv_heads"),
+            )
+        kv_el = derive(
+            ledger,
             f"{PRE}.kv_elements_per_layer",
-            2.0 * ledger.value(kv_heads) * ledger.value(head_dim),
+            lambda p: 2.0 * p[kv_heads] * p[head_dim],
             "1",
-            "derived",
-            None,
             "2 x kv_heads x head_dim (keys and values)",
         )
-    width = ledger.add(
+    width = derive(
+        ledger,
         f"{PRE}.attention_width",
-        ledger.value(heads) * ledger.value(head_dim),
+        lambda p: p[heads] * p[head_dim],
         "1",
-        "derived",
-        None,
         "attention_heads x head_dim",
     )
     # a chunked local attention (Llama 4) reads at most one chunk, like a window
@@ -193,13 +215,18 @@ def _attention(ledger: Ledger, r: _Reader) -> tuple[str, str, str, str, str]:
         else ("sliding_window", "sliding_window_layers")
     )
     window = r.get(size, 0.0)
-    wl = ledger.value(r.get(count, 0.0)) if r.has(size) else 0.0
-    share = ledger.add(
+    wl = r.get(count, 0.0)
+    if ledger.value(wl) > ledger.value(layers):
+        raise SpecError(
+            f"{ledger.value(wl):g} layers with a window, more than the model's "
+            f"{ledger.value(layers):g} layers",
+            path=(*PATH, "layers"),
+        )
+    share = derive(
+        ledger,
         f"{PRE}.windowed_share",
-        wl / ledger.value(layers),
+        lambda p: np.clip(p[wl] / p[layers], 0.0, 1.0) if r.has(size) else 0.0 * p[layers],
         "1",
-        "derived",
-        None,
         "share of layers with sliding-window attention",
     )
     return layers, kv_el, width, window, share
@@ -264,13 +291,3 @@ def architecture(ledger: Ledger, m: ServedModel, bytes_per_parameter: float | No
         moe,
         ctx,
     )
-
-
-def within_context(a: Architecture, tokens: float) -> None:
-    """A request longer than the model's context window cannot be served."""
-    if a.context_length and tokens > a.context_length:
-        raise SpecError(
-            f"{tokens:g} tokens (input + output) exceed {a.label}'s context of "
-            f"{a.context_length:g} tokens",
-            path=(*PATH[:2], "input_tokens"),
-        )

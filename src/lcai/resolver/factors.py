@@ -21,8 +21,10 @@ PATH: tuple[str | int, ...] = ("usage", "inference")
 
 def derive(ledger: Ledger, name: str, fn: Fn, unit: str, note: str) -> str:
     """Enter parameter ``name`` recomputed from others on every sample."""
-    nominal: Mapping[str, Num] = {n: q.value for n, q in ledger.params.items()}
-    ledger.add(name, float(np.asarray(fn(nominal))), unit, "derived", None, note)
+    nominal: Mapping[str, Num] = {n: np.float64(q.value) for n, q in ledger.params.items()}
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        value = float(np.asarray(fn(nominal)))  # not finite: require_finite names the inputs
+    ledger.add(name, value, unit, "derived", None, note)
     ledger.derived[name] = fn
     return name
 

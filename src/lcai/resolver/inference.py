@@ -13,9 +13,10 @@ import numpy as np
 
 from lcai import keys as k
 from lcai.engine.plan import Fn, Params
+from lcai.errors import SpecError
 from lcai.model import serving as sv
 from lcai.model.num import Num
-from lcai.resolver.architecture import Architecture, architecture, within_context
+from lcai.resolver.architecture import Architecture, architecture
 from lcai.resolver.factors import derive, load_power, serving_factor
 from lcai.resolver.hardware import accelerator_key
 from lcai.resolver.ledger import Ledger, param
@@ -48,32 +49,61 @@ class Serving:
     note: str
 
 
-def _batch(ledger: Ledger, inf: Inference, a: Architecture, free_gb: float, context: float) -> Fn:
-    """The decode batch: given, or the catalog's default lowered to what memory holds
-    (the KV cache of every request at its full context)."""
-    kv_gb = context * ledger.value(a.layers) * ledger.value(a.kv_elements)
-    kv_gb *= ledger.value(a.kv_bytes) / 1e9
-    fits = max(math.floor(free_gb / kv_gb), 1) if kv_gb > 0 else math.inf
+def _within_context(a: Architecture, tokens: float) -> None:
+    """A request longer than the model's context window cannot be served."""
+    if a.context_length and tokens > a.context_length:
+        raise SpecError(
+            f"{tokens:g} tokens (input + output) exceed {a.label}'s context of "
+            f"{a.context_length:g} tokens",
+            path=(*PATH, "input_tokens"),
+        )
+
+
+def _kv_per_request(ledger: Ledger, inf: Inference, a: Architecture) -> Fn:
+    """KV cache of one request at its full context [GB], windowed layers at most their
+    window."""
+    n = inf.input_tokens + inf.output_tokens
+
+    def kv_gb(p: Params) -> Num:
+        s = p[a.windowed_share]
+        ctx = (1.0 - s) * n + s * np.minimum(n, p[a.window])
+        return ctx * p[a.layers] * p[a.kv_elements] * p[a.kv_bytes] / 1e9
+
+    return kv_gb
+
+
+def _batch(ledger: Ledger, inf: Inference) -> str:
+    """The decode batch's key: given, or the catalog's default running batch."""
     if inf.batch_size is not None:
-        bk = ledger.user(f"{IP}.batch_size", inf.batch_size, "1")
-        if inf.batch_size > fits:
-            ledger.warnings.append(
-                f"usage.inference: a batch of {inf.batch_size:g} needs "
-                f"{inf.batch_size * kv_gb:,.4g} GB of KV cache, {free_gb:,.1f} GB is free after "
-                f"the weights: {fits:g} run at a time, the rest wait (as serving engines do)"
-            )
-    else:
-        bk = serving_factor(ledger, "batch_size", None, "1", "batch:default", "batch_size")
-    if not math.isfinite(fits):
+        return ledger.user(f"{IP}.batch_size", inf.batch_size, "1")
+    return serving_factor(ledger, "batch_size", None, "1", "batch:default", "batch_size")
+
+
+def _capped(
+    ledger: Ledger, inf: Inference, bk: str, g: str, mem_gb: float, weights: Fn, kv_gb: Fn
+) -> Fn:
+    """The batch that runs at a time: what the KV cache beside the weights allows (as
+    serving engines do, the rest wait); a batch given beyond it is warned about."""
+    if not math.isfinite(mem_gb):
         return lambda p: np.maximum(p[bk], 1.0)
-    cap = ledger.add(
+
+    def fits(p: Params) -> Num:
+        free = np.maximum(p[g] * mem_gb * MEMORY_HEADROOM - weights(p), 0.0)
+        return np.clip(np.floor(np.minimum(free / np.maximum(kv_gb(p), 1e-300), 1e12)), 1.0, 1e12)
+
+    cap = derive(
+        ledger,
         f"{IP}.batch_cap",
         fits,
         "1",
-        "derived",
-        None,
-        f"requests whose KV cache ({kv_gb:.3g} GB each) fits beside the weights",
+        "requests whose KV cache at full context fits beside the weights",
     )
+    if inf.batch_size is not None and inf.batch_size > ledger.value(cap):
+        ledger.warnings.append(
+            f"usage.inference: a batch of {inf.batch_size:g} does not fit beside the weights "
+            f"(KV cache at full context): {ledger.value(cap):g} run at a time, the rest wait "
+            "(as serving engines do)"
+        )
     return lambda p: np.clip(p[bk], 1.0, p[cap])
 
 
@@ -226,14 +256,18 @@ def inference(ledger: Ledger, inf: Inference) -> Serving:
     key = accelerator_key(ledger, inf.accelerator, (*PATH, "accelerator"))
     ledger.accelerators[k.SLOT_INFERENCE] = key
     a = architecture(ledger, inf.model, inf.bytes_per_parameter)
-    within_context(a, inf.input_tokens + inf.output_tokens)
+    _within_context(a, inf.input_tokens + inf.output_tokens)
     n_in = ledger.user(f"{IP}.input_tokens", inf.input_tokens, "1")
     n_out = ledger.user(k.INFERENCE_OUTPUT_TOKENS, inf.output_tokens, "1")
     pk = replica_peak(ledger, inf, key, a.weight_bits)
-    weight_gb = ledger.value(a.total) * ledger.value(a.weight_bytes) / 1e9
-    g, mem_gb = replica(ledger, inf, key, weight_gb)
-    free_gb = max(mem_gb * MEMORY_HEADROOM - weight_gb, 0.0)
-    batch = _batch(ledger, inf, a, free_gb, inf.input_tokens + inf.output_tokens)
+
+    def weights_gb(p: Params) -> Num:
+        return p[a.total] * p[a.weight_bytes] / 1e9
+
+    kv_gb = _kv_per_request(ledger, inf, a)
+    bk = _batch(ledger, inf)
+    g, mem_gb = replica(ledger, inf, key, weights_gb, kv_gb, param(bk))
+    batch = _capped(ledger, inf, bk, g, mem_gb, weights_gb, kv_gb)
     keys = {"g": g, "peak": pk, "in": n_in, "out": n_out}
     pw = _power(ledger, inf, key)
     dec_e, dec_s = _decode(ledger, inf, a, key, batch, keys, pw)

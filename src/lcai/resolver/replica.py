@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from lcai import catalog
+from lcai.engine.plan import Fn, Params
 from lcai.errors import SpecError
+from lcai.model.num import Num
+from lcai.resolver.factors import derive
 from lcai.resolver.hardware import peak
 from lcai.resolver.ledger import Ledger
 from lcai.spec.schema import Inference
@@ -40,22 +45,48 @@ def replica_peak(ledger: Ledger, inf: Inference, key: str, bits: float) -> str:
     return peak(ledger, key, IP, PATH)
 
 
-def replica(ledger: Ledger, inf: Inference, key: str, weight_gb: float) -> tuple[str, float]:
-    """(key of the accelerators of one replica, their memory [GB]): given (and able to
-    hold the weights), or the fewest whose usable memory holds them."""
+def _pow2(x: Num) -> Num:
+    """The smallest power of two >= x (>= 1): tensor parallelism splits the heads evenly."""
+    return np.exp2(np.ceil(np.log2(np.maximum(np.ceil(x), 1.0))))
+
+
+def replica(
+    ledger: Ledger, inf: Inference, key: str, weights_gb: Fn, kv_gb: Fn, batch: Fn
+) -> tuple[str, float]:
+    """(key of the accelerators of one replica, memory of one [GB]).
+
+    Given (whole, and able to hold the weights in their usable memory), or derived per
+    sample: the fewest, a power of two, whose usable memory holds the weights and the
+    batch's KV cache (``kv_gb`` per request), but no more than a node of 8 for the KV
+    cache alone (beyond that, the batch is lowered to what fits)."""
     acc = catalog.table("accelerators")
     mem = acc.factor(key, "memory", "GB").value if acc.has(key, "memory") else math.inf
+    usable = mem * MEMORY_HEADROOM
     if inf.accelerators is not None:
-        if weight_gb > inf.accelerators * mem:
+        g = inf.accelerators
+        if g != math.floor(g):
             raise SpecError(
-                f"{inf.accelerators:g} x {mem:g} GB cannot hold the weights ({weight_gb:,.0f} GB)",
+                f"a whole number of accelerators, got {g:g}", path=(*PATH, "accelerators")
+            )
+        nominal: Params = {n: np.float64(q.value) for n, q in ledger.params.items()}
+        w = float(np.asarray(weights_gb(nominal)))
+        if w > g * usable:
+            raise SpecError(
+                f"{g:g} x {mem:g} GB ({MEMORY_HEADROOM:.0%} usable) cannot hold the weights "
+                f"({w:,.1f} GB)",
                 path=(*PATH, "accelerators"),
             )
-        return ledger.user(f"{IP}.accelerators", inf.accelerators, "1"), inf.accelerators * mem
-    fit = max(math.ceil(weight_gb / (mem * MEMORY_HEADROOM)), 1) if math.isfinite(mem) else 1
-    fit = 2 ** math.ceil(math.log2(fit))  # tensor parallelism splits heads in powers of two
+        return ledger.user(f"{IP}.accelerators", g, "1"), mem
+    if not math.isfinite(mem):
+        return ledger.add(f"{IP}.accelerators", 1.0, "1", "derived", None, "no memory known"), mem
+
+    def fewest(p: Params) -> Num:
+        by_weights = _pow2(weights_gb(p) / usable)
+        with_kv = _pow2((weights_gb(p) + batch(p) * kv_gb(p)) / usable)
+        return np.maximum(by_weights, np.minimum(with_kv, np.maximum(8.0, by_weights)))
+
     note = (
-        f"fewest {key} (a power of two, as tensor parallelism splits the heads) whose memory "
-        f"({MEMORY_HEADROOM:.0%} usable) holds {weight_gb:,.0f} GB of weights"
+        f"fewest {key}, a power of two, whose memory ({MEMORY_HEADROOM:.0%} usable) holds "
+        "the weights and the batch's KV cache (at most 8 for the cache)"
     )
-    return ledger.add(f"{IP}.accelerators", fit, "1", "derived", None, note), fit * mem
+    return derive(ledger, f"{IP}.accelerators", fewest, "1", note), mem

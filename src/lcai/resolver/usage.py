@@ -119,12 +119,46 @@ def _fleet_items(
     embodied = u.embodied if u.embodied is not None else spec.manufacturing is None
     if embodied:
         items.append(pr.embodied_item(ledger, b.accelerator, f, b.hours))
+        if spec.manufacturing is not None:
+            ledger.warnings.append(
+                "usage: the serving hardware's embodied share is counted here and the file has "
+                "a manufacturing phase: make sure it does not hold the same hardware"
+            )
     elif u.embodied is None:
         ledger.warnings.append(
             "usage: the serving hardware's embodied share is left to the manufacturing phase "
             "(set usage.embodied: true to count it here)"
         )
     return items
+
+
+def _facility_items(ledger: Ledger, u: Usage, s: Supply, req: str | None) -> list[ItemPlan]:
+    """Facility overhead and network delivery (the facility boundary); what a narrower
+    boundary leaves out of the file's settings is said."""
+    if u.boundary == "facility":
+        items = [overhead_item(ledger, "usage", s)]
+        if u.network is not None:
+            items.append(network(ledger, u.network, "usage", s, req))
+        return items
+    if u.network is not None:
+        ledger.warnings.append(f"usage: network delivery is outside the '{u.boundary}' boundary")
+    if u.boundary == "accelerator":
+        _outside_boundary(ledger, u)
+    return []
+
+
+def _outside_boundary(ledger: Ledger, u: Usage) -> None:
+    """Say which of the file's settings the accelerator boundary leaves out."""
+    given = {
+        "embodied": u.embodied is True,
+        "idle": u.idle is not None,
+        "host_power": u.host_power is not None,
+        "fleet_utilisation": u.fleet_utilisation is not None,
+    }
+    for name in (n for n, on in given.items() if on):
+        ledger.warnings.append(
+            f"usage: '{name}' is outside the 'accelerator' boundary: not counted"
+        )
 
 
 def usage(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) -> UsageOut:
@@ -180,10 +214,5 @@ def usage(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) -> 
         items.append(
             power_draw(ledger, u.idle, "usage", "idle", "idle", "idle capacity", s, deployment)
         )
-    if u.boundary == "facility":
-        items.append(overhead_item(ledger, "usage", s))
-        if u.network is not None:
-            items.append(network(ledger, u.network, "usage", s, req))
-    elif u.network is not None:
-        ledger.warnings.append(f"usage: network delivery is outside the '{u.boundary}' boundary")
+    items += _facility_items(ledger, u, s, req)
     return UsageOut(items, req, out.tokens_per_request, out.input_tokens, out.output_tokens)

@@ -103,6 +103,12 @@ NetworkIntensity = Annotated[
     _schema("network energy intensity"),
 ]
 DataRate = Annotated[float, BeforeValidator(_parser("data rate")), _schema("data rate")]
+PositiveDataRate = Annotated[
+    float, BeforeValidator(_parser("data rate")), Field(gt=0), _schema("data rate")
+]
+PositiveComputeRate = Annotated[
+    float, BeforeValidator(_parser("compute rate")), Field(gt=0), _schema("compute rate")
+]
 PowerPerData = Annotated[
     float, BeforeValidator(_parser("power per data")), _schema("power per data")
 ]
@@ -599,7 +605,9 @@ class Inference(_Model):
             "e.g. '2 ms'; default from catalog."
         ),
     )
-    peak: ComputeRate | None = Field(None, description="Peak dense FLOP/s per accelerator.")
+    peak: PositiveComputeRate | None = Field(
+        None, description="Peak dense FLOP/s per accelerator."
+    )
     batch_size: PositiveCount | None = Field(
         None,
         description=(
@@ -620,7 +628,7 @@ class Inference(_Model):
             "Bytes per weight, 2 for BF16 or 1 for FP8/INT8; prefer model.weight_precision."
         ),
     )
-    memory_bandwidth: DataRate | None = Field(
+    memory_bandwidth: PositiveDataRate | None = Field(
         None, description="Memory bandwidth per accelerator; default from the catalog."
     )
 
@@ -982,7 +990,8 @@ class FunctionalUnit(_Model):
             text = f"{amount / 1e6:g} million"
         else:
             text = f"{amount:,.0f}" if amount == int(amount) else f"{amount:g}"
-        return f"per {text} {self.per}"
+        noun = self.per.removesuffix("s") if amount == 1 else self.per
+        return f"per {text} {noun}"
 
 
 class Assessment(_Model):

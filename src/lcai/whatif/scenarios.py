@@ -326,8 +326,16 @@ def _op_accelerator(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
     inf = (data.get("usage") or {}).get("inference")
     if not (isinstance(accs, dict) and accs.get("type")) and not isinstance(inf, dict):
         return "no training.accelerators.type or usage.inference"
-    old = _move_training(accs, new) if isinstance(accs, dict) and accs.get("type") else None
     if isinstance(inf, dict):
+        missing = [q for q in ("tdp", "memory", "memory_bandwidth") if not acc.has(new, q)]
+        if missing:  # the serving model needs them
+            raise NotApplicableError(f"no {', '.join(missing)} for {new} in the catalog")
+    moved: set[str] = set()
+    if isinstance(accs, dict) and accs.get("type"):
+        moved.add(_move_training(accs, new))
+    if isinstance(inf, dict):
+        if inf.get("accelerator"):
+            moved.add(acc.resolve(str(inf["accelerator"]), "accelerator"))
         inf["accelerator"] = new
         for k in ("power", "peak", "memory_bandwidth", "accelerators"):
             inf.pop(k, None)
@@ -336,7 +344,8 @@ def _op_accelerator(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
         same = (
             isinstance(c, dict)
             and c.get("hardware")
-            and (old is None or acc.resolve(str(c["hardware"]), "accelerator") == old)
+            and acc.has(str(c["hardware"]), "tdp")
+            and acc.resolve(str(c["hardware"]), "accelerator") in moved
         )
         if same:
             c["hardware"] = new
@@ -355,9 +364,34 @@ def _op_precision(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
     key = acc.resolve(str(inf["accelerator"]), "accelerator")
     if not acc.has(key, "peak_dense_fp8"):
         raise NotApplicableError(f"no FP8 throughput for {key} in the catalog")
+    bits = _weight_bits(inf)
+    if bits <= 8:
+        raise NotApplicableError(f"the weights are served at {bits:g} bits already")
     inf["peak"] = f"{acc.factor(key, 'peak_dense_fp8', 'FLOP/s').value!r} FLOP/s"
     inf["bytes_per_parameter"] = 1
+    if isinstance(inf.get("model"), dict):
+        inf["model"].pop("weight_precision", None)
     return None
+
+
+def _weight_bits(inf: dict[str, Any]) -> float:
+    """Bits per weight the file serves at: given, else its named model's, else 16."""
+    from lcai.spec.schema import PRECISION_BYTES
+
+    if inf.get("bytes_per_parameter") is not None:
+        try:
+            return 8.0 * float(inf["bytes_per_parameter"])
+        except (TypeError, ValueError):
+            return 16.0  # not a number: the schema says so when the file is read
+    model = inf.get("model")
+    spec = {"name": model} if isinstance(model, str) else model if isinstance(model, dict) else {}
+    if spec.get("weight_precision") in PRECISION_BYTES:
+        return 8.0 * PRECISION_BYTES[spec["weight_precision"]]
+    models = catalog.table("models")
+    name = spec.get("name")
+    if isinstance(name, str) and models.has(name, "weight_bits"):
+        return models.row(name, "weight_bits").value
+    return 16.0
 
 
 def _op_cooling(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
