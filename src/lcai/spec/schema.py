@@ -605,9 +605,7 @@ class Inference(_Model):
             "e.g. '2 ms'; default from catalog."
         ),
     )
-    peak: PositiveComputeRate | None = Field(
-        None, description="Peak dense FLOP/s per accelerator."
-    )
+    peak: PositiveComputeRate | None = Field(None, description="Peak dense FLOP/s per accelerator.")
     batch_size: PositiveCount | None = Field(
         None,
         description=(
