@@ -386,12 +386,6 @@ def test_accelerator_scenario_moves_only_the_serving_hardware() -> None:
     assert hw == ["H200-SXM-141GB", "A100-SXM4-80GB"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the report (md/html/tex) never states the usage boundary nor the serving rates "
-    "(per request, per 1M input/output tokens) that the terminal output and JSON give; "
-    "a report of an 'accelerator'-boundary file does not say it leaves hosts, idle and PUE out",
-)
 def test_report_states_the_usage_boundary(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from lcai.engine.result import Result
 from lcai.outputs.fmt import count, magnitude, number, percent, quantity
+from lcai.outputs.parts import boundary_text, rates_of
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.charts import IMPACTS, charts_for
 from lcai.text import html_text as escape
@@ -224,6 +225,24 @@ def _bibliography(bib: Bibliography) -> str:
     )
 
 
+def _serving(res: Result) -> str:
+    """The usage boundary and the rates (per request, session, 1M tokens)."""
+    text, rows = boundary_text(res), rates_of(res)
+    out = f'<p class="meta">{escape(text)}</p>' if text else ""
+    if rows:
+        cells = "".join(
+            f'<tr><td>{escape(label)}</td><td class="n">{escape(magnitude(x.energy_kwh, "kWh"))}'
+            f'</td><td class="n">{escape(magnitude(x.co2e_kg, "kgCO2e"))}</td>'
+            f'<td class="n">{escape(magnitude(x.water_l, "L"))}</td></tr>'
+            for label, x in rows
+        )
+        out += (
+            '<table class="rates"><tr><th>rate</th><th class="n">energy</th>'
+            f'<th class="n">carbon</th><th class="n">water</th></tr>{cells}</table>'
+        )
+    return out
+
+
 def render_html(rep: Report) -> str:
     """The report as one self-contained HTML document."""
     from lcai import __version__
@@ -239,7 +258,7 @@ def render_html(rep: Report) -> str:
         "version": escape(__version__),
         "date": _dt.date.today().isoformat(),
         "cards": _cards(res),
-        "headline": _headline(res, bib),
+        "headline": _headline(res, bib) + _serving(res),
         "phase_charts": "\n".join(
             f"<figure>{ch[k]}</figure>" for k in ch if k.startswith("phases-")
         ),

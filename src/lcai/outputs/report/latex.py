@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from lcai.engine.result import Result
 from lcai.outputs.fmt import magnitude
+from lcai.outputs.parts import boundary_text, rates_of
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.charts import PHASES
 from lcai.text import terminal_text
@@ -84,7 +86,29 @@ def render_latex(rep: Report) -> str:
             f"{tex_escape(res.functional_unit)}.}}",
             "\\end{table}",
             "",
+            *_serving(res),
             _sentence(rep),
             "",
         ]
     )
+
+
+def _serving(res: Result) -> list[str]:
+    """The usage boundary and the rates (per request, session, 1M tokens) as a table."""
+    text, rows = boundary_text(res), rates_of(res)
+    if not rows:
+        return [tex_escape(text), ""] if text else []
+    return [
+        "\\begin{table}[h]",
+        "\\centering",
+        "\\begin{tabular}{lrrr}",
+        "\\hline",
+        "Rate & Energy & Carbon & Water \\\\",
+        "\\hline",
+        *(_row(label, x.energy_kwh, x.co2e_kg, x.water_l) for label, x in rows),
+        "\\hline",
+        "\\end{tabular}",
+        f"\\caption{{{tex_escape(text or 'Serving rates.')}}}",
+        "\\end{table}",
+        "",
+    ]

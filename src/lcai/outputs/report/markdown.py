@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lcai.engine.result import Result
 from lcai.outputs.fmt import magnitude, percent, quantity
+from lcai.outputs.parts import boundary_text, rates_of
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.charts import charts_for
 from lcai.text import terminal_text
@@ -38,6 +40,24 @@ def _scenario_rows(scenarios: list[dict[str, Any]]) -> list[str]:
     return [*rows, ""]
 
 
+def _serving_rows(res: Result) -> list[str]:
+    """The usage boundary and the rates (per request, session, 1M tokens) as Markdown."""
+    text = boundary_text(res)
+    rows = rates_of(res)
+    if text is None and not rows:
+        return []
+    out = [md_escape(text), ""] if text else []
+    if rows:
+        out += ["| rate | energy | carbon (location) | water |", "|---|---|---|---|"]
+        out += [
+            f"| {md_escape(label)} | {magnitude(x.energy_kwh, 'kWh')} | "
+            f"{magnitude(x.co2e_kg, 'kgCO2e')} | {magnitude(x.water_l, 'L')} |"
+            for label, x in rows
+        ]
+        out.append("")
+    return out
+
+
 def render_markdown(rep: Report, chart_dir: str) -> tuple[str, dict[str, str]]:
     """The report as Markdown, and its charts as {file name: SVG} to write in ``chart_dir``."""
     res = rep.result
@@ -56,6 +76,7 @@ def render_markdown(rep: Report, chart_dir: str) -> tuple[str, dict[str, str]]:
         f"{magnitude(t.water_l, 'L')} |",
         "",
     ]
+    md += _serving_rows(res)
     md += [f"> warning: {e(w)}\n" for w in res.warnings]
     for name in ch:
         md += [f"![{name}](<{chart_dir}/{name}.svg>)", ""]  # <...>: spaces, brackets

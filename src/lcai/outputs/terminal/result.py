@@ -11,7 +11,7 @@ from rich.table import Table
 
 from lcai.engine.result import Assumption, Impact, Result
 from lcai.outputs.fmt import count, magnitude, number, quantity, share
-from lcai.outputs.parts import uncertainty_of
+from lcai.outputs.parts import boundary_text, rates_of, uncertainty_of
 from lcai.outputs.terminal import escape
 
 __all__ = [
@@ -104,33 +104,16 @@ def _print_assumptions(res: Result, console: Console, verbose: bool) -> None:
         console.print(f"  ... {len(res.assumptions) - len(shown)} more (--verbose)")
 
 
-_BOUNDARIES = {
-    "accelerator": "the busy accelerators only",
-    "it": "accelerators, hosts, idle capacity and serving hardware",
-    "facility": "accelerators, hosts, idle capacity, serving hardware, facility overhead and "
-    "network",
-}
-_RATES = (
-    ("per_request", "per request (life cycle)"),
-    ("usage_per_request", "serving per request"),
-    ("training_per_request", "training per request"),
-    ("per_session", "per chat session"),
-    ("usage_per_1m_input_tokens", "serving per 1M input tokens"),
-    ("usage_per_1m_output_tokens", "serving per 1M output tokens"),
-)
-
-
 def _print_rates(res: Result, console: Console) -> None:
     """The footprint per request, session and 1M tokens, and the usage boundary."""
-    if res.usage_boundary is not None:
-        console.print(f"Usage boundary: {res.usage_boundary} ({_BOUNDARIES[res.usage_boundary]}).")
-    for key, label in _RATES:
-        x = res.rates.get(key)
-        if x is not None:
-            console.print(
-                f"  {label}: {magnitude(x.energy_kwh, 'kWh')}, {magnitude(x.co2e_kg, 'kg')} "
-                f"CO2e, {magnitude(x.water_l, 'L')} water"
-            )
+    text = boundary_text(res)
+    if text is not None:
+        console.print(escape(text))
+    for label, x in rates_of(res):
+        console.print(
+            f"  {label}: {magnitude(x.energy_kwh, 'kWh')}, {magnitude(x.co2e_kg, 'kg')} "
+            f"CO2e, {magnitude(x.water_l, 'L')} water"
+        )
 
 
 def render_result(res: Result, console: Console, *, verbose: bool = False) -> None:
