@@ -13,16 +13,15 @@ _KEYS = SERVERS.keys()  # a Table, not a dict
 CPUS = [k for k in _KEYS if k.startswith("cpu:")]
 SYSTEMS = [k for k in _KEYS if k.startswith("system:")]
 
-# The accelerator whose TDP (accelerators.csv) each system holds. The GB200 NVL72 GPUs have
-# no row of their own: B200 (HGX, 1,000 W) is the catalog's Blackwell, and NVIDIA's DPS gives
-# the GB200 GPU up to 1,200 W, checked separately below.
+# The accelerator whose TDP (accelerators.csv) each system holds; NVIDIA's DPS gives the
+# GB200 GPU up to 1,200 W, checked separately below.
 HOLDS = {
     "system:dgx-a100": "A100-SXM4-80GB",
     "system:dgx-h100": "H100-SXM5-80GB",
     "system:dgx-h200": "H200-SXM-141GB",
     "system:dgx-b200": "B200",
-    "system:gb200-nvl72-tray": "B200",
-    "system:gb200-nvl72": "B200",
+    "system:gb200-nvl72-tray": "GB200",
+    "system:gb200-nvl72": "GB200",
 }
 GB200_GPU_MAX_W = 1200  # NVIDIA DPS device specifications, GPU model GB200 maxLoadWatts
 
@@ -124,12 +123,9 @@ def test_capacity_dgx_h100_by_hand() -> None:
     assert c.power_w == pytest.approx(10_200)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the GB200 GPU has no accelerator key: the GB200 NVL72 rows of servers.csv are not "
-    "selectable for an accelerator yet",
-)
 @pytest.mark.parametrize("name", ["gb200-nvl72", "gb200-nvl72-tray"])
-def test_capacity_gb200_not_yet_selectable(name: str) -> None:
-    c = plan_capacity("B200", count=72, system=name, pue=1.0)
+def test_capacity_gb200(name: str) -> None:
+    """GB200 in its rack (120 kW / 72) or tray (6,667 W / 4): about 1,667 W per GPU."""
+    c = plan_capacity("GB200", count=72, system=name, pue=1.0)
     assert c.system_w_per_accelerator == pytest.approx(_per_accelerator_w(f"system:{name}"))
+    assert plan_capacity("GB200", count=72, pue=1.0).system == "system:gb200-nvl72"

@@ -115,10 +115,11 @@ def _system_w(accelerator: str, system: str | None) -> tuple[str, float, str]:
     host share per accelerator of the catalog's reference systems."""
     systems = catalog.table("servers")
     defaults: dict[str, str] = systems.card("default_systems") or {}
+    also: dict[str, list[str]] = systems.card("holds") or {}
     if system is not None:
         key = _system_key(system)
-        if defaults.get(accelerator) != key:
-            holds = sorted(a for a, s in defaults.items() if s == key)
+        if defaults.get(accelerator) != key and accelerator not in also.get(key, []):
+            holds = sorted({a for a, s in defaults.items() if s == key} | set(also.get(key, [])))
             what = (
                 f"{key} holds {', '.join(holds)}, not {accelerator}"
                 if holds
