@@ -72,7 +72,7 @@ def supply(
     market = _market(ledger, f"{phase}.grid", g, grid_key, src)
     pue_key = wue_key = None
     if facility is not None or phase in ("training", "usage"):
-        pue_key, wue_key = _facility(ledger, phase, facility, defaults[1])
+        pue_key, wue_key = _facility(ledger, phase, facility, defaults[1], region_key)
     used = [grid_key, ewif_key] + [x for x in (pue_key, wue_key) if x]
     return Supply(grid_key, market, ewif_key, wue_key, pue_key, ledger.sources_of(used), contracts)
 
@@ -197,18 +197,37 @@ def _contract(
     return share, contract
 
 
+_CLOUD_OPERATORS = {"aws": "aws", "gcp": "google", "azure": "microsoft"}
+"""The operator a cloud region's key names (``aws:us-east-1`` is AWS's data centers)."""
+
+
+def _operator(f: dict[str, Any], region_key: str | None) -> tuple[str | None, str]:
+    """(operator, why): the facility's own, else the one a cloud region implies."""
+    if isinstance(f.get("operator"), str):
+        return str(f["operator"]), ""
+    prefix = (region_key or "").split(":", 1)[0]
+    if prefix in _CLOUD_OPERATORS:
+        return _CLOUD_OPERATORS[prefix], f"cloud region {region_key}: the operator's fleet figure"
+    return None, ""
+
+
 def _facility(
-    ledger: Ledger, phase: str, facility: Facility | None, default: Facility | None
+    ledger: Ledger,
+    phase: str,
+    facility: Facility | None,
+    default: Facility | None,
+    region_key: str | None = None,
 ) -> tuple[str, str]:
-    """Keys of the phase's PUE and WUE: given, else operator, cooling, industry average."""
+    """Keys of the phase's PUE and WUE: given, else the operator's (stated, or implied by
+    a cloud region), cooling, industry average."""
     f = _merge(facility, default)
     path: tuple[str | int, ...] = (phase, "facility")
     rows: list[tuple[str, str]] = []
-    if isinstance(f.get("operator"), str):
-        op = str(f["operator"])
+    op, implied = _operator(f, region_key)
+    if op is not None:
         key = op if op.startswith("operator:") else f"operator:{op}"
         key = ledger.catalog_key("facility", key, path=(*path, "operator"), kind="operator")
-        rows.append((key, "operator"))
+        rows.append((key, implied or "operator"))
     if isinstance(f.get("cooling"), str):
         rows.append((f"cooling:{f['cooling']}", "cooling"))
     rows.append(("industry_average", "default"))
@@ -221,6 +240,8 @@ def _facility(
         key, why = next((r for r in rows if catalog.table("facility").has(r[0], q)), rows[-1])
         status: Status = "default" if why == "default" else "table"
         note = f"no {q.upper()} given: industry average" if why == "default" else ""
+        if why.startswith("cloud"):
+            note = f"no {q.upper()} given: {why}"
         out.append(
             ledger.factor(
                 name,
