@@ -20,6 +20,7 @@ from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
+from lcai.catalog import user as user_folder
 from lcai.errors import DataError, UnknownKeyError
 from lcai.units import convert
 
@@ -30,7 +31,9 @@ __all__ = [
     "Table",
     "bibliography",
     "citations",
+    "data_dir",
     "format_citation",
+    "load_yaml",
     "regional_key",
     "source",
     "table",
@@ -52,6 +55,8 @@ class Row:
     year: int
     source_id: str
     note: str
+    origin: str = ""
+    """Where the row comes from: "" for the packaged (or base) catalog, else the user's file."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ class Factor:
     year: int
     source_id: str
     note: str = ""
+    origin: str = ""
+    """The user's file the row comes from ("" for the packaged or base catalog)."""
 
     @property
     def ref(self) -> str:
@@ -109,9 +116,16 @@ class Table:
     @cached_property
     def _meta(self) -> dict[str, Any]:
         path = _data_dir() / "tables" / f"{self.name}.yaml"
-        if not path.is_file():
-            return {}
-        return dict(_load_yaml(path.read_text(encoding="utf-8")) or {})
+        meta = dict(_load_yaml(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
+        user = user_folder.overlay_dir()
+        upath = user / "tables" / f"{self.name}.yaml" if user is not None else None
+        if upath is not None and upath.is_file():
+            extra = _load_yaml(user_folder.read_text(upath)) or {}
+            if not isinstance(extra, dict):
+                raise DataError(f"{upath}: expected a mapping of fields")
+            aliases = {**(meta.get("aliases") or {}), **(extra.get("aliases") or {})}
+            meta = {**extra, **meta, "aliases": aliases}  # the packaged card wins but aliases
+        return meta
 
     def card(self, field: str) -> Any:
         """A field of the table's description card (its YAML file), None if absent."""
@@ -214,6 +228,7 @@ class Table:
             year=r.year,
             source_id=r.source_id,
             note=r.note,
+            origin=r.origin,
         )
 
     def filter(self, **criteria: str) -> Iterator[Row]:
@@ -224,65 +239,121 @@ class Table:
 
 
 def _data_dir() -> Any:
-    return resources.files("lcai") / "data"
+    base = user_folder.base_dir()
+    return base if base is not None else resources.files("lcai") / "data"
+
+
+def data_dir() -> Any:
+    """The catalog folder in use (packaged, or the base of :func:`user.use`)."""
+    return _data_dir()
+
+
+def load_yaml(text: str) -> Any:
+    """YAML text of a catalog file, parsed with a safe loader."""
+    return _load_yaml(text)
+
+
+def _csv_names(d: Any) -> set[str]:
+    return {p.name[:-4] for p in d.iterdir() if p.name.endswith(".csv")} if d.is_dir() else set()
 
 
 @cache
 def table_names() -> tuple[str, ...]:
-    """Names of the packaged tables."""
-    d = _data_dir() / "tables"
-    return tuple(sorted(p.name[:-4] for p in d.iterdir() if p.name.endswith(".csv")))
+    """Names of the tables: the packaged (or base) ones and any the user's folder adds."""
+    names = _csv_names(_data_dir() / "tables")
+    user = user_folder.overlay_dir()
+    if user is not None:
+        names |= _csv_names(user / "tables")
+    return tuple(sorted(names))
 
 
-def _parse_rows(name: str, text: str) -> tuple[Row, ...]:
+def _parse_rows(name: str, text: str, origin: str = "") -> tuple[tuple[int, Row], ...]:
+    """(line, row) of a table's CSV; ``origin`` names a user's file in errors and rows."""
+    where = origin or f"table {name}"
     reader = csv.DictReader(io.StringIO(text))
     if tuple(reader.fieldnames or ()) != _COLUMNS:
-        raise DataError(
-            f"table {name}: header must be {','.join(_COLUMNS)}, got {reader.fieldnames}"
-        )
+        raise DataError(f"{where}: header must be {','.join(_COLUMNS)}, got {reader.fieldnames}")
     rows = []
     for line_no, rec in enumerate(reader, start=2):
         try:
             rows.append(
-                Row(
-                    key=rec["key"].strip(),
-                    label=(rec["label"] or "").strip(),
-                    quantity=rec["quantity"].strip(),
-                    value=float(rec["value"]),
-                    unit=rec["unit"].strip(),
-                    year=int(rec["year"]),
-                    source_id=rec["source_id"].strip(),
-                    note=(rec["note"] or "").strip(),
+                (
+                    line_no,
+                    Row(
+                        key=rec["key"].strip(),
+                        label=(rec["label"] or "").strip(),
+                        quantity=rec["quantity"].strip(),
+                        value=float(rec["value"]),
+                        unit=rec["unit"].strip(),
+                        year=int(rec["year"]),
+                        source_id=rec["source_id"].strip(),
+                        note=(rec["note"] or "").strip(),
+                        origin=origin,
+                    ),
                 )
             )
         except (TypeError, ValueError, AttributeError) as exc:
-            raise DataError(f"table {name}, line {line_no}: {exc}") from None
+            raise DataError(f"{where}, line {line_no}: {exc}") from None
     return tuple(rows)
+
+
+def _user_rows(name: str) -> tuple[Row, ...]:
+    """The user's rows of table ``name`` (checked), or none."""
+    user = user_folder.overlay_dir()
+    path = user / "tables" / f"{name}.csv" if user is not None else None
+    if path is None or not path.exists():
+        return ()
+    rows = _parse_rows(name, user_folder.read_text(path), origin=str(path))
+    user_folder.check_rows(rows, path, bibliography())
+    return tuple(r for _, r in rows)
 
 
 @cache
 def table(name: str) -> Table:
-    """Load (once) and return the packaged table ``name``."""
+    """Load (once) and return table ``name``: the packaged (or base) rows, with the user's
+    folder's rows over them (a row of the same key and quantity replaces the packaged one)
+    and after them (new rows)."""
     if name not in table_names():
         close = difflib.get_close_matches(name, table_names(), n=3)
         raise UnknownKeyError(name, "table", close)
-    d = _data_dir() / "tables"
-    rows = _parse_rows(name, (d / f"{name}.csv").read_text(encoding="utf-8"))
-    return Table(name=name, rows=rows)
+    path = _data_dir() / "tables" / f"{name}.csv"
+    base = _parse_rows(name, path.read_text(encoding="utf-8")) if path.is_file() else ()
+    merged: dict[tuple[str, str], Row] = {(r.key, r.quantity): r for _, r in base}
+    for r in _user_rows(name):
+        merged[(r.key, r.quantity)] = r
+    return Table(name=name, rows=tuple(merged.values()))
+
+
+def _source_files() -> list[tuple[str, str]]:
+    """(name, text) of every bibliography file: the packaged (or base) ones, then the
+    user's folder's."""
+    out = []
+    d = _data_dir() / "sources"
+    if d.is_dir():
+        for p in sorted(d.iterdir(), key=lambda p: p.name):
+            if p.name.endswith(".yaml"):
+                out.append((p.name, p.read_text(encoding="utf-8")))
+    user = user_folder.overlay_dir()
+    if user is not None and (user / "sources").is_dir():
+        for p in sorted((user / "sources").iterdir(), key=lambda p: p.name):
+            if p.name.endswith(".yaml"):
+                out.append((str(p), user_folder.read_text(p)))
+    return out
 
 
 @cache
 def bibliography() -> Mapping[str, Source]:
-    """Every source of the packaged data, keyed by ``source_id``."""
+    """Every source of the catalog's data (and of a user's folder), keyed by ``source_id``."""
     out: dict[str, Source] = {}
-    d = _data_dir() / "sources"
-    for p in sorted(d.iterdir(), key=lambda p: p.name):
-        if not p.name.endswith(".yaml"):
-            continue
-        entries = _load_yaml(p.read_text(encoding="utf-8")) or {}
+    for name, text in _source_files():
+        entries = _load_yaml(text) or {}
+        if not isinstance(entries, dict):
+            raise DataError(f"{name}: expected a mapping of source ids")
         for sid, e in entries.items():
             if sid in out:
-                raise DataError(f"source id {sid!r} is defined twice (second in {p.name})")
+                raise DataError(f"source id {sid!r} is defined twice (second in {name})")
+            if not isinstance(e, dict):
+                raise DataError(f"{name}: source {sid!r} must be a mapping of fields")
             e = dict(e or {})
             year = e.pop("year", None)
             out[sid] = Source(
@@ -350,3 +421,8 @@ def format_citation(s: Source) -> str:
     if s.note:
         text += f" [{s.note}]"
     return text
+
+
+user_folder.on_change(table.cache_clear)
+user_folder.on_change(table_names.cache_clear)
+user_folder.on_change(bibliography.cache_clear)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -28,13 +29,21 @@ _FILE = click.Path(path_type=Path)
 @click.option("--outside-paths", is_flag=True,
               help="Read measured inputs (runs, fleet, hourly intensity) from outside "
                    "FILE's folder too.")  # fmt: skip
+@click.option("--catalog-diff", "catalog_diff", metavar="OLD",
+              help="Explain the change of the result from catalog OLD ('packaged', a "
+                   "catalog folder, or a folder of tables over the packaged one) to the one "
+                   "in use, row by row.")  # fmt: skip
 def assess(
     file: Path, json_out: bool, csv_out: bool, output: Path | None, verbose: bool,
     samples: int | None, seed: int, report_path: Path | None, outside_paths: bool,
+    catalog_diff: str | None,
 ) -> None:  # fmt: skip
     """Assess FILE (.yaml or .toml): energy, carbon and water per phase and in total."""
     if json_out and csv_out:
         raise click.UsageError("choose one of --json and --csv")
+    if catalog_diff is not None:
+        _explain_change(file, catalog_diff, json_out, output, outside_paths)
+        return
     if report_path is None:
         from lcai.api import assess_source
         from lcai.spec.loading import load_source
@@ -65,6 +74,34 @@ def assess(
             emit(terminal.recorded_text(lambda c: render_result(res, c, verbose=verbose)), output)
 
 
+def _explain_change(
+    file: Path, old: str, json_out: bool, output: Path | None, outside_paths: bool
+) -> None:
+    """The change of FILE's life-cycle totals from catalog OLD to the one in use."""
+    import json
+
+    from lcai.spec.loading import load_source
+    from lcai.whatif.catalog_change import QUANTITIES, attribute_change
+
+    source = load_source(file, outside_paths=outside_paths)
+    folder = None if old == "packaged" else old
+    atts = [attribute_change(source, folder, q) for q in QUANTITIES]
+    if json_out:
+        emit(json.dumps([a.to_dict() for a in atts], indent=2, allow_nan=False), output)
+        return
+    from lcai.outputs import terminal
+    from lcai.outputs.terminal.catalog import render_attribution
+
+    def show(console: Any) -> None:
+        for a in atts:
+            render_attribution(a, console)
+
+    if output is None:
+        show(terminal.console())
+    else:
+        emit(terminal.recorded_text(show), output)
+
+
 def _same_functional_unit(files: tuple[Path, ...], units: list[str]) -> None:
     """Refuse results per different functional units: their ratio means nothing (a life
     cycle against 1,000 requests), and ISO 14044 compares systems on one functional unit."""
@@ -90,6 +127,13 @@ def compare(files: tuple[Path, ...], json_out: bool) -> None:
 
     results = [assess_file(f) for f in files]
     _same_functional_unit(files, [r.functional_unit for r in results])
+    boundaries = {r.regions[p].endswith("(direct)") for r in results for p in r.regions}
+    if len(boundaries) > 1:
+        click.echo(
+            "warning: the files' grid factors are of different boundaries (direct and "
+            "life-cycle): their difference is partly the boundary's",
+            err=True,
+        )
     if json_out:
         import json
 

@@ -63,3 +63,26 @@ def data_cite(source_id: str) -> None:
 
     citation, used_by = citation_and_usage(source_id)
     render_citation(citation, used_by, terminal.console())
+
+
+@data.command("diff")
+@click.argument("old")
+@click.argument("new", default="packaged")
+@click.option("--json", "json_out", is_flag=True, help="Print JSON.")
+def data_diff(old: str, new: str, json_out: bool) -> None:
+    """Rows added, removed or changed from catalog OLD to NEW: 'packaged', a catalog folder
+    (with a catalog.yaml), or a folder of tables read over the packaged catalog."""
+    from lcai.catalog.diff import diff_catalogs, version_of
+
+    a, b = (None if x == "packaged" else x for x in (old, new))
+    changes = diff_catalogs(a, b)
+    if json_out:
+        import json
+
+        doc = {"old": version_of(a), "new": version_of(b), "rows": [c.to_dict() for c in changes]}
+        emit(json.dumps(doc, indent=2, allow_nan=False))
+        return
+    from lcai.outputs import terminal
+    from lcai.outputs.terminal.catalog import render_diff
+
+    render_diff(changes, version_of(a), version_of(b), terminal.console())

@@ -102,8 +102,18 @@ class LazyGroup(click.Group):
     cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-def cli() -> None:
+@click.option(
+    "--catalog-dir",
+    metavar="DIR",
+    help="A folder of tables (tables/*.csv, sources/*.yaml) over the packaged catalog; "
+    "also LCAI_CATALOG_DIR.",
+)
+def cli(catalog_dir: str | None) -> None:
     """Life-cycle assessment of AI: energy, carbon and water, from manufacturing to usage."""
+    if catalog_dir is not None:
+        from lcai.catalog import user
+
+        user.use(overlay=catalog_dir)
 
 
 def _one_line(text: str) -> str:

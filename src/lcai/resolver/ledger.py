@@ -131,6 +131,8 @@ class Ledger:
         """A catalog value (with the catalog's uncertainty for it)."""
         f = self.lookup(table, key, quantity, unit, path=path, kind=kind)
         text = f"{f.table}:{f.key}.{f.quantity}"
+        if f.origin:
+            text += f" (user catalog: {f.origin})"
         if note:
             text = f"{note}; {text}"
         dist = catalog_dist(table, quantity, f.value, name, status)

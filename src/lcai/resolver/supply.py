@@ -10,6 +10,7 @@ from lcai import catalog
 from lcai import keys as k
 from lcai import model as m
 from lcai.engine.plan import Fn, Params, Status, Supply
+from lcai.errors import SpecError
 from lcai.model.num import Num
 from lcai.resolver.ledger import Ledger, param
 from lcai.spec.schema import Facility, Grid
@@ -57,7 +58,9 @@ def supply(
         own = grid is not None and getattr(grid, name) is not None
         return f"{phase}.grid.{name}" if own else f"grid.{name}"
 
-    ledger.regions[phase] = "given" if "co2e_intensity" in g else (region_key or "WORLD")
+    label = "given" if "co2e_intensity" in g else (region_key or "WORLD")
+    direct = g.get("boundary") == "direct" and "co2e_intensity" not in g
+    ledger.regions[phase] = f"{label} (direct)" if direct else label
     grid_key = _carbon(ledger, phase, g, region_key, path, src)
     if "water_intensity" in g:
         ewif_key = ledger.user(
@@ -88,15 +91,24 @@ def _carbon(
     name = k.grid_intensity(phase)
     if "co2e_intensity" in g:
         return ledger.user(name, float(g["co2e_intensity"]), "kg/kWh", path=src("co2e_intensity"))
+    direct = g.get("boundary") == "direct"
+    quantity = "co2e_intensity_direct" if direct else "co2e_intensity"
     if region_key is not None:
+        if direct and not catalog.table("grid_intensity").has(region_key, quantity):
+            raise SpecError(
+                f"no direct (combustion-only) factor for {region_key} in the catalog; "
+                "use boundary: life-cycle or give co2e_intensity",
+                path=(*path[:-1], "boundary"),
+            )
         return ledger.factor(
             name,
             "grid_intensity",
             region_key,
-            "co2e_intensity",
+            quantity,
             "kg/kWh",
             path=path,
             kind="grid region",
+            note="direct (combustion-only) boundary" if direct else "",
         )
     ledger.warnings.append(
         f"{phase}: no grid region or carbon intensity given; using the world average "

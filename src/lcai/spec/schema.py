@@ -169,6 +169,14 @@ class Grid(_Model):
             "See `lcai data show grid_intensity`."
         ),
     )
+    boundary: Literal["life-cycle", "direct"] = Field(
+        "life-cycle",
+        description=(
+            "Boundary of the region's carbon factor: 'life-cycle' (generation with fuel "
+            "supply and plant construction; the default, so every region compares) or "
+            "'direct' (combustion only, where the catalog has it)."
+        ),
+    )
     co2e_intensity: CarbonIntensity | None = Field(
         None,
         description=(

@@ -1,0 +1,125 @@
+"""Which catalog folders lcai reads: the packaged one (or another base, to compare two
+versions), and a user's folder of tables in the same format that overrides or extends it.
+
+The user folder is ``use(overlay=...)`` (``lcai --catalog-dir DIR``), else the
+``LCAI_CATALOG_DIR`` environment variable. Its rows are checked as the packaged ones
+are: the header, a finite value, a unit lcai parses, a year, a source in the
+bibliography (the packaged one plus the folder's ``sources/*.yaml``).
+
+May import: units, errors.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from lcai.errors import DataError, UnitError
+
+__all__ = ["ENV", "MAX_BYTES", "base_dir", "check_rows", "overlay_dir", "read_text", "use", "using"]
+
+ENV = "LCAI_CATALOG_DIR"
+"""The environment variable naming a user's catalog folder."""
+MAX_BYTES = 20_000_000
+"""The largest catalog file read (a table or a bibliography), in bytes."""
+
+_state: dict[str, Any] = {"base": None, "overlay": None, "env": True}
+_clearers: list[Callable[[], None]] = []
+
+
+def on_change(clear: Callable[[], None]) -> None:
+    """Register a cache to clear when the folders change."""
+    _clearers.append(clear)
+
+
+def _folder(path: str | Path, what: str) -> Path:
+    p = Path(path)
+    if not p.is_dir():
+        raise DataError(f"{what} {p}: not a folder (expected one with tables/ and sources/)")
+    if not (p / "tables").is_dir() and not (p / "sources").is_dir():
+        raise DataError(f"{what} {p}: has neither tables/ nor sources/")
+    return p
+
+
+def use(
+    base: str | Path | None = None, overlay: str | Path | None = None, *, env: bool = True
+) -> None:
+    """Read the catalog from ``base`` (default: the packaged one) with ``overlay`` over it
+    (default: ``LCAI_CATALOG_DIR`` where ``env``)."""
+    _state["base"] = None if base is None else _folder(base, "catalog")
+    _state["overlay"] = None if overlay is None else _folder(overlay, "catalog folder")
+    _state["env"] = env
+    for clear in _clearers:
+        clear()
+
+
+@contextmanager
+def using(base: str | Path | None = None, overlay: str | Path | None = None) -> Iterator[None]:
+    """The catalog read from exactly these folders for the block (no environment
+    variable), then as before."""
+    before = dict(_state)
+    use(base, overlay, env=False)
+    try:
+        yield
+    finally:
+        _state.update(before)
+        for clear in _clearers:
+            clear()
+
+
+def base_dir() -> Path | None:
+    """The base folder in use instead of the packaged one (None: the packaged one)."""
+    base = _state["base"]
+    return None if base is None else Path(base)
+
+
+def overlay_dir() -> Path | None:
+    """The user's folder over the base (explicit, else ``LCAI_CATALOG_DIR``), or None."""
+    if _state["overlay"] is not None:
+        return Path(_state["overlay"])
+    if not _state["env"]:
+        return None
+    env = os.environ.get(ENV, "").strip()
+    return _folder(env, f"{ENV}:") if env else None
+
+
+def read_text(path: Path) -> str:
+    """A catalog file as text: bounded, UTF-8, a regular file."""
+    try:
+        if not path.is_file():
+            raise DataError(f"{path}: not a regular file")
+        if path.stat().st_size > MAX_BYTES:
+            raise DataError(f"{path}: larger than {MAX_BYTES:,} bytes")
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def check_rows(rows: Any, path: Path, sources: Any) -> None:
+    """The checks a user's rows must pass: finite value, known unit, a year from 1900 to
+    2100, a source in the bibliography. ``rows`` are (line, Row); errors name file:line."""
+    from lcai.units import parse_unit
+
+    for line, r in rows:
+        where = f"{path}:{line}"
+        if not r.key or not r.quantity:
+            raise DataError(f"{where}: key and quantity must not be empty")
+        if not math.isfinite(r.value):
+            raise DataError(f"{where}: value must be a finite number, got {r.value}")
+        try:
+            parse_unit(r.unit)
+        except UnitError as exc:
+            raise DataError(f"{where}: unit: {exc}") from None
+        if not 1900 <= r.year <= 2100:
+            raise DataError(f"{where}: year must be from 1900 to 2100, got {r.year}")
+        if r.source_id not in sources:
+            raise DataError(
+                f"{where}: source_id {r.source_id!r} is not in the bibliography (add it to "
+                "the folder's sources/*.yaml)"
+            )
