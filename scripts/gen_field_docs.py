@@ -39,6 +39,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Device (annotation.devices[])", spec.Device),
     ("Manufacturing", spec.Manufacturing),
     ("Component (manufacturing.components[])", spec.Component),
+    ("Hardware (hardware[]: accelerators the catalog lacks)", spec.Hardware),
 ]
 
 

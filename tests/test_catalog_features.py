@@ -183,3 +183,62 @@ def test_a_result_change_is_explained_by_its_rows(tmp_path: Path) -> None:
     assert {s.name for s in att.steps} == {"training.grid.co2e_intensity", "training.facility.pue"}
     assert sum(s.delta for s in att.steps) == pytest.approx(att.change, rel=1e-9)
     assert att.new_total < att.old_total
+
+
+# -- hardware the catalog lacks, described in the file ----------------------------------
+
+NPU = {"name": "my-npu", "tdp": "350 W", "peak_dense_bf16": "400 TFLOP/s", "memory": "64 GB"}
+
+
+def test_the_files_own_accelerator_is_used_like_a_catalog_one() -> None:
+    """1,000 h on my-npu at its 350 W TDP (x its compute-bound fraction, 1.0): 350 kWh IT."""
+    spec = {
+        "name": "npu",
+        "hardware": [NPU],
+        "training": {
+            "grid": {"region": "FR"},
+            "facility": {"pue": 1.0},
+            "accelerators": {"type": "my-npu", "gpu_hours": "1000 h"},
+        },
+    }
+    r = lcai.assess(spec)
+    assert r.phases["training"].impact.energy_kwh == pytest.approx(350.0)
+    power = next(a for a in r.assumptions if a.name == "training.accelerators.power")
+    assert power.value == pytest.approx(350.0)
+    # the catalog is as before once the file is resolved
+    from lcai import catalog
+
+    assert not catalog.table("accelerators").has("my-npu", "tdp")
+
+
+def test_what_the_files_accelerator_lacks_is_named() -> None:
+    spec = {
+        "name": "npu",
+        "hardware": [NPU],
+        "usage": {
+            "grid": {"region": "FR"},
+            "requests": 10,
+            "inference": {
+                "model": "llama-3.1-8b",
+                "accelerator": "my-npu",
+                "input_tokens": 100,
+                "output_tokens": 100,
+            },
+        },
+    }
+    with pytest.raises(DataError, match=r"my-npu \(the file's hardware\) has no memory_bandwidth"):
+        lcai.assess(spec)
+    spec["hardware"] = [{**NPU, "memory_bandwidth": "2 TB/s"}]
+    assert lcai.assess(spec).total.energy_kwh > 0
+
+
+def test_a_catalog_name_cannot_be_redefined(capsys: pytest.CaptureFixture[str]) -> None:
+    from lcai.errors import SpecError
+
+    spec = {
+        "name": "x",
+        "hardware": [{**NPU, "name": "H100"}],
+        "training": {"accelerators": {"type": "H100", "gpu_hours": "1 h"}},
+    }
+    with pytest.raises(SpecError, match="catalog's H100"):
+        lcai.assess(spec)

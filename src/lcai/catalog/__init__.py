@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 _COLUMNS = ("key", "label", "quantity", "value", "unit", "year", "source_id", "note")
+FILE_ORIGIN = "the assessment file"
+"""The origin of rows an assessment file describes itself (its ``hardware``)."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,8 @@ class Table:
         rows = self._by_key[k]
         if quantity in rows:
             return rows[quantity]
+        if any(r.origin == FILE_ORIGIN for r in rows.values()):
+            raise DataError(f"{k} (the file's hardware) has no {quantity}: give it there")
         raise UnknownKeyError(f"{k}.{quantity}", f"{self.name} quantity", sorted(rows))
 
     def factor(self, key: str, quantity: str, unit: str, *, kind: str | None = None) -> Factor:
@@ -319,7 +323,7 @@ def table(name: str) -> Table:
     path = _data_dir() / "tables" / f"{name}.csv"
     base = _parse_rows(name, path.read_text(encoding="utf-8")) if path.is_file() else ()
     merged: dict[tuple[str, str], Row] = {(r.key, r.quantity): r for _, r in base}
-    for r in _user_rows(name):
+    for r in (*_user_rows(name), *user_folder.extra_rows(name)):
         merged[(r.key, r.quantity)] = r
     return Table(name=name, rows=tuple(merged.values()))
 

@@ -20,14 +20,25 @@ from typing import Any
 
 from lcai.errors import DataError, UnitError
 
-__all__ = ["ENV", "MAX_BYTES", "base_dir", "check_rows", "overlay_dir", "read_text", "use", "using"]
+__all__ = [
+    "ENV",
+    "MAX_BYTES",
+    "base_dir",
+    "check_rows",
+    "extra_rows",
+    "overlay_dir",
+    "read_text",
+    "rows_over",
+    "use",
+    "using",
+]
 
 ENV = "LCAI_CATALOG_DIR"
 """The environment variable naming a user's catalog folder."""
 MAX_BYTES = 20_000_000
 """The largest catalog file read (a table or a bibliography), in bytes."""
 
-_state: dict[str, Any] = {"base": None, "overlay": None, "env": True}
+_state: dict[str, Any] = {"base": None, "overlay": None, "env": True, "rows": {}}
 _clearers: list[Callable[[], None]] = []
 
 
@@ -69,6 +80,30 @@ def using(base: str | Path | None = None, overlay: str | Path | None = None) -> 
         _state.update(before)
         for clear in _clearers:
             clear()
+
+
+@contextmanager
+def rows_over(rows: dict[str, list[Any]]) -> Iterator[None]:
+    """Extra rows (table name -> Row list) over the catalog for the block: an assessment
+    file's own hardware. Not thread-safe: one resolution at a time."""
+    if not rows:
+        yield
+        return
+    before = _state["rows"]
+    _state["rows"] = {**before, **rows}
+    for clear in _clearers:
+        clear()
+    try:
+        yield
+    finally:
+        _state["rows"] = before
+        for clear in _clearers:
+            clear()
+
+
+def extra_rows(table: str) -> list[Any]:
+    """The rows :func:`rows_over` adds to ``table``."""
+    return list(_state["rows"].get(table, []))
 
 
 def base_dir() -> Path | None:

@@ -21,6 +21,7 @@ from lcai.errors import SpecError
 from lcai.measure.inputs import MeasuredEnergy
 from lcai.model.num import Num
 from lcai.resolver.annotation import annotation
+from lcai.resolver.hardware import file_hardware
 from lcai.resolver.items import reported_item
 from lcai.resolver.ledger import Ledger
 from lcai.resolver.manufacturing import manufacturing
@@ -40,6 +41,13 @@ def resolve(source: Source, measured: Mapping[str, MeasuredEnergy] | None = None
     ``measured``: the measured energy of the phases that name run files or fleet results
     (``training``, ``usage``), read beforehand (``lcai.api.read_measured``).
     """
+    from lcai.catalog.user import rows_over
+
+    with rows_over(file_hardware(source.spec)):
+        return _resolve(source, measured)
+
+
+def _resolve(source: Source, measured: Mapping[str, MeasuredEnergy] | None) -> Plan:
     spec = source.spec
     measured = measured or {}
     _check_measured(spec, measured)

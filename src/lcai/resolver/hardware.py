@@ -6,11 +6,50 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lcai import catalog
-from lcai.errors import SpecError
+from lcai.errors import SpecError, UnknownKeyError
 from lcai.resolver.ledger import Ledger
-from lcai.spec.schema import ModelSize
+from lcai.spec.schema import HARDWARE_ROWS, Assessment, ModelSize
 
-__all__ = ["accelerator_key", "active_parameters", "mfu", "peak"]
+__all__ = ["accelerator_key", "active_parameters", "file_hardware", "mfu", "peak"]
+
+_QUANTITY = {"embodied": "embodied_manufacturer"}
+"""The accelerators table's quantity of a hardware field where the names differ."""
+
+
+def file_hardware(spec: Assessment) -> dict[str, list[catalog.Row]]:
+    """The accelerators the file describes, as rows of the accelerators table. A name the
+    catalog already has is refused: its rows would change every result that names it."""
+    rows: list[catalog.Row] = []
+    acc = catalog.table("accelerators")
+    for i, h in enumerate(spec.hardware):
+        try:
+            known = acc.resolve(h.name)
+        except UnknownKeyError:
+            known = None
+        if known is not None:
+            raise SpecError(
+                f"{h.name!r} is the catalog's {known}: give another name (or state power "
+                "and peak in the phase)",
+                path=("hardware", i, "name"),
+            )
+        for field, unit in HARDWARE_ROWS.items():
+            value = getattr(h, field)
+            if value is None:
+                continue
+            rows.append(
+                catalog.Row(
+                    key=h.name,
+                    label=h.label or h.name,
+                    quantity=_QUANTITY.get(field, field),
+                    value=float(value),
+                    unit=unit,
+                    year=2026,
+                    source_id="assessment-file",
+                    note=f"hardware[{i}] of the assessment file",
+                    origin=catalog.FILE_ORIGIN,
+                )
+            )
+    return {"accelerators": rows} if rows else {}
 
 
 def accelerator_key(ledger: Ledger, name: str, path: Sequence[str | int]) -> str:

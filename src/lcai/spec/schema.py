@@ -32,6 +32,7 @@ __all__ = [
     "Facility",
     "FunctionalUnit",
     "Grid",
+    "Hardware",
     "Inference",
     "Manufacturing",
     "MemoryPower",
@@ -1000,6 +1001,43 @@ class FunctionalUnit(_Model):
         return f"per {text} {noun}"
 
 
+class Hardware(_Model):
+    """An accelerator the catalog lacks, described in the file: named wherever the file
+    names an accelerator (training, serving, manufacturing). Give what is known; a method
+    that needs a missing figure says which."""
+
+    name: str = Field(..., min_length=1, max_length=100, description="Its name, e.g. 'my-npu'.")
+    label: str | None = Field(None, description="Human name, e.g. 'Vendor NPU 2'.")
+    tdp: Power | None = Field(None, description="Thermal design power (maximum board power).")
+    peak_dense_bf16: ComputeRate | None = Field(None, description="Dense BF16 peak FLOP/s.")
+    peak_dense_fp8: ComputeRate | None = Field(None, description="Dense FP8 peak FLOP/s.")
+    memory: Data | None = Field(None, description="Accelerator memory, e.g. '96 GB'.")
+    memory_bandwidth: DataRate | None = Field(None, description="Memory bandwidth, '3 TB/s'.")
+    die_area: Area | None = Field(None, description="Compute die area, e.g. '600 mm2'.")
+    embodied: Mass | None = Field(
+        None, description="Embodied carbon per unit as published (a product footprint)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Hardware:
+        given = [f for f in HARDWARE_ROWS if getattr(self, f) is not None]
+        if not given:
+            raise ValueError("give at least one figure (tdp, peak_dense_bf16, memory, ...)")
+        return self
+
+
+HARDWARE_ROWS = {
+    "tdp": DIMENSIONS["power"].canonical,
+    "peak_dense_bf16": DIMENSIONS["compute rate"].canonical,
+    "peak_dense_fp8": DIMENSIONS["compute rate"].canonical,
+    "memory": DIMENSIONS["data"].canonical,
+    "memory_bandwidth": DIMENSIONS["data rate"].canonical,
+    "die_area": DIMENSIONS["area"].canonical,
+    "embodied": DIMENSIONS["mass"].canonical,
+}
+"""Fields of :class:`Hardware` and the canonical unit each is stored in."""
+
+
 class Assessment(_Model):
     """One AI model (or workload) over its life cycle."""
 
@@ -1026,6 +1064,11 @@ class Assessment(_Model):
     )
     sources: list[str] = Field(
         default_factory=list, description="References for the inputs of this file."
+    )
+    hardware: list[Hardware] = Field(
+        default_factory=list,
+        description="Accelerators the catalog lacks, described here and named like catalog ones.",
+        max_length=100,
     )
 
     @model_validator(mode="after")
