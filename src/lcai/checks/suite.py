@@ -194,6 +194,8 @@ class PredictionGoal(_Model):
 
     median_abs_energy_error: Ratio = math.inf
     max_factor: Factor = math.inf
+    max_abs_signed_median: Ratio = math.inf
+    """The bound on the signed median error: no systematic bias either way."""
 
 
 class Suite(_Model):

@@ -117,6 +117,8 @@ class SuiteSummary:
     median_abs_energy_error: float | None
     max_energy_factor: float | None
     prediction_goal_met: bool
+    signed_median_energy_error: float | None = None
+    """The median of the signed errors: below 0 when predictions run low."""
     inference_checks: int = 0
     inference_within: int = 0
     coverage: float | None = None
@@ -298,14 +300,18 @@ def summarise(
         and (c.case, c.quantity) in energy_names
         and c.rel_error is not None
     ]
-    errors = [abs(c.rel_error) for c in energy if c.rel_error is not None]
+    signed = [c.rel_error for c in energy if c.rel_error is not None]
+    errors = [abs(e) for e in signed]
     med = statistics.median(errors) if errors else None
+    bias = statistics.median(signed) if signed else None
     worst = max((_factor(c.computed, c.published) for c in energy), default=None)
     met = (
         med is not None
         and worst is not None
+        and bias is not None
         and med <= goal.median_abs_energy_error
         and worst <= goal.max_factor
+        and abs(bias) <= goal.max_abs_signed_median
     )
     inference_cases = {c.case for c in suite.cases if c.group == "inference"}
     inference = [c for c in checks if c.case in inference_cases]
@@ -328,4 +334,5 @@ def summarise(
         median_abs_energy_error=med,
         max_energy_factor=worst,
         prediction_goal_met=met,
+        signed_median_energy_error=bias,
     )

@@ -104,8 +104,43 @@ def _compute_hours(ledger: Ledger, a: Accelerators, key: str | None) -> tuple[Fn
             return m.training_flops(p[nk], p[tk])
 
         inputs += [nk, tk]
+    pk, uk = _peak_and_mfu(ledger, a, key)
+    gk = ledger.user_or_factor(
+        f"{PRE}.goodput",
+        a.goodput,
+        "1",
+        "utilisation",
+        "training:goodput",
+        "goodput",
+        path=(*PATH, "goodput"),
+        kind="utilisation",
+        note="no goodput given",
+    )
+
+    def hours(p: Params) -> Num:
+        return m.accelerator_hours_from_flops(flops(p), p[pk], p[uk]) / p[gk]
+
+    return hours, [*inputs, pk, uk, gk]
+
+
+def _peak_and_mfu(ledger: Ledger, a: Accelerators, key: str | None) -> tuple[str, str]:
+    """Keys of the peak FLOP/s and the utilisation of it, at the run's precision (FP8: the
+    FP8 peak and the catalog's FP8 utilisation for the family)."""
+    fp8 = a.precision == "fp8"
     if a.peak is not None:
         pk = ledger.user(f"{PRE}.peak", a.peak, "FLOP/s")
+    elif key is not None and fp8:
+        if not catalog.table("accelerators").has(key, "peak_dense_fp8"):
+            raise SpecError(f"no FP8 peak for {key} in the catalog", path=(*PATH, "precision"))
+        pk = ledger.factor(
+            f"{PRE}.peak",
+            "accelerators",
+            key,
+            "peak_dense_fp8",
+            "FLOP/s",
+            path=(*PATH, "type"),
+            kind="accelerator",
+        )
     elif key is not None:
         pk = peak(ledger, key, PRE, (*PATH, "type"))
     else:
@@ -114,14 +149,27 @@ def _compute_hours(ledger: Ledger, a: Accelerators, key: str | None) -> tuple[Fn
             path=(*PATH, "type"),
         )
     if a.mfu is not None:
-        uk = ledger.user(f"{PRE}.mfu", a.mfu, "1")
-    else:
-        uk = mfu(ledger, key, PRE, "training", (*PATH, "mfu"))
-
-    def hours(p: Params) -> Num:
-        return m.accelerator_hours_from_flops(flops(p), p[pk], p[uk])
-
-    return hours, [*inputs, pk, uk]
+        return pk, ledger.user(f"{PRE}.mfu", a.mfu, "1")
+    family = key.split("-")[0] if key else ""
+    if fp8 and catalog.table("utilisation").has(f"training:{family}:fp8", "mfu"):
+        uk = ledger.factor(
+            f"{PRE}.mfu",
+            "utilisation",
+            f"training:{family}:fp8",
+            "mfu",
+            "1",
+            path=(*PATH, "mfu"),
+            kind="utilisation",
+            status="default",
+            note="no utilisation given (FP8)",
+        )
+        return pk, uk
+    if fp8:
+        raise SpecError(
+            f"no FP8 utilisation for {family or 'this accelerator'} in the catalog; give 'mfu'",
+            path=(*PATH, "mfu"),
+        )
+    return pk, mfu(ledger, key, PRE, "training", (*PATH, "mfu"))
 
 
 def _hours(

@@ -362,6 +362,20 @@ class Accelerators(_Model):
     flops: Compute | None = Field(
         None, description="Training compute, e.g. '3.14e23 FLOP' (instead of model + tokens)."
     )
+    precision: Literal["bf16", "fp8"] = Field(
+        "bf16",
+        description=(
+            "Precision of the matrix math: 'fp8' takes the accelerator's FP8 peak and the "
+            "catalog's FP8 utilisation."
+        ),
+    )
+    goodput: PositiveFraction | None = Field(
+        None,
+        description=(
+            "Productive share of the accelerators' wall-clock time (restarts, evaluation, "
+            "checkpoints lost); default from the catalog."
+        ),
+    )
     mfu: PositiveFraction | None = Field(
         None,
         description="Model FLOPs utilisation of the accelerator's peak; default from the catalog.",

@@ -53,10 +53,12 @@ def _summary_lines(summary: SuiteSummary) -> list[str]:
     ]
     if s.median_abs_energy_error is not None and s.max_energy_factor is not None:
         verdict = "meets" if s.prediction_goal_met else "misses"
+        bias = s.signed_median_energy_error or 0.0
         lines.append(
             f"Prediction ({s.prediction_cases} cases, no GPU-hours given): median absolute "
-            f"energy error {100 * s.median_abs_energy_error:.1f}%, worst case off by "
-            f"{s.max_energy_factor:.2f}x; {verdict} the goal (30%, 2x)."
+            f"energy error {100 * s.median_abs_energy_error:.1f}%, signed median "
+            f"{100 * bias:+.1f}%, worst case off by {s.max_energy_factor:.2f}x; {verdict} "
+            "the suite's goal."
         )
     if s.coverage is not None and s.max_interval_factor is not None:
         ok = s.coverage >= 0.8 and s.max_interval_factor <= 4
