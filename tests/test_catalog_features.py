@@ -242,3 +242,16 @@ def test_a_catalog_name_cannot_be_redefined(capsys: pytest.CaptureFixture[str]) 
     }
     with pytest.raises(SpecError, match="catalog's H100"):
         lcai.assess(spec)
+
+
+def test_the_data_doc_is_current() -> None:
+    """docs/data.md is generated from the catalog (scripts/gen_data_doc.py)."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("gen_data", root / "scripts" / "gen_data_doc.py")
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    committed = (root / "docs" / "data.md").read_text()
+    assert committed == gen.render(), "run: .venv/bin/python scripts/gen_data_doc.py"
