@@ -255,3 +255,13 @@ def test_the_data_doc_is_current() -> None:
     spec.loader.exec_module(gen)
     committed = (root / "docs" / "data.md").read_text()
     assert committed == gen.render(), "run: .venv/bin/python scripts/gen_data_doc.py"
+
+
+def test_missing_fabrication_water_is_said() -> None:
+    """B200 has no die area in the catalog: its fabrication water is not silently 0 L."""
+    spec = {
+        "name": "m",
+        "manufacturing": {"components": [{"hardware": "B200", "count": 8, "duration": "100 h"}]},
+    }
+    r = lcai.assess(spec)
+    assert any("fabrication water of B200 not counted" in w for w in r.warnings)

@@ -164,6 +164,11 @@ def fab_water(ledger: Ledger, c: Component, key: str | None, pre: str, path: Fie
     if area is None and key is not None and acc.has(key, "die_area"):
         area = acc.factor(key, "die_area", "mm2").value
     if area is None:
+        if key is not None:  # an accelerator whose die the catalog does not know
+            ledger.warnings.append(
+                f"{pre}: fabrication water of {key} not counted: the catalog has no die area "
+                "for it (give die_area or fab_water)"
+            )
         return ""
     wpa = ledger.lookup(
         "embodied_factors", "wafer_fab", "water_per_area", "L/mm2", path=path, kind="factor"
