@@ -70,3 +70,40 @@ def test_the_tracker_finds_the_cpu_as_proc_cpuinfo_names_it(model: str, key: str
     keys = servers.keys()
     cpus = [k for k in keys if k.startswith("cpu:")]
     assert cpu_key(model, cpus, servers.aliases) == key
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare", "{f}", "{f}", "--json"],
+        ["sensitivity", "{f}", "--base-samples", "16", "--json"],
+        ["scenarios", "{f}", "-s", "liquid-cooling", "--json"],
+    ],
+    ids=["compare", "sensitivity", "scenarios"],
+)
+def test_every_reader_of_a_file_keeps_to_its_folder(
+    tmp_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run file outside the assessment's folder is refused unless --outside-paths."""
+    from tests.test_bad_input import run_cli
+
+    project, runs = tmp_path / "project", tmp_path / "runs"
+    project.mkdir()
+    runs.mkdir()
+    _run(
+        runs,
+        [
+            {"t": 1.0, "device": "gpu:0", "backend": "nvml", "energy_j": 0.0},
+            {"t": 2.0, "device": "gpu:0", "backend": "nvml", "energy_j": 3.6e6},
+        ],
+    )
+    f = project / "a.yaml"
+    f.write_text(
+        "name: m\ntraining:\n  grid: {region: FR}\n  facility: {pue: 1.2}\n"
+        "  measured: {runs: ['../runs/r.jsonl']}\n"
+    )
+    args = [a.replace("{f}", str(f)) for a in command]
+    code, _, err = run_cli(args, capsys)
+    assert code == 2 and "outside" in err, err
+    code, _, err = run_cli([*args, "--outside-paths"], capsys)
+    assert code == 0, err

@@ -121,11 +121,14 @@ def _same_functional_unit(files: tuple[Path, ...], units: list[str]) -> None:
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=_FILE)
 @click.option("--json", "json_out", is_flag=True, help="Print a JSON list.")
-def compare(files: tuple[Path, ...], json_out: bool) -> None:
+@click.option("--outside-paths", is_flag=True,
+              help="Read measured inputs from outside each FILE's folder too.")  # fmt: skip
+def compare(files: tuple[Path, ...], json_out: bool, outside_paths: bool) -> None:
     """Compare assessments FILES side by side (phases and totals), per one functional unit."""
-    from lcai.api import assess_file
+    from lcai.api import assess_source
+    from lcai.spec.loading import load_source
 
-    results = [assess_file(f) for f in files]
+    results = [assess_source(load_source(f, outside_paths=outside_paths)) for f in files]
     _same_functional_unit(files, [r.functional_unit for r in results])
     boundaries = {r.regions[p].endswith("(direct)") for r in results for p in r.regions}
     if len(boundaries) > 1:

@@ -23,12 +23,18 @@ _FILE = click.Path(path_type=Path)
               help="Sobol base samples N (N x (d+2) runs).")  # fmt: skip
 @click.option("--seed", type=int, default=0, help="Seed (0 is a seed).")
 @click.option("--json", "json_out", is_flag=True, help="Print JSON.")
-def sensitivity(file: Path, quantity: str, base_samples: int, seed: int, json_out: bool) -> None:
+@click.option("--outside-paths", is_flag=True,
+              help="Read measured inputs from outside FILE's folder too.")  # fmt: skip
+def sensitivity(
+    file: Path, quantity: str, base_samples: int, seed: int, json_out: bool,
+    outside_paths: bool,
+) -> None:  # fmt: skip
     """Rank the uncertain inputs of FILE: Sobol indices and a one-at-a-time tornado."""
-    from lcai.api import plan_file
+    from lcai.api import plan_source
+    from lcai.spec.loading import load_source
     from lcai.whatif.sensitivity import QUANTITIES, plan_sobol, tornado
 
-    plan = plan_file(file)
+    plan = plan_source(load_source(file, outside_paths=outside_paths))
     with option_errors({"base_samples": "--base-samples", "seed": "--seed"}):
         indices = plan_sobol(plan, quantity, base_samples, seed)
     bars = tornado(plan, quantity)
@@ -54,9 +60,11 @@ def sensitivity(file: Path, quantity: str, base_samples: int, seed: int, json_ou
 @click.option("--seed", type=int, default=0, help="Seed (0 is a seed).")
 @click.option("--json", "json_out", is_flag=True, help="Print JSON.")
 @click.option("--list", "list_only", is_flag=True, help="List the scenarios.")
+@click.option("--outside-paths", is_flag=True,
+              help="Read measured inputs from outside FILE's folder too.")  # fmt: skip
 def scenarios(
     file: Path, names: tuple[str, ...], user: Path | None, samples: int | None, seed: int,
-    json_out: bool, list_only: bool,
+    json_out: bool, list_only: bool, outside_paths: bool,
 ) -> None:  # fmt: skip
     """Compare scenarios (named, cited changes) with the baseline FILE, phase by phase."""
     from lcai.outputs import terminal
@@ -72,7 +80,8 @@ def scenarios(
     from lcai.spec.loading import load_source
 
     with option_errors({"samples": "--samples", "seed": "--seed"}):
-        comps = sc.compare(load_source(file), chosen, samples=samples, seed=seed, known=known)
+        comps = sc.compare(load_source(file, outside_paths=outside_paths), chosen,
+                           samples=samples, seed=seed, known=known)  # fmt: skip
     if json_out:
         emit(json.dumps([c.to_dict() for c in comps], indent=2))
         return

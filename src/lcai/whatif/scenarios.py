@@ -13,7 +13,7 @@ import copy
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -628,9 +628,8 @@ def compare(
     for full, sc, arg in chosen:
         try:
             changed = changes(data, sc, arg, base)
-            plan = plan_source(
-                parse_source(changed, file=f"{label} [{full}]", base_dir=source.base_dir)
-            )
+            variant = parse_source(changed, file=f"{label} [{full}]", base_dir=source.base_dir)
+            plan = plan_source(replace(variant, outside_paths=source.outside_paths))
             fig = _figures(plan)
             if fig == base_fig:
                 raise NotApplicableError("it changes none of this assessment's figures")
