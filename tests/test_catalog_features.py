@@ -265,3 +265,18 @@ def test_missing_fabrication_water_is_said() -> None:
     }
     r = lcai.assess(spec)
     assert any("fabrication water of B200 not counted" in w for w in r.warnings)
+
+
+def test_a_fully_reported_phase_looks_up_no_grid() -> None:
+    """A reported result with carbon and water uses no grid or facility: none is looked up
+    (no 'world average' warning, no PUE assumption)."""
+    spec = {
+        "name": "r",
+        "training": {
+            "reported": {"energy": "10 MWh", "co2e": "4 t", "water": "30 m3", "source": "paper X"}
+        },
+    }
+    r = lcai.assess(spec)
+    assert r.total.co2e_kg == pytest.approx(4000.0)
+    assert not any("world average" in w for w in r.warnings)
+    assert not any(a.name.startswith("training.facility") for a in r.assumptions)

@@ -7,7 +7,7 @@ from lcai import catalog, keys
 from lcai import model as m
 from lcai.engine.plan import ItemPlan, Params, Supply
 from lcai.model.num import Num
-from lcai.resolver.items import grid_item, reported_item
+from lcai.resolver.items import grid_item, reported_item, self_contained
 from lcai.resolver.ledger import Ledger
 from lcai.resolver.supply import supply
 from lcai.spec.schema import Annotation, Assessment, Device, WorkPeriod
@@ -22,6 +22,9 @@ def annotation(ledger: Ledger, spec: Assessment) -> list[ItemPlan]:
     """Resolve ``spec.annotation`` (which must be set)."""
     a = spec.annotation
     assert a is not None
+    if self_contained(a.reported):
+        assert a.reported is not None
+        return [reported_item(ledger, "annotation", a.reported, None, ("annotation", "reported"))]
     s = supply(ledger, "annotation", a.grid, None, (spec.grid, spec.facility))
     if a.reported is not None:
         return [reported_item(ledger, "annotation", a.reported, s, ("annotation", "reported"))]

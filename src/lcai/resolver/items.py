@@ -13,7 +13,7 @@ from lcai.model.num import Num
 from lcai.resolver.ledger import Ledger, param, zero
 from lcai.spec.schema import Reported
 
-__all__ = ["dc_item", "grid_item", "overhead_item", "reported_item"]
+__all__ = ["dc_item", "grid_item", "overhead_item", "reported_item", "self_contained"]
 
 
 def dc_item(
@@ -99,6 +99,12 @@ def _reported_keys(ledger: Ledger, phase: str, r: Reported) -> dict[str, str]:
         if value is not None:
             out[name] = ledger.user(f"{pre}.{name}", value, unit, path=f"{src}.{name}")
     return out
+
+
+def self_contained(r: Reported | None) -> bool:
+    """Whether a reported result states carbon and water: its phase then needs no grid or
+    facility (nothing of them would be used, so nothing of them is looked up)."""
+    return r is not None and r.co2e is not None and r.water is not None
 
 
 def reported_item(

@@ -14,7 +14,7 @@ from lcai.keys import ItemKind
 from lcai.measure.inputs import MeasuredEnergy
 from lcai.model.num import Num
 from lcai.resolver.hardware import accelerator_key, active_parameters, mfu, peak
-from lcai.resolver.items import dc_item, overhead_item, reported_item
+from lcai.resolver.items import dc_item, overhead_item, reported_item, self_contained
 from lcai.resolver.ledger import Ledger, catalog_dist, param
 from lcai.resolver.loads import memory, network, power_draw
 from lcai.resolver.measured import measured_items
@@ -46,6 +46,10 @@ def training(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) 
     """Resolve ``spec.training`` (which must be set)."""
     t = spec.training
     assert t is not None
+    if self_contained(t.reported):
+        assert t.reported is not None
+        item = reported_item(ledger, "training", t.reported, None, ("training", "reported"))
+        return TrainingOut([item], _reported_hours(ledger, t))
     s = supply_of(ledger, spec, t)
     if t.reported is not None:
         item = reported_item(ledger, "training", t.reported, s, ("training", "reported"))

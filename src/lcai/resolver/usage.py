@@ -12,7 +12,7 @@ from lcai.measure.inputs import MeasuredEnergy
 from lcai.model.num import Num
 from lcai.resolver import provisioning as pr
 from lcai.resolver.inference import inference
-from lcai.resolver.items import dc_item, overhead_item, reported_item
+from lcai.resolver.items import dc_item, overhead_item, reported_item, self_contained
 from lcai.resolver.ledger import Ledger, param
 from lcai.resolver.loads import network, power_draw
 from lcai.resolver.measured import measured_items
@@ -165,6 +165,9 @@ def usage(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) -> 
     """Resolve ``spec.usage`` (which must be set)."""
     u = spec.usage
     assert u is not None
+    if self_contained(u.reported):
+        assert u.reported is not None
+        return UsageOut([reported_item(ledger, "usage", u.reported, None, ("usage", "reported"))])
     s: Supply = supply(ledger, "usage", u.grid, u.facility, (spec.grid, spec.facility))
     if u.reported is not None:
         return UsageOut([reported_item(ledger, "usage", u.reported, s, ("usage", "reported"))])
