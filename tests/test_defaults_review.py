@@ -1,6 +1,6 @@
-"""The defaults review (docs/research/defaults-review.md): network media, cooling PUE and annotation
-devices. Ordering facts the sources give, the source article's own keys kept, and hand-checked values.
-"""
+"""The defaults review (docs/research/defaults-review.md): network media, cooling PUE and
+annotation devices. Ordering facts the sources give, the source article's own keys kept, and
+hand-checked values."""
 
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ def test_network_rows_hand_checked() -> None:
     assert _net("dc_link") == pytest.approx(0.052)
     assert _net("lte") == _net("4g")
     for key in ("4g", "5g"):
-        assert catalog.table("network").row(key, "energy_intensity").source_id == "aalto2023btsenergy"
+        row = catalog.table("network").row(key, "energy_intensity")
+        assert row.source_id == "aalto2023btsenergy"
 
 
 def test_liquid_and_immersion_pue_not_above_air() -> None:
