@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from lcai.checks.validation import run_suite, summarise
+from lcai.outputs.terminal.checks import serving_lines
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "methodology.md"
 START, END = "<!-- validation:start -->", "<!-- validation:end -->"
@@ -43,17 +44,7 @@ def render() -> str:
         f"widest interval {s.max_interval_factor or 0:.2f}x (p95/p5). Inference: "
         f"{s.inference_within} of {s.inference_checks} within their bound.",
     ]
-    for label, f in (("stated", s.inference_given), ("left to the default", s.inference_default)):
-        if f is not None:
-            lines.append(
-                f"Serving energy per request, batch {label} ({f.count} measurements): median "
-                f"{f.median:.2f}x off, worst {f.worst:.2f}x."
-            )
-    if s.inference_coverage is not None:
-        lines.append(
-            f"Serving uncertainty: the measurement is inside lcai's p5-p95 for "
-            f"{100 * s.inference_coverage:.0f}% of the per-request checks."
-        )
+    lines += serving_lines(s)
     return "\n".join(lines)
 
 

@@ -73,13 +73,16 @@ def _summary_lines(summary: SuiteSummary) -> list[str]:
             f"Inference estimates: {s.inference_within} of {s.inference_checks} checks "
             "within their bound."
         )
-    for label, f in (
-        ("batch stated", s.inference_given),
-        ("batch by default", s.inference_default),
-    ):
+    return lines + serving_lines(s)
+
+
+def serving_lines(s: SuiteSummary) -> list[str]:
+    """The serving estimates against measurements: factor errors and coverage."""
+    lines = []
+    for label, f in (("stated", s.inference_given), ("left to the default", s.inference_default)):
         if f is not None:
             lines.append(
-                f"Serving energy per request, {label} ({f.count} measurements): median "
+                f"Serving energy per request, batch {label} ({f.count} measurements): median "
                 f"{f.median:.2f}x off, worst {f.worst:.2f}x."
             )
     if s.inference_coverage is not None:
