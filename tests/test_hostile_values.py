@@ -19,7 +19,7 @@ P = ["project", "--start", "200 TWh", "--growth", "25%", "--from", "2024", "--to
     [
         (["assess", BLOOM, "--samples", "9999999999999"], "samples: expected 1 to 2,000,000"),
         (["assess", BLOOM, "--samples", "10", "--seed", "-1"], "seed: expected 0"),
-        ([*P[:-1], "99999"], "expected years 1900-2200"),
+        ([*P[:-1], "99999"], "expected a year from 1900 to 2200"),
         ([*P[:-3], "1900", "--to", "2150"], "a horizon of at most 100 years"),
         ([*P[:3], "--growth", "1e300", *P[5:]], "'--growth': '1e300' is too large"),
         ([*P[:3], "--growth", "5000%", *P[5:]], "a growth of -99% to 1000% a year"),
@@ -145,7 +145,7 @@ def test_user_scenarios_are_checked(
         (["-c", "-100"], "--count: expected 1 to"),
         (["-c", "nan"], "--count: expected 1 to"),
         (["--pue", "nan", "-c", "10"], "--pue: expected a PUE of 1 to 5"),
-        (["--supply", "-150 MW"], "--supply: expected 1 to"),
+        (["--supply", "-150 MW"], "--supply: expected a supply of 1 W"),
     ],
 )
 def test_capacity_numbers(args: list[str], says: str, capsys: pytest.CaptureFixture[str]) -> None:

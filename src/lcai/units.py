@@ -404,24 +404,44 @@ def parse_quantity(
 
 @dataclass(frozen=True)
 class Range:
-    """Where a physical quantity may lie: ``low`` <= x <= ``high``, finite."""
+    """Where a physical quantity may lie: ``low`` <= x <= ``high`` (``low`` < x where
+    ``open_low``), finite."""
 
     low: float
     high: float
     what: str
+    open_low: bool = False
 
     def contains(self, x: float) -> bool:
         """Whether ``x`` is finite and inside the range."""
-        return math.isfinite(x) and self.low <= x <= self.high
+        above = self.low < x if self.open_low else self.low <= x
+        return math.isfinite(x) and above and x <= self.high
+
+    def problem(self, x: float, pct: bool = False) -> str | None:
+        """'expected WHAT, got X' where ``x`` is outside; None inside."""
+        if self.contains(x):
+            return None
+        return f"expected {self.what}, got {f'{100 * x:.4g}%' if pct else f'{x:g}'}"
 
 
 RANGES: Final = {
     "pue": Range(1.0, 5.0, "a PUE of 1 to 5 (1 by definition; no site reports 5)"),
     "share": Range(0.0, 1.0, "a share of 0 to 1"),
+    "positive_share": Range(0.0, 1.0, "a share above 0, at most 1", open_low=True),
     "nonnegative": Range(0.0, math.inf, "a number >= 0"),
+    "accelerators": Range(1.0, 1e8, "1 to 1e8 accelerators (about 30x the world's of 2024)"),
+    "supply_w": Range(1.0, 1e12, "a supply of 1 W to 1 TW (more than most national grids)"),
+    "yearly_energy_kwh": Range(0.0, 1e15, "a yearly energy of 0 to 1e15 kWh (30x the world's)"),
+    "energy_per_request_kwh": Range(0.0, 1e6, "0 to 1e6 kWh per request"),
+    "requests_per_day": Range(0.0, 1e15, "0 to 1e15 requests a day"),
+    "growth": Range(-0.99, 10.0, "a growth of -99% to 1000% a year"),
+    "efficiency_gain": Range(0.0, 0.99, "a gain of 0% to 99% a year"),
+    "decarbonisation": Range(0.0, 1.0, "0% to 100% a year"),
+    "year": Range(1900, 2200, "a year from 1900 to 2200"),
+    "horizon_years": Range(0, 100, "a horizon of at most 100 years"),
 }
 """The one place that says what a quantity may be: the schema, the distributions'
-truncation, capacity planning and the fleet's sites file all read these."""
+truncation, capacity planning, projections and the fleet's sites file all read these."""
 
 
 def format_quantity(value: float, unit: str, digits: int = 6) -> str:

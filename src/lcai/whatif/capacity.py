@@ -199,15 +199,12 @@ def _comparisons(power_w: float) -> list[dict[str, Any]]:
     return out
 
 
-MAX_ACCELERATORS = 1e8
-"""The most accelerators planned at once (about 30x the world's data-center GPUs of 2024)."""
-MAX_SUPPLY_W = 1e12
-"""The largest supply planned [W]: 1 TW, more than most national grids."""
-
-
-def _in_range(name: str, value: float | None, low: float, high: float, unit: str) -> None:
-    if value is not None and not (math.isfinite(value) and low <= value <= high):
-        raise SpecError(f"expected {low:g} to {high:g} {unit}, got {value:g}", path=(name,))
+def _in_range(name: str, value: float | None, quantity: str, pct: bool = False) -> None:
+    """``value`` (when given) inside the range ``units.RANGES[quantity]``, else an error
+    at option ``name``."""
+    problem = None if value is None else RANGES[quantity].problem(value, pct)
+    if problem is not None:
+        raise SpecError(problem, path=(name,))
 
 
 def _load_factor(key: str, per_w: float, utilisation: float) -> tuple[float, str]:
@@ -250,20 +247,13 @@ def plan_capacity(
     its idle fraction (``serving`` table), the rest of the system its rated share."""
     if load_factor is not None and utilisation is not None:
         raise SpecError("give the load factor or the utilisation, not both", path=("utilisation",))
-    if utilisation is not None and not 0 < utilisation <= 1:
-        raise SpecError(
-            f"the utilisation must be in (0, 1], got {utilisation:g}", path=("utilisation",)
-        )
+    _in_range("utilisation", utilisation, "positive_share")
     if (count is None) == (supply_w is None):
         raise SpecError("give either the number of accelerators or the supply")
-    _in_range("count", count, 1.0, MAX_ACCELERATORS, "accelerators")
-    _in_range("supply", supply_w, 1.0, MAX_SUPPLY_W, "W")
-    if pue is not None and not RANGES["pue"].contains(pue):
-        raise SpecError(f"expected {RANGES['pue'].what}, got {pue:g}", path=("pue",))
-    if load_factor is not None and not 0 < load_factor <= 1:
-        raise SpecError(
-            f"the load factor must be in (0, 1], got {load_factor:g}", path=("load_factor",)
-        )
+    _in_range("count", count, "accelerators")
+    _in_range("supply", supply_w, "supply_w")
+    _in_range("pue", pue, "pue")
+    _in_range("load_factor", load_factor, "positive_share")
     acc = catalog.table("accelerators")
     try:
         key = acc.resolve(accelerator, "accelerator")

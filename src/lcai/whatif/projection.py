@@ -11,12 +11,12 @@ path; the central path takes the midpoints.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lcai.model.num import Num
+from lcai.units import RANGES
 
 __all__ = [
     "Projection",
@@ -196,10 +196,9 @@ def _start_kwh(
     if given is not None:
         return given
     if requests_per_day is not None:
-        _check("requests_per_day", (requests_per_day,), 0.0, 1e15, "0 to 1e15 requests a day")
+        _check("requests_per_day", (requests_per_day,), "requests_per_day")
         if energy_per_request_kwh is not None:
-            _check("energy_per_request", (energy_per_request_kwh,), 0.0, 1e6,
-                   "0 to 1e6 kWh per request")  # fmt: skip
+            _check("energy_per_request", (energy_per_request_kwh,), "energy_per_request_kwh")
         if energy_per_request_kwh is None:
             raise SpecError("a demand in requests per day needs the energy per request",
                             path=("energy_per_request",))  # fmt: skip
@@ -211,24 +210,14 @@ def _start_kwh(
     return from_preset
 
 
-YEARS = (1900, 2200)
-"""The years a projection may start and end in."""
-MAX_HORIZON_YEARS = 100
-MAX_START_KWH = 1e15
-"""The largest yearly energy a projection starts from [kWh]: 30x the world's electricity."""
-GROWTH = (-0.99, 10.0)
-"""Demand growth a year [-]: from -99% to +1,000%."""
-
-
-def _check(
-    name: str, values: Sequence[float], low: float, high: float, what: str, pct: bool = False
-) -> None:
+def _check(name: str, values: Sequence[float], quantity: str, pct: bool = False) -> None:
+    """Every value inside ``units.RANGES[quantity]``, else an error at option ``name``."""
     from lcai.errors import SpecError
 
     for x in values:
-        if not (math.isfinite(x) and low <= x <= high):
-            shown = f"{100 * x:.4g}%" if pct else f"{x:g}"
-            raise SpecError(f"expected {what}, got {shown}", path=(name,))
+        problem = RANGES[quantity].problem(x, pct)
+        if problem is not None:
+            raise SpecError(problem, path=(name,))
 
 
 def _check_inputs(
@@ -236,13 +225,12 @@ def _check_inputs(
     efficiency: float, decarbonisation: float,
 ) -> None:  # fmt: skip
     """Every number finite and in its range, so that no path overflows or goes negative."""
-    _check("start", start, 0.0, MAX_START_KWH, f"a yearly energy of 0 to {MAX_START_KWH:g} kWh")
-    _check("growth", rate, *GROWTH, "a growth of -99% to 1000% a year", pct=True)
-    _check("efficiency", (efficiency,), 0.0, 0.99, "a gain of 0% to 99% a year", pct=True)
-    _check("decarbonisation", (decarbonisation,), 0.0, 1.0, "0% to 100% a year", pct=True)
-    _check("years", years, *YEARS, f"years {YEARS[0]}-{YEARS[1]}")
-    _check("years", (years[1] - years[0],), 0, MAX_HORIZON_YEARS,
-           f"a horizon of at most {MAX_HORIZON_YEARS} years")  # fmt: skip
+    _check("start", start, "yearly_energy_kwh")
+    _check("growth", rate, "growth", pct=True)
+    _check("efficiency", (efficiency,), "efficiency_gain", pct=True)
+    _check("decarbonisation", (decarbonisation,), "decarbonisation", pct=True)
+    _check("years", years, "year")
+    _check("years", (years[1] - years[0],), "horizon_years")
 
 
 def projection(
