@@ -29,6 +29,7 @@ __all__ = [
     "assess",
     "assess_file",
     "assess_source",
+    "estimate_request",
     "evaluate",
     "load_assessment",
     "load_source",
@@ -37,6 +38,8 @@ __all__ = [
     "plan_source",
     "resolve",
     "result_of",
+    "set_span_attributes",
+    "span_attributes",
     "track",
 ]
 
@@ -51,6 +54,9 @@ _LAZY = {
     "plan_source": "lcai.api",
     "assess_source": "lcai.api",
     "result_of": "lcai.api",
+    "estimate_request": "lcai.api.requests",
+    "span_attributes": "lcai.api.requests",
+    "set_span_attributes": "lcai.api.requests",
     "load_assessment": "lcai.spec.loading",
     "load_source": "lcai.spec.loading",
     "Source": "lcai.spec.source",
@@ -66,6 +72,7 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from lcai.api import assess, assess_file, assess_source, plan_file, plan_source, result_of
+    from lcai.api.requests import estimate_request, set_span_attributes, span_attributes
     from lcai.engine.evaluate import evaluate
     from lcai.engine.plan import Plan
     from lcai.engine.result import Result
