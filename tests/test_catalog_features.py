@@ -280,3 +280,21 @@ def test_a_fully_reported_phase_looks_up_no_grid() -> None:
     assert r.total.co2e_kg == pytest.approx(4000.0)
     assert not any("world average" in w for w in r.warnings)
     assert not any(a.name.startswith("training.facility") for a in r.assumptions)
+
+
+def test_a_cooling_derived_pue_says_what_it_is() -> None:
+    """cooling: liquid gives a relative saving on an average site (1.343), which is above a
+    hyperscale fleet's PUE: the result says so, and an operator's figure wins."""
+    spec = {
+        "name": "c",
+        "training": {
+            "grid": {"region": "FR"},
+            "facility": {"cooling": "liquid"},
+            "accelerators": {"type": "H100", "gpu_hours": "10 h"},
+        },
+    }
+    r = lcai.assess(spec)
+    assert any("relative saving on an industry-average site" in w for w in r.warnings)
+    spec["training"]["facility"]["operator"] = "aws"  # type: ignore[index]
+    r = lcai.assess(spec)
+    assert not any("relative saving" in w for w in r.warnings)

@@ -254,6 +254,12 @@ def _facility(
         note = f"no {q.upper()} given: industry average" if why == "default" else ""
         if why.startswith("cloud"):
             note = f"no {q.upper()} given: {why}"
+        if why == "cooling" and q == "pue" and key in ("cooling:liquid", "cooling:immersion"):
+            ledger.warnings.append(
+                f"{phase}: the PUE of {key} is a relative saving on an industry-average site "
+                "(Alissa et al. 2025), not a purpose-built site's: a hyperscale operator or a "
+                "site built for liquid cooling runs lower (give pue, or operator)"
+            )
         out.append(
             ledger.factor(
                 name,
