@@ -29,7 +29,8 @@ __all__ = [
     "write_report",
 ]
 
-FORMATS = ("html", "md", "latex")
+FORMATS = ("html", "md", "latex", "hf-card", "sci", "ai-act")
+"""The report formats, then the disclosures (``lcai.outputs.disclosures``)."""
 
 
 _VERSION = re.compile(r"[0-9a-f]{12}")
@@ -78,8 +79,14 @@ def write_markdown(rep: Report, output: Path) -> None:
 
 
 def write_report(rep: Report, output: Path, fmt: str = "html") -> None:
-    """Write a built report in a format, atomically (charts beside a Markdown report)."""
-    if fmt == "html":
+    """Write a built report in a format, atomically (charts beside a Markdown report). The
+    disclosures (``hf-card``, ``sci``, ``ai-act``) restate its result: JSON where ``output``
+    ends in ``.json``, else Markdown; a model card at ``output`` is updated in place."""
+    if fmt in ("hf-card", "sci", "ai-act"):
+        from lcai.outputs import disclosures
+
+        disclosures.write(fmt, rep.result, output)
+    elif fmt == "html":
         write_atomic(output, render_html(rep))
     elif fmt == "latex":
         write_atomic(output, render_latex(rep))
@@ -88,4 +95,4 @@ def write_report(rep: Report, output: Path, fmt: str = "html") -> None:
     else:
         from lcai.errors import SpecError
 
-        raise SpecError(f"expected html, md or latex, got {fmt!r}", path=("format",))
+        raise SpecError(f"expected one of {', '.join(FORMATS)}, got {fmt!r}", path=("format",))
