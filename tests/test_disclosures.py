@@ -347,3 +347,67 @@ def test_cli_refuses_a_card_it_cannot_update(
     code, _, err = run_cli(["report", str(BLOOM), "--format", "hf-card", "-o", str(out)], capsys)
     assert code == 2 and err.startswith("error: ") and "README.md" in err, err
     assert out.read_bytes() == content  # left as it was
+
+
+# -- CycloneDX ML-BOM and GHG inventory (added with the formats) ---------------------------
+
+
+@pytest.mark.parametrize("example", ["open-model-lifecycle", "bloom-176b"])
+def test_cyclonedx_ml_bom_is_valid_and_carries_the_numbers(example: str) -> None:
+    """Validated with cyclonedx-python-lib's strict JSON validator for CycloneDX 1.6."""
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    from lcai.api import assess_file
+    from lcai.outputs.disclosures import render
+
+    res = assess_file(ROOT / "examples" / f"{example}.yaml")
+    text = render("cyclonedx", res)
+    errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+    assert errors is None, errors
+    bom = json.loads(text)
+    (model,) = bom["components"]
+    assert model["type"] == "machine-learning-model" and model["name"] == res.name
+    env = model["modelCard"]["considerations"]["environmentalConsiderations"]
+    by = {c["activity"]: c for c in env["energyConsumptions"]}
+    d = res.divisor
+    train = res.phases["training"].impact
+    assert by["training"]["activityEnergyCost"]["value"] == pytest.approx(train.energy_kwh * d)
+    assert by["training"]["co2CostEquivalent"]["value"] == pytest.approx(train.co2e_kg * d / 1000)
+    if res.phases["usage"].items:
+        assert "inference" in by
+
+
+@pytest.mark.parametrize("example", ["open-model-lifecycle", "bloom-176b"])
+def test_ghg_inventory_adds_up(example: str) -> None:
+    """Scope 2 (both bases) plus Scope 3 category 1 is the result's life cycle."""
+    from lcai.api import plan_file, result_of
+    from lcai.outputs.disclosures import render
+
+    plan = plan_file(ROOT / "examples" / f"{example}.yaml")
+    res = result_of(plan)
+    inv = json.loads(render("ghg", res, plan, as_json=True))
+    total = (
+        inv["scope2_total"]["location_based_kgco2e"]
+        + inv["scope3_category1_purchased_goods_kgco2e"]
+    )
+    assert total == pytest.approx(res.life_cycle.co2e_kg, rel=1e-9)
+    market = res.life_cycle.co2e_market_kg
+    if market is not None:
+        got = (
+            inv["scope2_total"]["market_based_kgco2e"]
+            + inv["scope3_category1_purchased_goods_kgco2e"]
+        )
+        assert got == pytest.approx(market, rel=1e-9)
+    md = render("ghg", res, plan)
+    assert "Scope 2" in md and "Scope 3, category 1" in md
+
+
+def test_ghg_states_the_files_contracts() -> None:
+    from lcai.api import plan_file, result_of
+    from lcai.outputs.disclosures import render
+
+    plan = plan_file(OPEN)
+    inv = json.loads(render("ghg", result_of(plan), plan, as_json=True))
+    names = {i["parameter"] for i in inv["instruments"]}
+    assert {"usage.grid.contract_share", "training.grid.contract_share"} <= names

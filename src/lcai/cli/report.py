@@ -10,7 +10,13 @@ import click
 __all__ = ["report"]
 
 _FILE = click.Path(path_type=Path)
-_DISCLOSURES = {"hf-card": "README.md", "sci": "sci.md", "ai-act": "ai-act.md"}
+_DISCLOSURES = {
+    "hf-card": "README.md",
+    "sci": "sci.md",
+    "ai-act": "ai-act.md",
+    "cyclonedx": "bom.cdx.json",
+    "ghg": "ghg.md",
+}
 """The disclosure formats and their default file names."""
 
 
@@ -22,8 +28,8 @@ _DISCLOSURES = {"hf-card": "README.md", "sci": "sci.md", "ai-act": "ai-act.md"}
               type=click.Choice(["html", "md", "latex", *_DISCLOSURES]),
               help="html, md (with SVG charts) or latex; default from the file name's suffix, "
               "else html. Disclosures: hf-card (a model card's co2_eq_emissions and a "
-              "section; an existing card is updated), sci, ai-act (JSON for a .json name, "
-              "else Markdown).")  # fmt: skip
+              "section; an existing card is updated), sci, ai-act, ghg (JSON for a .json "
+              "name, else Markdown), cyclonedx (a CycloneDX 1.6 ML-BOM, JSON).")  # fmt: skip
 @click.option("--samples", "-n", type=click.IntRange(min=0), default=2000, show_default=True,
               help="Monte Carlo samples (0: none).")  # fmt: skip
 @click.option("--seed", type=int, default=0, help="Seed (0 is a seed).")
@@ -38,7 +44,7 @@ def report(
     sensitivity: bool, validation: bool, outside_paths: bool,
 ) -> None:  # fmt: skip
     """Write a report of FILE: one self-contained HTML file, Markdown + SVG, or LaTeX; or
-    a disclosure of its result (--format hf-card, sci or ai-act)."""
+    a disclosure of its result (--format hf-card, sci, ai-act, cyclonedx or ghg)."""
     if fmt in _DISCLOSURES:
         _disclose(file, output or Path(_DISCLOSURES[fmt]), fmt, seed, outside_paths)
         return

@@ -4,7 +4,9 @@
 a short section, updating an existing card in place. ``sci`` (``sci``): the Software Carbon
 Intensity (ISO/IEC 21031:2024) with each term, and the SCI for AI views. ``ai-act``
 (``ai_act``): the training compute, time and energy of Regulation (EU) 2024/1689, Annex XI,
-Section 1, points 2(d) and 2(e). Each is a pure function of a Result (and its Plan, where
+Section 1, points 2(d) and 2(e). ``cyclonedx``: a CycloneDX 1.6 ML-BOM with the model card's
+environmental considerations. ``ghg``: Scope 2 location- and market-based side by side,
+embodied carbon as Scope 3 category 1. Each is a pure function of a Result (and its Plan, where
 given: without it, the parameters the result's items used). ``sci`` and ``ai-act`` are
 Markdown, or JSON with ``as_json``.
 
@@ -21,12 +23,14 @@ from lcai.engine.plan import Plan
 from lcai.engine.result import Result
 from lcai.errors import SpecError
 from lcai.outputs.disclosures.ai_act import render_ai_act_json, render_ai_act_markdown
+from lcai.outputs.disclosures.cyclonedx import render_cyclonedx
+from lcai.outputs.disclosures.ghg import render_ghg_json, render_ghg_markdown
 from lcai.outputs.disclosures.hf_card import card_metadata, render_card
 from lcai.outputs.disclosures.sci import render_sci_json, render_sci_markdown
 
 __all__ = ["FORMATS", "read_card", "render", "write"]
 
-FORMATS = ("hf-card", "sci", "ai-act")
+FORMATS = ("hf-card", "sci", "ai-act", "cyclonedx", "ghg")
 
 
 def render(
@@ -47,6 +51,12 @@ def render(
         return render_sci_json(result, plan) if as_json else render_sci_markdown(result, plan)
     if fmt == "ai-act":
         return render_ai_act_json(result, plan) if as_json else render_ai_act_markdown(result, plan)
+    if fmt == "cyclonedx":  # JSON whatever the name
+        from lcai import __version__
+
+        return render_cyclonedx(result, __version__)
+    if fmt == "ghg":
+        return render_ghg_json(result, plan) if as_json else render_ghg_markdown(result, plan)
     raise SpecError(f"expected one of {', '.join(FORMATS)}, got {fmt!r}", path=("format",))
 
 

@@ -29,7 +29,7 @@ __all__ = [
     "write_report",
 ]
 
-FORMATS = ("html", "md", "latex", "hf-card", "sci", "ai-act")
+FORMATS = ("html", "md", "latex", "hf-card", "sci", "ai-act", "cyclonedx", "ghg")
 """The report formats, then the disclosures (``lcai.outputs.disclosures``)."""
 
 
@@ -80,9 +80,10 @@ def write_markdown(rep: Report, output: Path) -> None:
 
 def write_report(rep: Report, output: Path, fmt: str = "html") -> None:
     """Write a built report in a format, atomically (charts beside a Markdown report). The
-    disclosures (``hf-card``, ``sci``, ``ai-act``) restate its result: JSON where ``output``
-    ends in ``.json``, else Markdown; a model card at ``output`` is updated in place."""
-    if fmt in ("hf-card", "sci", "ai-act"):
+    disclosures (``hf-card``, ``sci``, ``ai-act``, ``cyclonedx``, ``ghg``) restate its
+    result: JSON where ``output`` ends in ``.json`` (CycloneDX always), else Markdown; a
+    model card at ``output`` is updated in place."""
+    if fmt in ("hf-card", "sci", "ai-act", "cyclonedx", "ghg"):
         from lcai.outputs import disclosures
 
         disclosures.write(fmt, rep.result, output)
