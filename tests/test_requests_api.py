@@ -107,3 +107,21 @@ def test_bad_arguments_name_the_field() -> None:
         lcai.estimate_request(
             model="llama-3.1-8b", input_tokens=1, output_tokens=-5, accelerator="H100", samples=0
         )
+
+
+def test_a_notebook_shows_the_phase_table_and_bar() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    r = lcai.assess_file(root / "examples" / "open-model-lifecycle.yaml")
+    html = r._repr_html_()
+    assert "<table>" in html and "<svg" in html and "training" in html
+    assert f"{r.total.co2e_kg:.4g}" in html
+    spec = {
+        "name": "<script>x</script>",
+        "training": {
+            "grid": {"region": "FR"},
+            "accelerators": {"type": "H100", "gpu_hours": "1 h"},
+        },
+    }
+    assert "<script>" not in lcai.assess(spec)._repr_html_()

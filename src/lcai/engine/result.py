@@ -190,6 +190,12 @@ class Result:
             d["rates"] = {k: v.to_dict() for k, v in self.rates.items()}
         return d
 
+    def _repr_html_(self) -> str:
+        """The phase table and the carbon by phase, for notebooks."""
+        from lcai.engine.notebook import result_html
+
+        return result_html(self)
+
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
