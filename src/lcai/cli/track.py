@@ -59,10 +59,12 @@ def _warn(warnings: list[str]) -> None:
               help="Seconds between flushes to disk.")  # fmt: skip
 @click.option("--region", help="Grid region for CO2e and water (default: $LCAI_REGION).")
 @click.option("--pid", type=int, help="Attach to a running process.")
+@click.option("--prometheus", "prometheus_port", type=click.IntRange(0, 65535), metavar="PORT",
+              help="Serve energy, CO2e and water counters on 127.0.0.1:PORT.")  # fmt: skip
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def track(
     output: Path | None, interval: float, flush: float, region: str | None, pid: int | None,
-    command: tuple[str, ...],
+    prometheus_port: int | None, command: tuple[str, ...],
 ) -> int:  # fmt: skip
     """Measure a command (`lcai track -- python train.py`) or a process (`--pid`)."""
     from lcai.measure.supervise import supervise
@@ -77,11 +79,13 @@ def track(
                 "interval": "--interval/--flush",
                 "region": "--region",
                 "output": "-o/--output",
+                "prometheus": "--prometheus",
             }
         ):
             done = supervise(
                 command, pid=pid, output=output, interval_s=interval, flush_s=flush,
                 region=region, on_status=status, on_start=_warn,
+                prometheus_port=prometheus_port,
             )  # fmt: skip
     finally:
         status.end()

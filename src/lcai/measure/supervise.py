@@ -157,10 +157,13 @@ def supervise(
     region: str | None = None,
     on_status: StatusCallback | None = None,
     on_start: Callable[[list[str]], None] | None = None,
+    prometheus_port: int | None = None,
 ) -> Supervised:
     """Track ``command`` (started here; SIGINT and SIGTERM are passed on to it) or the
     running process ``pid`` until it ends. ``region`` (default ``$LCAI_REGION``) adds
-    CO2e and water. ``on_start`` gets the tracker's warnings (if there are any)."""
+    CO2e and water. ``on_start`` gets the tracker's warnings (if there are any).
+    ``prometheus_port``: serve the tracker's counters there while it runs
+    (:mod:`lcai.measure.prometheus`), started before the command."""
     from lcai.measure.tracker import Tracker
 
     if (pid is None) == (not command):
@@ -187,18 +190,27 @@ def supervise(
         output, interval_s=interval_s, flush_s=flush_s, pid=pid, command=list(command),
         region=region, factors=factors, on_sample=sampled, **extra,
     )  # fmt: skip
+    endpoint = None
     try:
         tracker.start()
+        if prometheus_port is not None:
+            from lcai.measure.prometheus import serve
+
+            endpoint = serve(tracker, prometheus_port)
     except BaseException:  # e.g. the run file exists: the command must not run untracked
         if child is not None:
             child.kill()
             child.wait()
+        if tracker.started:
+            tracker.stop()
         raise
     rc: int | None = None
     try:
         rc = _wait(child, pid, min(interval_s, 0.5))
     finally:
         tracker.stop(rc)
+        if endpoint is not None:
+            endpoint.close()
     return Supervised(
         rc or 0, tracker.energy_kwh, tracker.output, tracker.summary(), tracker.co2e_g,
         tracker.water_l,

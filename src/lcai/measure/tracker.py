@@ -195,9 +195,17 @@ class Tracker:
         self.warnings: list[str] = []
         self.energy_j = 0.0
         self.energy_j_by_backend: dict[str, float] = {}
+        self.energy_j_by_device: dict[tuple[str, str], float] = {}
+        """Energy [J] since the first sample per (device, backend), at the last sample."""
+        self._first_j: dict[tuple[str, str], float] = {}
         self.exit_status: int | None = None
 
     # -- lifecycle --------------------------------------------------------------------
+    @property
+    def started(self) -> bool:
+        """Whether :meth:`start` has run (sampling, writing its run file)."""
+        return self._thread is not None
+
     def start(self) -> Tracker:
         if self.factors is None:
             self.factors = grid_factors(self.region)  # the region's, else $LCAI_REGION's
@@ -254,6 +262,7 @@ class Tracker:
     def _sample(self) -> None:
         t = time.time()
         by_backend: dict[str, float] = {}
+        by_device: dict[tuple[str, str], float] = {}
         for m in self.meters:
             try:
                 readings = m.read()
@@ -267,7 +276,10 @@ class Tracker:
                 power = r.power_w if r.power_w is not None and math.isfinite(r.power_w) else None
                 self._writer.sample(Sample(t, dev, m.name, r.energy_j, power))
                 by_backend[m.name] = by_backend.get(m.name, 0.0) + r.energy_j
+                first = self._first_j.setdefault((dev, m.name), r.energy_j)
+                by_device[(dev, m.name)] = r.energy_j - first
         self.energy_j_by_backend = by_backend
+        self.energy_j_by_device = by_device
         self.energy_j = sum(by_backend.values())
         if self._on_sample is not None:
             self._on_sample(t, self.energy_j)
