@@ -15,9 +15,10 @@ import difflib
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from lcai.catalog import user as user_folder
@@ -100,12 +101,48 @@ def _normalise(name: str) -> str:
     return re.sub(r"[\s_\-./()]+", "", name.lower())
 
 
-def _load_yaml(text: str) -> Any:
-    """Parse YAML with the C loader when PyYAML has it (10x faster on the alias maps)."""
+def _load_yaml(text: str, origin: str = "") -> Any:
+    """Parse YAML with the C loader when PyYAML has it (10x faster on the alias maps).
+
+    ``origin``: a user's file, read untrusted: no aliases (a few bytes of them expand to
+    gigabytes), no key given twice in a mapping, and a parse error names the file."""
     import yaml  # local: keeps `import lcai` free of file reads and heavy imports
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # a safe loader (C or Python)
+    if not origin:
+        return yaml.load(text, Loader=loader)  # a safe loader (C or Python): packaged data
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise DataError(f"{origin}: YAML aliases are not allowed in catalog files")
+        root = yaml.compose(text, Loader=loader)
+        _no_duplicate_keys(root, origin)
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise DataError(
+            f"{origin}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
+
+
+def _no_duplicate_keys(node: Any, origin: str, depth: int = 0) -> None:
+    """Refuse a mapping key given twice (YAML keeps the last silently), and nesting past 50."""
+    import yaml
+
+    if depth > 50:
+        raise DataError(f"{origin}: nested more than 50 levels")
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for k, v in node.value:
+            key = str(k.value)
+            if key in seen:
+                raise DataError(f"{origin}:{k.start_mark.line + 1}: '{key}' is given twice")
+            seen.add(key)
+            _no_duplicate_keys(v, origin, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            _no_duplicate_keys(v, origin, depth + 1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,9 +159,11 @@ class Table:
         user = user_folder.overlay_dir()
         upath = user / "tables" / f"{self.name}.yaml" if user is not None else None
         if upath is not None and upath.is_file():
-            extra = _load_yaml(user_folder.read_text(upath)) or {}
+            extra = _load_yaml(user_folder.read_text(upath), str(upath)) or {}
             if not isinstance(extra, dict):
                 raise DataError(f"{upath}: expected a mapping of fields")
+            if not isinstance(extra.get("aliases") or {}, dict):
+                raise DataError(f"{upath}: aliases must be a mapping of name: key")
             aliases = {**(meta.get("aliases") or {}), **(extra.get("aliases") or {})}
             meta = {**extra, **meta, "aliases": aliases}  # the packaged card wins but aliases
         return meta
@@ -252,9 +291,10 @@ def data_dir() -> Any:
     return _data_dir()
 
 
-def load_yaml(text: str) -> Any:
-    """YAML text of a catalog file, parsed with a safe loader."""
-    return _load_yaml(text)
+def load_yaml(text: str, origin: str = "") -> Any:
+    """YAML text of a catalog file, parsed with a safe loader (``origin``: a user's file,
+    read untrusted)."""
+    return _load_yaml(text, origin)
 
 
 def _csv_names(d: Any) -> set[str]:
@@ -279,6 +319,10 @@ def _parse_rows(name: str, text: str, origin: str = "") -> tuple[tuple[int, Row]
         raise DataError(f"{where}: header must be {','.join(_COLUMNS)}, got {reader.fieldnames}")
     rows = []
     for line_no, rec in enumerate(reader, start=2):
+        if None in rec:
+            raise DataError(
+                f"{where}, line {line_no}: more cells than the header (quote a note with commas)"
+            )
         try:
             rows.append(
                 (
@@ -321,39 +365,67 @@ def table(name: str) -> Table:
         close = difflib.get_close_matches(name, table_names(), n=3)
         raise UnknownKeyError(name, "table", close)
     path = _data_dir() / "tables" / f"{name}.csv"
-    base = _parse_rows(name, path.read_text(encoding="utf-8")) if path.is_file() else ()
+    base_dir = user_folder.base_dir()
+    if base_dir is None:  # the packaged catalog: trusted, checked by the tests
+        base = _parse_rows(name, path.read_text(encoding="utf-8")) if path.is_file() else ()
+    elif not path.exists():  # a table only the user's folder has
+        base = ()
+    else:  # another catalog folder (an old version): read and checked as a user's
+        where = Path(str(path))
+        base = _parse_rows(name, user_folder.read_text(where), origin=str(where))
+        user_folder.check_rows(base, where, bibliography())
+        base = tuple((n, replace(r, origin="")) for n, r in base)
     merged: dict[tuple[str, str], Row] = {(r.key, r.quantity): r for _, r in base}
     for r in (*_user_rows(name), *user_folder.extra_rows(name)):
         merged[(r.key, r.quantity)] = r
     return Table(name=name, rows=tuple(merged.values()))
 
 
-def _source_files() -> list[tuple[str, str]]:
-    """(name, text) of every bibliography file: the packaged (or base) ones, then the
-    user's folder's."""
+def _source_files() -> list[tuple[str, str, bool]]:
+    """(name, text, untrusted) of every bibliography file: the packaged ones (trusted), or
+    a base folder's, then the user's folder's (untrusted: bounded and checked)."""
     out = []
+    base = user_folder.base_dir()
     d = _data_dir() / "sources"
     if d.is_dir():
         for p in sorted(d.iterdir(), key=lambda p: p.name):
             if p.name.endswith(".yaml"):
-                out.append((p.name, p.read_text(encoding="utf-8")))
+                if base is None:
+                    out.append((p.name, p.read_text(encoding="utf-8"), False))
+                else:
+                    out.append((str(p), user_folder.read_text(Path(str(p))), True))
     user = user_folder.overlay_dir()
     if user is not None and (user / "sources").is_dir():
         for p in sorted((user / "sources").iterdir(), key=lambda p: p.name):
             if p.name.endswith(".yaml"):
-                out.append((str(p), user_folder.read_text(p)))
+                out.append((str(p), user_folder.read_text(p), True))
     return out
+
+
+def _year(value: Any, name: str, sid: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise DataError(f"{name}: source {sid!r}: year must be a whole number, got {value!r}")
+    try:
+        return int(value)
+    except ValueError:
+        raise DataError(
+            f"{name}: source {sid!r}: year must be a whole number, got {value!r}"
+        ) from None
 
 
 @cache
 def bibliography() -> Mapping[str, Source]:
     """Every source of the catalog's data (and of a user's folder), keyed by ``source_id``."""
     out: dict[str, Source] = {}
-    for name, text in _source_files():
-        entries = _load_yaml(text) or {}
+    for name, text, untrusted in _source_files():
+        entries = _load_yaml(text, name if untrusted else "") or {}
         if not isinstance(entries, dict):
             raise DataError(f"{name}: expected a mapping of source ids")
         for sid, e in entries.items():
+            if not isinstance(sid, str):
+                raise DataError(f"{name}: a source id must be text, got {sid!r}")
             if sid in out:
                 raise DataError(f"source id {sid!r} is defined twice (second in {name})")
             if not isinstance(e, dict):
@@ -364,7 +436,7 @@ def bibliography() -> Mapping[str, Source]:
                 id=sid,
                 title=str(e.pop("title", "")),
                 authors=str(e.pop("authors", "")),
-                year=int(year) if year is not None else None,
+                year=_year(year, name, sid),
                 venue=str(e.pop("venue", "")),
                 url=str(e.pop("url", "")),
                 note=str(e.pop("note", "")),

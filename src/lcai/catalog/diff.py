@@ -69,8 +69,14 @@ def version_of(folder: str | Path | None) -> str:
     """The catalog's version (a user's folder: the packaged version it overlays, marked)."""
     base, overlay = folders_of(folder)
     with user.using(base, overlay):
-        d = catalog.data_dir()
-        card = catalog.load_yaml((d / "catalog.yaml").read_text(encoding="utf-8")) or {}
+        path = catalog.data_dir() / "catalog.yaml"
+        if base is None:
+            card = catalog.load_yaml(path.read_text(encoding="utf-8")) or {}
+        else:
+            where = Path(str(path))
+            card = catalog.load_yaml(user.read_text(where), str(where)) or {}
+    if not isinstance(card, dict):
+        card = {}
     version = str(card.get("version", "unknown"))
     return f"{version} + {overlay}" if overlay is not None else version
 

@@ -61,9 +61,9 @@ def use(
 ) -> None:
     """Read the catalog from ``base`` (default: the packaged one) with ``overlay`` over it
     (default: ``LCAI_CATALOG_DIR`` where ``env``)."""
-    _state["base"] = None if base is None else _folder(base, "catalog")
-    _state["overlay"] = None if overlay is None else _folder(overlay, "catalog folder")
-    _state["env"] = env
+    b = None if base is None else _folder(base, "catalog")  # both checked before either is set
+    o = None if overlay is None else _folder(overlay, "catalog folder")
+    _state["base"], _state["overlay"], _state["env"] = b, o, env
     for clear in _clearers:
         clear()
 
@@ -73,8 +73,8 @@ def using(base: str | Path | None = None, overlay: str | Path | None = None) -> 
     """The catalog read from exactly these folders for the block (no environment
     variable), then as before."""
     before = dict(_state)
-    use(base, overlay, env=False)
     try:
+        use(base, overlay, env=False)
         yield
     finally:
         _state.update(before)
@@ -136,17 +136,44 @@ def read_text(path: Path) -> str:
         raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
+_SHARES = ("utilisation", "mfu", "goodput", "_fraction", "_share", "_utilisation")
+"""Quantities that are shares of a whole: from 0 to 1."""
+
+
+def _bound(quantity: str, value: float) -> str | None:
+    """What is wrong with ``value`` for ``quantity`` (no catalog quantity is negative; a PUE
+    is at least 1; a share at most 1), or None."""
+    if value < 0:
+        return f"{quantity} must not be negative, got {value:g}"
+    if quantity == "pue" and value < 1:
+        return f"a PUE is at least 1 (total facility energy / IT energy), got {value:g}"
+    if (quantity.endswith(_SHARES) or quantity in _SHARES) and value > 1:
+        return f"{quantity} is a share: at most 1, got {value:g}"
+    return None
+
+
 def check_rows(rows: Any, path: Path, sources: Any) -> None:
-    """The checks a user's rows must pass: finite value, known unit, a year from 1900 to
-    2100, a source in the bibliography. ``rows`` are (line, Row); errors name file:line."""
+    """The checks a user's rows must pass: finite and physically possible value, known
+    unit, a year from 1900 to 2100, a source in the bibliography, no key and quantity given
+    twice. ``rows`` are (line, Row); errors name file:line."""
     from lcai.units import parse_unit
 
+    seen: dict[tuple[str, str], int] = {}
     for line, r in rows:
         where = f"{path}:{line}"
         if not r.key or not r.quantity:
             raise DataError(f"{where}: key and quantity must not be empty")
+        if (r.key, r.quantity) in seen:
+            raise DataError(
+                f"{where}: {r.key} {r.quantity} is given twice (first on line "
+                f"{seen[(r.key, r.quantity)]})"
+            )
+        seen[(r.key, r.quantity)] = line
         if not math.isfinite(r.value):
             raise DataError(f"{where}: value must be a finite number, got {r.value}")
+        problem = _bound(r.quantity, r.value)
+        if problem is not None:
+            raise DataError(f"{where}: {problem}")
         try:
             parse_unit(r.unit)
         except UnitError as exc:

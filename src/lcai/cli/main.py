@@ -110,10 +110,9 @@ class LazyGroup(click.Group):
 )
 def cli(catalog_dir: str | None) -> None:
     """Life-cycle assessment of AI: energy, carbon and water, from manufacturing to usage."""
-    if catalog_dir is not None:
-        from lcai.catalog import user
+    from lcai.catalog import user
 
-        user.use(overlay=catalog_dir)
+    user.use(overlay=catalog_dir)  # each command reads the folder it names, or none
 
 
 def _one_line(text: str) -> str:

@@ -21,7 +21,16 @@ def file_hardware(spec: Assessment) -> dict[str, list[catalog.Row]]:
     catalog already has is refused: its rows would change every result that names it."""
     rows: list[catalog.Row] = []
     acc = catalog.table("accelerators")
+    names: dict[str, int] = {}
     for i, h in enumerate(spec.hardware):
+        norm = "".join(c for c in h.name.lower() if c.isalnum())
+        if norm in names:
+            raise SpecError(
+                f"{h.name!r} is hardware[{names[norm]}] again (names are compared without "
+                "case or separators): give each one another name",
+                path=("hardware", i, "name"),
+            )
+        names[norm] = i
         try:
             known = acc.resolve(h.name)
         except UnknownKeyError:

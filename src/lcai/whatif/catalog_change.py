@@ -105,9 +105,17 @@ def _total(plan: Plan, params: dict[str, float], quantity: str) -> float:
 
 
 def _plan_with(source: Source, folder: str | Path | None) -> Plan:
+    from lcai.errors import DataError, SpecError
+
     base, overlay = folders_of(folder)
     with user.using(base, overlay):
-        return plan_source(source)
+        try:
+            return plan_source(source)
+        except SpecError as exc:  # the file names what the old catalog lacks
+            raise DataError(
+                f"the file does not resolve against the old catalog {folder or 'packaged'}: "
+                f"{exc.message} (compare results of files both catalogs can read)"
+            ) from None
 
 
 def attribute_change(

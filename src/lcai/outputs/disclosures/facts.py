@@ -137,8 +137,12 @@ def _accelerator(result: Result, plan: Plan | None) -> str | None:
     key = None if plan is None else plan.accelerator_keys.get(keys.SLOT_TRAINING)
     if key is not None:
         from lcai import catalog
+        from lcai.errors import UnknownKeyError
 
-        return catalog.table("accelerators").label(key)
+        try:
+            return catalog.table("accelerators").label(key)
+        except UnknownKeyError:  # the file's own hardware: known only while resolving
+            return key
     for it in result.phases["training"].items:
         if it.kind == "accelerators":
             return it.name
