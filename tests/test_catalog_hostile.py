@@ -532,7 +532,6 @@ def test_two_hardware_names_that_resolve_alike(
     assert_bad_input(code, err, "hw.yaml:4", "hardware[1].name")
 
 
-@bug("a hardware tdp of 0 W is accepted: the phase's energy is 0 with exit 0")
 def test_a_zero_tdp_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = hw_file(tmp_path, "  - {name: my-npu, tdp: 0 W}\n", "my-npu")
     code, _, err = cli_case(tmp_path, capsys, ["assess", str(f), "--json"])

@@ -1022,11 +1022,21 @@ class Hardware(_Model):
 
     name: str = Field(..., min_length=1, max_length=100, description="Its name, e.g. 'my-npu'.")
     label: str | None = Field(None, description="Human name, e.g. 'Vendor NPU 2'.")
-    tdp: Power | None = Field(None, description="Thermal design power (maximum board power).")
-    peak_dense_bf16: ComputeRate | None = Field(None, description="Dense BF16 peak FLOP/s.")
-    peak_dense_fp8: ComputeRate | None = Field(None, description="Dense FP8 peak FLOP/s.")
-    memory: Data | None = Field(None, description="Accelerator memory, e.g. '96 GB'.")
-    memory_bandwidth: DataRate | None = Field(None, description="Memory bandwidth, '3 TB/s'.")
+    tdp: Annotated[Power, Field(gt=0)] | None = Field(
+        None, description="Thermal design power (maximum board power)."
+    )
+    peak_dense_bf16: Annotated[ComputeRate, Field(gt=0)] | None = Field(
+        None, description="Dense BF16 peak FLOP/s."
+    )
+    peak_dense_fp8: Annotated[ComputeRate, Field(gt=0)] | None = Field(
+        None, description="Dense FP8 peak FLOP/s."
+    )
+    memory: Annotated[Data, Field(gt=0)] | None = Field(
+        None, description="Accelerator memory, e.g. '96 GB'."
+    )
+    memory_bandwidth: Annotated[DataRate, Field(gt=0)] | None = Field(
+        None, description="Memory bandwidth, '3 TB/s'."
+    )
     die_area: Area | None = Field(None, description="Compute die area, e.g. '600 mm2'.")
     embodied: Mass | None = Field(
         None, description="Embodied carbon per unit as published (a product footprint)."
