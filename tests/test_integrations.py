@@ -48,3 +48,41 @@ def test_importing_lcai_does_not_import_mlflow() -> None:
     code = "import lcai, sys; lcai.assess; print('mlflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.filterwarnings("ignore::lcai.measure.tracker.TrackingWarning")
+def test_the_transformers_callback_tracks_logs_and_writes_the_card(tmp_path: Path) -> None:
+    """Driven through transformers' own TrainingArguments, TrainerState and TrainerControl,
+    without training (PyTorch is not installed here; a full Trainer calls the same hooks):
+    the logs carry the energy so far, and the card's co2_eq_emissions is the run's CO2e."""
+    transformers = pytest.importorskip("transformers", reason="transformers not installed")
+    hub = pytest.importorskip("huggingface_hub", reason="huggingface_hub not installed")
+    import time
+
+    from lcai.integrations.hf import LcaiCallback
+    from tests.test_track import CountingMeter
+
+    args = transformers.TrainingArguments(output_dir=str(tmp_path / "out"))
+    state, control = transformers.TrainerState(), transformers.TrainerControl()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "README.md").write_text("---\nlicense: mit\n---\n# My model\n")
+    cb = LcaiCallback(region="FR", interval_s=0.02, meters=[CountingMeter()], name="my-model")
+    cb.on_train_begin(args, state, control)
+    time.sleep(0.2)
+    logs: dict[str, float] = {"loss": 1.0}
+    cb.on_log(args, state, control, logs=logs)
+    assert logs["lcai/energy_kwh"] > 0 and "lcai/co2e_g" in logs and logs["loss"] == 1.0
+    cb.on_train_end(args, state, control)
+    run = tmp_path / "out" / "lcai-run.jsonl"
+    assert run.is_file()
+    card = hub.ModelCard.load(tmp_path / "out" / "README.md")
+    assert card.data.license == "mit" and "# My model" in card.text
+    spec = {
+        "name": "my-model",
+        "training": {"grid": {"region": "FR"}, "measured": {"runs": [str(run)]}},
+    }
+    from lcai.spec.loading import parse_source
+
+    res = lcai.assess_source(parse_source(spec, base_dir=tmp_path / "out"))
+    grams = res.phases["training"].impact.co2e_kg * 1000
+    assert card.data.co2_eq_emissions["emissions"] == pytest.approx(grams, rel=1e-9)
