@@ -125,7 +125,7 @@ def test_a_user_folder_overrides_and_extends_rows(tmp_path: Path) -> None:
         ("FR,France,co2e_intensity,20,furlongs,2025,mine2025,\n", "unit"),
         ("FR,France,co2e_intensity,20,gCO2e/kWh,1850,mine2025,\n", "year"),
         ("FR,France,co2e_intensity,20,gCO2e/kWh,2025,nobody,\n", "source_id"),
-        ("FR,France,co2e_intensity,abc,gCO2e/kWh,2025,mine2025,\n", "line 2"),
+        ("FR,France,co2e_intensity,abc,gCO2e/kWh,2025,mine2025,\n", "csv:2"),
     ],
 )
 def test_a_user_folders_rows_are_checked(tmp_path: Path, rows: str, match: str) -> None:

@@ -314,15 +314,19 @@ def table_names() -> tuple[str, ...]:
 def _parse_rows(name: str, text: str, origin: str = "") -> tuple[tuple[int, Row], ...]:
     """(line, row) of a table's CSV; ``origin`` names a user's file in errors and rows."""
     where = origin or f"table {name}"
+
+    def at(line: int) -> str:
+        return f"{origin}:{line}" if origin else f"table {name}, line {line}"
+
     reader = csv.DictReader(io.StringIO(text))
     if tuple(reader.fieldnames or ()) != _COLUMNS:
         raise DataError(f"{where}: header must be {','.join(_COLUMNS)}, got {reader.fieldnames}")
     rows = []
     for line_no, rec in enumerate(reader, start=2):
         if None in rec:
-            raise DataError(
-                f"{where}, line {line_no}: more cells than the header (quote a note with commas)"
-            )
+            raise DataError(f"{at(line_no)}: more cells than the header (quote a note with commas)")
+        if any(rec.get(c) is None for c in _COLUMNS):
+            raise DataError(f"{at(line_no)}: fewer cells than the header ({','.join(_COLUMNS)})")
         try:
             rows.append(
                 (
@@ -341,7 +345,7 @@ def _parse_rows(name: str, text: str, origin: str = "") -> tuple[tuple[int, Row]
                 )
             )
         except (TypeError, ValueError, AttributeError) as exc:
-            raise DataError(f"{where}, line {line_no}: {exc}") from None
+            raise DataError(f"{at(line_no)}: {exc}") from None
     return tuple(rows)
 
 
@@ -353,7 +357,28 @@ def _user_rows(name: str) -> tuple[Row, ...]:
         return ()
     rows = _parse_rows(name, user_folder.read_text(path), origin=str(path))
     user_folder.check_rows(rows, path, bibliography())
+    described = Table(name=name, rows=()).quantities  # the table's card (packaged and user)
+    if described:
+        _as_described(rows, path, described)
     return tuple(r for _, r in rows)
+
+
+def _as_described(rows: Iterable[tuple[int, Row]], path: Any, described: Mapping[str, Any]) -> None:
+    """Each user row's quantity is one the table's card describes, in a unit of the same
+    dimension (a typo would add a row nothing reads; kWh for a grid factor would be read
+    as nonsense)."""
+    from lcai.units import parse_unit
+
+    for line, r in rows:
+        card = described.get(r.quantity)
+        if card is None:
+            raise DataError(
+                f"{path}:{line}: quantity {r.quantity!r} is not one the table describes "
+                f"({', '.join(sorted(described))}); describe a new one in the table's yaml"
+            )
+        unit = str(card.get("unit", "")) if isinstance(card, Mapping) else ""
+        if unit and parse_unit(unit)[1] != parse_unit(r.unit)[1]:
+            raise DataError(f"{path}:{line}: {r.quantity} is in {unit} or alike, not {r.unit}")
 
 
 @cache
@@ -378,7 +403,22 @@ def table(name: str) -> Table:
     merged: dict[tuple[str, str], Row] = {(r.key, r.quantity): r for _, r in base}
     for r in (*_user_rows(name), *user_folder.extra_rows(name)):
         merged[(r.key, r.quantity)] = r
-    return Table(name=name, rows=tuple(merged.values()))
+    t = Table(name=name, rows=tuple(merged.values()))
+    _user_aliases_resolve(t)
+    return t
+
+
+def _user_aliases_resolve(t: Table) -> None:
+    """A user card's alias that names no key of the table is an error (it would be
+    silently ignored)."""
+    user = user_folder.overlay_dir()
+    card = user / "tables" / f"{t.name}.yaml" if user is not None else None
+    if card is None or not card.is_file():
+        return
+    keys = set(t.keys())
+    for alias, key in t.aliases.items():
+        if key not in keys:
+            raise DataError(f"{card}: alias {alias!r} names {key!r}, which the table lacks")
 
 
 def _source_files() -> list[tuple[str, str, bool]]:

@@ -119,6 +119,10 @@ def overlay_dir() -> Path | None:
     if not _state["env"]:
         return None
     env = os.environ.get(ENV, "").strip()
+    if env != _state.get("seen_env", ""):  # set or changed since the tables were read
+        _state["seen_env"] = env
+        for clear in _clearers:
+            clear()
     return _folder(env, f"{ENV}:") if env else None
 
 

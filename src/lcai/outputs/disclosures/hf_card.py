@@ -160,7 +160,11 @@ def update_card(existing: str | None, meta: dict[str, Any], section: str) -> str
     if found is None:
         block = yaml.safe_dump({KEY: meta}, sort_keys=False, allow_unicode=True)
         return f"---\n{block}---\n" + _section(text, section)
-    head = text[: found.start(2)] + _front_matter(found.group(2), meta) + found.group(3)
+    try:
+        front = _front_matter(found.group(2), meta)
+    except RecursionError:  # an alias that refers to itself: no finite YAML to compare
+        raise SpecError("the model card's front matter refers to itself (a YAML alias)") from None
+    head = text[: found.start(2)] + front + found.group(3)
     return head + _section(text[found.end() :], section)
 
 
