@@ -226,9 +226,7 @@ HOSTILE_FOLDERS: list[object] = [
     pytest.param(
         _tables(FR_ROW.replace(",20,", ",1e999,")), "grid_intensity.csv:2", id="inf-value"
     ),
-    pytest.param(
-        _tables(FR_ROW.replace(",20,", ",abc,")), "grid_intensity.csv:2", id="text-value"
-    ),
+    pytest.param(_tables(FR_ROW.replace(",20,", ",abc,")), "grid_intensity.csv:2", id="text-value"),
     pytest.param(
         _tables(FR_ROW.replace(",2025,", ",1850,")), "grid_intensity.csv:2", id="year-1850"
     ),
