@@ -312,3 +312,21 @@ def test_provisioned_utilisation_must_be_positive() -> None:
     }
     with pytest.raises(SpecError, match="utilisation"):
         lcai.assess(spec)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("step_overhead", "1e30 h", "at most 60 s"),
+        ("power", "1e12 W", "0 to 100 kW"),
+        ("batch_size", 1e12, "at most 1e7"),
+        ("input_tokens", 1e20, "at most 1e9 tokens"),
+        ("memory_bandwidth", "1e30 GB/s", "1 PB/s"),
+        ("peak", "1e30 FLOP/s", "10 EFLOP/s"),
+    ],
+)
+def test_impossible_serving_inputs_are_refused(field: str, value: object, match: str) -> None:
+    """Every number in its physical range (units.RANGES), not only finite: a wrong number
+    with exit 0 is worse than an error."""
+    with pytest.raises(SpecError, match=match):
+        lcai.assess(_spec(**{field: value}))

@@ -439,6 +439,15 @@ RANGES: Final = {
     "decarbonisation": Range(0.0, 1.0, "0% to 100% a year"),
     "year": Range(1900, 2200, "a year from 1900 to 2200"),
     "horizon_years": Range(0, 100, "a horizon of at most 100 years"),
+    "accelerator_power_w": Range(0.0, 1e5, "an accelerator's power of 0 to 100 kW"),
+    "peak_flop_per_s": Range(
+        0.0, 1e19, "a peak of at most 1e19 FLOP/s (10 EFLOP/s) per accelerator"
+    ),
+    "bandwidth_gb_per_s": Range(0.0, 1e6, "a memory bandwidth of at most 1e6 GB/s (1 PB/s)"),
+    "step_overhead_h": Range(0.0, 60 / 3600, "a step overhead of at most 60 s"),
+    "tokens_per_request": Range(0.0, 1e9, "at most 1e9 tokens per request"),
+    "batch": Range(0.0, 1e7, "a batch of at most 1e7 requests"),
+    "model_parameters": Range(0.0, 1e16, "at most 1e16 parameters"),
 }
 """The one place that says what a quantity may be: the schema, the distributions'
 truncation, capacity planning, projections and the fleet's sites file all read these."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -116,6 +117,20 @@ PowerPerData = Annotated[
 Count = Annotated[float, BeforeValidator(_number), Field(ge=0), _NumberSchema]
 PositiveCount = Annotated[float, BeforeValidator(_number), Field(gt=0), _NumberSchema]
 _SHARE, _PUE = RANGES["share"], RANGES["pue"]
+
+
+def _within(quantity: str) -> AfterValidator:
+    """The value inside ``units.RANGES[quantity]`` (canonical unit), else its message."""
+    r = RANGES[quantity]
+
+    def check(v: float) -> float:
+        if not r.contains(v):
+            raise ValueError(f"expected {r.what}, got {v:g} in the canonical unit")
+        return v
+
+    return AfterValidator(check)
+
+
 Fraction = Annotated[
     float, BeforeValidator(_number), Field(ge=_SHARE.low, le=_SHARE.high), _NumberSchema
 ]
@@ -528,7 +543,7 @@ class ServedModel(_Model):
     name: str | None = Field(
         None, description="A model of the catalog's models table, e.g. 'llama-3.1-70b'."
     )
-    parameters: PositiveCount | None = Field(
+    parameters: Annotated[PositiveCount, _within("model_parameters")] | None = Field(
         None, description="Total parameters, e.g. '70B'; from the table when a name is given."
     )
     active_parameters: PositiveCount | None = Field(
@@ -596,9 +611,13 @@ class Inference(_Model):
         ..., description="The model: a name from the catalog ('llama-3.1-8b') or its numbers."
     )
     accelerator: str = Field(..., description="Accelerator type from the catalog, e.g. 'H100'.")
-    input_tokens: Count = Field(..., description="Input (prompt) tokens per request.")
-    output_tokens: Count = Field(..., description="Output (generated) tokens per request.")
-    power: Power | None = Field(
+    input_tokens: Annotated[Count, _within("tokens_per_request")] = Field(
+        ..., description="Input (prompt) tokens per request."
+    )
+    output_tokens: Annotated[Count, _within("tokens_per_request")] = Field(
+        ..., description="Output (generated) tokens per request."
+    )
+    power: Annotated[Power, _within("accelerator_power_w")] | None = Field(
         None,
         description=(
             "Average power per accelerator while serving; default from the load (a share "
@@ -621,15 +640,17 @@ class Inference(_Model):
             "from catalog."
         ),
     )
-    step_overhead: Duration | None = Field(
+    step_overhead: Annotated[Duration, _within("step_overhead_h")] | None = Field(
         None,
         description=(
             "Time per decode step outside the roofline (scheduling, sampling, launches), "
             "e.g. '2 ms'; default from catalog."
         ),
     )
-    peak: PositiveComputeRate | None = Field(None, description="Peak dense FLOP/s per accelerator.")
-    batch_size: PositiveCount | None = Field(
+    peak: Annotated[PositiveComputeRate, _within("peak_flop_per_s")] | None = Field(
+        None, description="Peak dense FLOP/s per accelerator."
+    )
+    batch_size: Annotated[PositiveCount, _within("batch")] | None = Field(
         None,
         description=(
             "Requests decoded together; default the running batch of common serving "
@@ -649,7 +670,7 @@ class Inference(_Model):
             "Bytes per weight, 2 for BF16 or 1 for FP8/INT8; prefer model.weight_precision."
         ),
     )
-    memory_bandwidth: PositiveDataRate | None = Field(
+    memory_bandwidth: Annotated[PositiveDataRate, _within("bandwidth_gb_per_s")] | None = Field(
         None, description="Memory bandwidth per accelerator; default from the catalog."
     )
 
@@ -1022,20 +1043,20 @@ class Hardware(_Model):
 
     name: str = Field(..., min_length=1, max_length=100, description="Its name, e.g. 'my-npu'.")
     label: str | None = Field(None, description="Human name, e.g. 'Vendor NPU 2'.")
-    tdp: Annotated[Power, Field(gt=0)] | None = Field(
+    tdp: Annotated[Power, Field(gt=0), _within("accelerator_power_w")] | None = Field(
         None, description="Thermal design power (maximum board power)."
     )
-    peak_dense_bf16: Annotated[ComputeRate, Field(gt=0)] | None = Field(
+    peak_dense_bf16: Annotated[ComputeRate, Field(gt=0), _within("peak_flop_per_s")] | None = Field(
         None, description="Dense BF16 peak FLOP/s."
     )
-    peak_dense_fp8: Annotated[ComputeRate, Field(gt=0)] | None = Field(
+    peak_dense_fp8: Annotated[ComputeRate, Field(gt=0), _within("peak_flop_per_s")] | None = Field(
         None, description="Dense FP8 peak FLOP/s."
     )
     memory: Annotated[Data, Field(gt=0)] | None = Field(
         None, description="Accelerator memory, e.g. '96 GB'."
     )
-    memory_bandwidth: Annotated[DataRate, Field(gt=0)] | None = Field(
-        None, description="Memory bandwidth, '3 TB/s'."
+    memory_bandwidth: Annotated[DataRate, Field(gt=0), _within("bandwidth_gb_per_s")] | None = (
+        Field(None, description="Memory bandwidth, '3 TB/s'.")
     )
     die_area: Area | None = Field(None, description="Compute die area, e.g. '600 mm2'.")
     embodied: Mass | None = Field(
