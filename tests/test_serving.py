@@ -321,7 +321,7 @@ def test_provisioned_utilisation_must_be_positive() -> None:
         ("power", "1e12 W", "0 to 100 kW"),
         ("batch_size", 1e12, "at most 1e7"),
         ("input_tokens", 1e20, "at most 1e9 tokens"),
-        ("memory_bandwidth", "1e30 GB/s", "1 PB/s"),
+        ("memory_bandwidth", "1e9 GB/s", "1 PB/s"),
         ("peak", "1e30 FLOP/s", "10 EFLOP/s"),
     ],
 )
