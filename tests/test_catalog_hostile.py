@@ -417,10 +417,6 @@ def test_the_cli_option_does_not_outlive_its_run(
         user.use()
 
 
-@bug(
-    "the tables are cached: LCAI_CATALOG_DIR set (or changed) after the first lookup is "
-    "not seen until user.use() clears the caches"
-)
 def test_the_environment_folder_is_read_when_it_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -381,11 +381,16 @@ def _as_described(rows: Iterable[tuple[int, Row]], path: Any, described: Mapping
             raise DataError(f"{path}:{line}: {r.quantity} is in {unit} or alike, not {r.unit}")
 
 
-@cache
 def table(name: str) -> Table:
     """Load (once) and return table ``name``: the packaged (or base) rows, with the user's
     folder's rows over them (a row of the same key and quantity replaces the packaged one)
     and after them (new rows)."""
+    user_folder.env_check()
+    return _table(name)
+
+
+@cache
+def _table(name: str) -> Table:
     if name not in table_names():
         close = difflib.get_close_matches(name, table_names(), n=3)
         raise UnknownKeyError(name, "table", close)
@@ -539,6 +544,7 @@ def format_citation(s: Source) -> str:
     return text
 
 
-user_folder.on_change(table.cache_clear)
+user_folder.on_change(_table.cache_clear)
+setattr(table, "cache_clear", _table.cache_clear)  # noqa: B010  (callers clear it as before)
 user_folder.on_change(table_names.cache_clear)
 user_folder.on_change(bibliography.cache_clear)

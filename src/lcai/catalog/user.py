@@ -118,12 +118,21 @@ def overlay_dir() -> Path | None:
         return Path(_state["overlay"])
     if not _state["env"]:
         return None
+    env_check()
     env = os.environ.get(ENV, "").strip()
-    if env != _state.get("seen_env", ""):  # set or changed since the tables were read
+    return _folder(env, f"{ENV}:") if env else None
+
+
+def env_check() -> None:
+    """Clear the caches when ``LCAI_CATALOG_DIR`` was set or changed since the tables were
+    read (a dictionary lookup: cheap enough for every table lookup)."""
+    if _state["overlay"] is not None or not _state["env"]:
+        return
+    env = os.environ.get(ENV, "").strip()
+    if env != _state.get("seen_env", ""):
         _state["seen_env"] = env
         for clear in _clearers:
             clear()
-    return _folder(env, f"{ENV}:") if env else None
 
 
 def read_text(path: Path) -> str:
