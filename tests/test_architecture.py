@@ -11,7 +11,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "lcai"
 PACKAGES = ("api", "spec", "catalog", "engine", "resolver", "measure", "fleet", "whatif", "checks",
-            "outputs", "cli", "model")  # fmt: skip
+            "outputs", "cli", "model", "web")  # fmt: skip
 
 
 def _module(path: Path) -> str:
