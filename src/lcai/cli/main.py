@@ -76,6 +76,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "lcai.cli.validate",
         "Print lcai's version.",
     ),
+    "serve": (
+        "lcai.cli.serve",
+        "Start the local web calculator and REST API (needs lcai[web]).",
+    ),
 }
 
 

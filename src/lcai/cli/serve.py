@@ -1,0 +1,71 @@
+"""``lcai serve``: the local web calculator and the REST API (the ``web`` extra)."""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+
+import click
+
+__all__ = ["serve"]
+
+
+class MissingExtraError(click.ClickException):
+    """The ``web`` extra is not installed: bad usage (exit 2), not a bug."""
+
+    exit_code = 2
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _web_extra() -> None:
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise MissingExtraError(
+            f"lcai serve needs the web extra (missing {exc.name or 'a module'}): install "
+            "lcai[web], e.g. pip install 'lcai[web]'"
+        ) from None
+
+
+@click.command()
+@click.option("--port", "-p", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="TCP port to listen on.")  # fmt: skip
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; another machine's needs --allow-remote.")  # fmt: skip
+@click.option("--allow-remote", is_flag=True,
+              help="Allow binding an address other machines can reach (no authentication: "
+              "anyone who reaches it can use it).")  # fmt: skip
+def serve(port: int, host: str, allow_remote: bool) -> None:
+    """Start the web calculator and the REST API on http://127.0.0.1:PORT (Ctrl-C stops)."""
+    if not is_loopback(host) and not allow_remote:
+        raise click.UsageError(
+            f"--host {host!r} is reachable from other machines; lcai serve binds 127.0.0.1 "
+            "unless you also give --allow-remote"
+        )
+    _web_extra()
+    import uvicorn
+
+    from lcai.web.app import LOCAL_HOSTS, create_app
+
+    local = is_loopback(host)
+    if not local:
+        sys.stderr.write(
+            f"warning: serving on {host}, reachable from other machines, with no "
+            "authentication: anyone who reaches it can run assessments on this machine\n"
+        )
+    app = create_app(trusted_hosts=(*LOCAL_HOSTS, host) if local else None)
+    shown = f"[{host}]" if ":" in host else host
+    sys.stderr.write(f"lcai: the calculator at http://{shown}:{port}/ and the API at "
+                     f"http://{shown}:{port}/api (Ctrl-C stops)\n")  # fmt: skip
+    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning",
+                server_header=False, proxy_headers=False, access_log=False)  # fmt: skip
