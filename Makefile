@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench setup clean wheel
+.PHONY: demo test lint bench setup clean wheel test-lightning
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
+# The Lightning callback's tests need PyTorch, which the dev extra leaves out: a side
+# environment. TORCH names what to install for it (a CPU build is enough), e.g.
+# `make test-lightning TORCH=path/to/torch-...+cpu-....whl`.
+TORCH ?= torch
+test-lightning:
+	$(PYTHON) -m venv .venv-lightning
+	.venv-lightning/bin/pip install --quiet '$(TORCH)'
+	.venv-lightning/bin/pip install --quiet -e '.[track,lightning]' pytest hypothesis huggingface-hub
+	.venv-lightning/bin/pytest -q -p no:cacheprovider tests/test_integrations_lightning.py
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_engine.py
@@ -45,4 +55,4 @@ wheel: $(STAMP)
 	$(BIN)/python -m build --wheel --outdir dist
 
 clean:
-	rm -rf $(VENV) dist build out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-lightning dist build out .pytest_cache .mypy_cache .ruff_cache

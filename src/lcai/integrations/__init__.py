@@ -6,5 +6,8 @@ artifact of an MLflow run. ``hf``: a Hugging Face ``transformers`` ``TrainerCall
 that tracks the training, logs its energy, CO2e and water, and writes the model card's
 ``co2_eq_emissions`` and a run file at the end.
 
+``lightning``: the same for a PyTorch Lightning ``Callback``. ``card``: what both
+callbacks do at the end.
+
 May import: outputs, api, measure, engine and below (and the integrated library, lazily).
 """

@@ -16,6 +16,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
+from lcai.integrations.card import write_card
 from lcai.measure.tracker import Tracker
 
 __all__ = ["LcaiCallback"]
@@ -72,19 +73,6 @@ class LcaiCallback(TrainerCallback):
         t.stop(0)
         self.tracker = None
         run, card = self._paths(args)
-        _write_card(
+        write_card(
             run, card, self.name or Path(getattr(args, "output_dir", "model")).name, self.region
         )
-
-
-def _write_card(run: Path, card: Path, name: str, region: str | None) -> None:
-    """Assess the run file as the training's measured energy and write the model card."""
-    from lcai.api import plan_source, result_of
-    from lcai.outputs import disclosures
-    from lcai.spec.loading import parse_source
-
-    training: dict[str, Any] = {"measured": {"runs": [run.name]}}
-    if region is not None:
-        training["grid"] = {"region": region}
-    plan = plan_source(parse_source({"name": name, "training": training}, base_dir=run.parent))
-    disclosures.write("hf-card", result_of(plan), card, plan)
