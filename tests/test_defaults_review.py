@@ -94,3 +94,101 @@ def test_new_sources_are_in_the_bibliography() -> None:
     bib = catalog.bibliography()
     for sid in ("aalto2023btsenergy", "nrel2018esif", "urban2017fraunhoferce", "source_article"):
         assert sid in bib
+
+
+# -- second review (2026-12): network pair from one source, more operators -----------------
+
+
+def test_traficom_mobile_and_fixed_rows_are_one_consistent_pair() -> None:
+    """Traficom's 2021 Finnish operator data: 0.12 kWh/GB mobile and 0.05 fixed, both with the
+    shared network sections split equally, so one source, year and boundary; mobile 2.4x fixed."""
+    net = catalog.table("network")
+    mobile = net.row("mobile", "energy_intensity")
+    fixed = net.row("fixed:traficom2022", "energy_intensity")
+    assert (mobile.value, fixed.value) == (pytest.approx(0.12), pytest.approx(0.05))
+    assert mobile.source_id == fixed.source_id == "traficom2022energy"
+    assert mobile.year == fixed.year == 2021
+    assert mobile.value / fixed.value == pytest.approx(2.4)
+    assert 1 / mobile.value == pytest.approx(8.5, rel=0.03)  # "around 8.5 GB" per kWh
+    assert _net("cellular") == _net("mobile")
+    assert "traficom2022energy" in catalog.bibliography()
+
+
+def _operator_rows() -> list[catalog.Row]:
+    return [r for r in catalog.table("facility").rows if r.key.startswith("operator:")]
+
+
+def test_every_operator_row_is_in_range_and_cited() -> None:
+    bib = catalog.bibliography()
+    rows = _operator_rows()
+    assert {r.key.split(":")[1] for r in rows} >= {
+        "google",
+        "aws",
+        "microsoft",
+        "meta",
+        "alibaba",
+        "ovhcloud",
+    }
+    for r in rows:
+        assert r.source_id in bib, r.key
+        if r.quantity == "pue":
+            assert 1.0 < r.value < 2.0, r
+        if r.quantity == "wue":
+            assert r.unit == "L/kWh" and 0 < r.value < 5, r
+
+
+def test_an_operators_default_row_is_its_newest() -> None:
+    """Convention: operator:X is the newest figure, older ones keep a year key (operator:X:...)."""
+    rows = _operator_rows()
+    default = {(r.key, r.quantity): r.year for r in rows if r.key.count(":") == 1}
+    for r in rows:
+        if r.key.count(":") < 2:
+            continue
+        base = ":".join(r.key.split(":")[:2])
+        if (base, r.quantity) in default:
+            assert default[(base, r.quantity)] >= r.year, r.key
+
+
+def test_alibaba_series_hand_checked_and_improving() -> None:
+    """FY2022 1.247 -> FY2023 1.215 -> FY2024 1.200 -> FY2025 1.190 (ESG reports, via press)."""
+    series = [
+        _v("facility", k, "pue", "1")
+        for k in (
+            "operator:alibaba:fy2022",
+            "operator:alibaba:fy2023",
+            "operator:alibaba:fy2024",
+            "operator:alibaba",
+        )
+    ]
+    assert series == [
+        pytest.approx(1.247),
+        pytest.approx(1.215),
+        pytest.approx(1.200),
+        pytest.approx(1.190),
+    ]
+    assert series == sorted(series, reverse=True)
+    for alias in ("alibaba", "aliyun", "alibaba_cloud"):
+        assert _v("facility", alias, "pue", "1") == pytest.approx(1.190)
+
+
+def test_ovhcloud_rows_and_the_wue_range_mid_point() -> None:
+    assert _v("facility", "ovh", "pue", "1") == pytest.approx(1.28)
+    assert _v("facility", "ovhcloud", "wue", "L/kWh") == pytest.approx((0.17 + 0.20) / 2)
+
+
+def test_a_stated_operator_brings_its_figures_into_an_assessment() -> None:
+    """facility.operator: alibaba gives Alibaba's PUE (1.190) and, having no WUE row, falls
+    back to the industry-average WUE (0.84 L/kWh)."""
+    import lcai
+
+    spec = {
+        "name": "op",
+        "training": {
+            "grid": {"region": "CN"},
+            "facility": {"operator": "alibaba"},
+            "accelerators": {"type": "H100", "gpu_hours": "100 h"},
+        },
+    }
+    got = {a.name: a.value for a in lcai.assess(spec).assumptions}
+    assert got["training.facility.pue"] == pytest.approx(1.190)
+    assert got["training.facility.wue"] == pytest.approx(0.84)
