@@ -80,6 +80,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "lcai.cli.serve",
         "Start the local web calculator and REST API (needs lcai[web]).",
     ),
+    "export": (
+        "lcai.cli.export",
+        "Export FILE's inventory to Brightway or openLCA (needs lcai[lca]).",
+    ),
 }
 
 

@@ -1,0 +1,64 @@
+"""``lcai export FILE --to brightway|openlca``: FILE's foreground inventory for LCA software
+(a Brightway 2.5 project folder, or an openLCA JSON-LD zip); the ``lcai[lca]`` extra."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["export"]
+
+_FILE = click.Path(path_type=Path)
+
+
+@click.command()
+@click.argument("file", type=_FILE)
+@click.option("--to", "target", required=True, type=click.Choice(["brightway", "openlca"]),
+              help="brightway: a Brightway 2.5 project (bw2data) in a folder of its own; "
+              "openlca: an openLCA JSON-LD zip (olca-schema).")  # fmt: skip
+@click.option("--output", "-o", type=_FILE,
+              help="brightway: the folder to create (Brightway's BRIGHTWAY2_DIR; default "
+              "FILE's name + '-brightway' here); openlca: the zip (default FILE's name + "
+              "'-openlca.zip' here).")  # fmt: skip
+@click.option("--project", default="lcai", show_default=True,
+              help="brightway: the project's name.")  # fmt: skip
+@click.option("--force", is_flag=True, help="brightway: replace an existing output folder.")
+@click.option("--outside-paths", is_flag=True,
+              help="Read measured inputs from outside FILE's folder too.")  # fmt: skip
+def export(
+    file: Path, target: str, output: Path | None, project: str, force: bool, outside_paths: bool
+) -> None:
+    """Export FILE's foreground inventory to Brightway or openLCA: one activity per phase
+    and line item, exchanges in physical units with their catalog sources, the keys that
+    link electricity and hardware to a background database, and the uncertainties that
+    one exchange can carry (see docs/lca-export.md)."""
+    from lcai.api import plan_source
+    from lcai.outputs import terminal
+    from lcai.outputs.lca import inventory_of
+    from lcai.spec.loading import load_source
+
+    source = load_source(file, outside_paths=outside_paths)
+    inv = inventory_of(plan_source(source))
+    stem = file.stem or "assessment"
+    if target == "brightway":
+        from lcai.outputs.lca.brightway import write_brightway
+
+        out = output or Path(f"{stem}-brightway")
+        write_brightway(inv, out, project=project, force=force)
+        what = f"Brightway project '{project}' written to {out} (BRIGHTWAY2_DIR)"
+    else:
+        from lcai.outputs.lca.openlca import write_openlca
+
+        out = output or Path(f"{stem}-openlca.zip")
+        write_openlca(inv, out)
+        what = f"openLCA JSON-LD written to {out}"
+    console = terminal.console()
+    console.print(what, markup=False)
+    console.print(
+        f"{len(inv.activities)} activities; lcai's total {inv.co2e_kg:.6g} kgCO2e and "
+        f"{inv.water_l:.6g} L of water per {inv.functional_unit}; uncertain inputs: "
+        f"{len(inv.carried)} carried by an exchange, {len(inv.not_carried)} not expressible "
+        "per exchange (nominal in the export)",
+        markup=False,
+    )
