@@ -195,7 +195,7 @@ def report_body(rep: Report) -> str:
 
     def link(mm: re.Match[str]) -> str:
         sid = html.unescape(mm.group(1))
-        href = html.escape("sources/" + quote(sid, safe=""))
+        href = html.escape("/sources/" + quote(sid, safe=""))
         return f'<li id="src-{mm.group(1)}"><a class="src" href="{href}">source</a> <code>'
 
     return _BIB_ID.sub(link, body)
