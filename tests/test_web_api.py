@@ -567,9 +567,25 @@ def test_a_real_uvicorn_server_answers() -> None:
         assert httpx.post(f"{base}/v1/assess", content=big, headers=JSON).status_code == 413
         bad = httpx.post(f"{base}/v1/assess", content=b"{", headers=JSON)
         assert bad.status_code == 422 and "malformed JSON" in bad.json()["error"]["message"]
+        _run_the_docs_python_example(base)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def _run_the_docs_python_example(base: str) -> None:
+    """docs/web.md's Python example, run against this server: it prints a figure."""
+    import contextlib
+    import io
+
+    text = (ROOT / "docs" / "web.md").read_text(encoding="utf-8")
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    assert 'BASE = "http://127.0.0.1:8000"' in code
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(code.replace("http://127.0.0.1:8000", base), {})  # our own doc, not input
+    printed = out.getvalue()
+    assert "kg CO2e; p95" in printed and "['move-region:SE']" in printed, printed
 
 
 def _listening_addresses(pid: int, port: int) -> set[str]:
