@@ -27,12 +27,12 @@ from hypothesis import strategies as st
 
 pytest.importorskip("fastapi", reason="the web extra (lcai[web]) is not installed")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-import lcai  # noqa: E402
-from lcai.errors import SpecError  # noqa: E402
-from lcai.web import calc, form, state  # noqa: E402
-from lcai.web.app import create_app  # noqa: E402
+import lcai
+from lcai.errors import SpecError
+from lcai.web import calc, form, state
+from lcai.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -148,7 +148,7 @@ HOSTILE = {
     "unknown field": _raw_blob({"v": 1, "lcai": "x", "catalog": "y", "a": {}, "x": 1}),
     "total not a number": _raw_blob(
         {"v": 1, "lcai": "x", "catalog": "y", "a": {}, "t": {"co2e_kg": "1"}}
-    ),  # fmt: skip
+    ),
     "version missing": _raw_blob({"v": 1, "a": {}}),
 }
 
@@ -321,15 +321,23 @@ def test_share_link_reproduces_and_says_so(client: TestClient) -> None:
 def test_share_link_of_another_catalog_says_what_changed(client: TestClient) -> None:
     blob = _blob(client.post("/", data=HAND_FORM).text)
     shared = state.decode(blob)
-    assert shared.totals is not None
+    assert shared.totals is not None and shared.figures == {
+        "training.grid.water_intensity": 4.81,
+        "training.facility.wue": 0.84,
+    }
     moved = {**shared.totals, "co2e_kg": 99.0}
-    old = state.encode(shared.state, lcai_version="0.0.9", catalog_version="2025.1",
-                       totals=moved)  # fmt: skip
+    figures = {**shared.figures, "training.facility.wue": 1.8}
+    old = state.encode(
+        shared.state, lcai_version="0.0.9", catalog_version="2025.1", totals=moved,
+        figures=figures,
+    )  # fmt: skip
     html = client.get("/?s=" + quote(old, safe="")).text
     notes = " ".join(re.findall(r'<p class="notice">(.*?)</p>', html, re.S))
     assert "made with catalog 2025.1" in notes and calc.catalog_version() in notes
     assert "made with lcai 0.0.9" in notes
     assert "differs" in notes and "co2e_kg: 99 kgCO2e when shared, 80.64 kgCO2e now" in notes
+    assert "training.facility.wue: 1.8 then, 0.84 now" in notes
+    assert "water_intensity" not in notes  # unchanged figures are not listed
 
 
 def test_every_example_and_validation_case_loads(client: TestClient) -> None:
@@ -389,8 +397,15 @@ def test_upload_an_assessment_file(client: TestClient) -> None:
 
 # --- in the system's Chromium -------------------------------------------------------------
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _chromium() -> str | None:

@@ -25,6 +25,7 @@ from lcai.errors import SpecError
 
 __all__ = [
     "MAX_BLOB_CHARS",
+    "MAX_FIGURES",
     "MAX_JSON_BYTES",
     "MAX_SAMPLES",
     "OPTIONS",
@@ -42,6 +43,8 @@ MAX_JSON_BYTES = 64 * 1024
 """The most bytes the blob may inflate to."""
 MAX_DEPTH = 24
 MAX_VALUES = 5_000
+MAX_FIGURES = 400
+"""The most catalog figures a link records."""
 MAX_SAMPLES = 5_000
 """The most Monte Carlo samples a page state may ask for."""
 OPTIONS = ("sensitivity", "scenarios")
@@ -63,12 +66,14 @@ class PageState:
 @dataclass(frozen=True)
 class Shared:
     """A decoded link: the state, the lcai and catalog versions it was made with, and
-    the totals it gave then (``None`` where the link does not record them)."""
+    the totals and catalog figures it gave then (``None`` where the link does not record
+    them)."""
 
     state: PageState
     lcai_version: str
     catalog_version: str
     totals: Mapping[str, float | None] | None
+    figures: Mapping[str, float] | None = None
 
 
 def _error(message: str, *path: str | int) -> SpecError:
@@ -81,8 +86,10 @@ def encode(
     lcai_version: str,
     catalog_version: str,
     totals: Mapping[str, float | None] | None = None,
+    figures: Mapping[str, float] | None = None,
 ) -> str:
-    """The blob of a page state (deterministic: one state gives one blob)."""
+    """The blob of a page state (deterministic: one state gives one blob). ``figures``:
+    the catalog figures the result used, by assumption name (at most MAX_FIGURES)."""
     doc: dict[str, Any] = {
         "v": 1,
         "lcai": lcai_version,
@@ -93,6 +100,8 @@ def encode(
     }
     if totals is not None:
         doc["t"] = {k: totals.get(k) for k in TOTALS}
+    if figures:
+        doc["f"] = dict(list(figures.items())[:MAX_FIGURES])
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False)
     raw = zlib.compress(text.encode("utf-8"), 9)
     blob = f"{FORMAT}." + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
@@ -202,12 +211,25 @@ def _totals(v: Any) -> dict[str, float | None] | None:
     return out
 
 
+def _figures(v: Any) -> dict[str, float] | None:
+    if v is None:
+        return None
+    if not isinstance(v, dict) or len(v) > MAX_FIGURES:
+        raise _error(f"expected at most {MAX_FIGURES} figures by name", "f")
+    out: dict[str, float] = {}
+    for k, x in v.items():
+        if len(k) > 200 or isinstance(x, bool) or not isinstance(x, int | float):
+            raise _error(f"expected a number, got {x!r}", "f", k[:200])
+        out[k] = float(x)
+    return out
+
+
 def decode(blob: str) -> Shared:
     """The page state of a link, checked (see the module's docstring)."""
     doc = _loads(_inflate(blob))
     if doc.get("v") != 1:
         raise _error("it is not an lcai link of this version", "v")
-    known = {"v", "lcai", "catalog", "a", "n", "o", "t"}
+    known = {"v", "lcai", "catalog", "a", "n", "o", "t", "f"}
     extra = sorted(str(k) for k in doc if k not in known)
     if extra:
         raise _error(f"unknown field(s) {', '.join(extra)}")
@@ -215,4 +237,5 @@ def decode(blob: str) -> Shared:
     if not isinstance(assessment, dict):
         raise _error("expected the assessment as a mapping of fields", "a")
     state = PageState(assessment, _samples(doc.get("n", 0)), _options(doc.get("o", [])))
-    return Shared(state, _text(doc, "lcai"), _text(doc, "catalog"), _totals(doc.get("t")))
+    return Shared(state, _text(doc, "lcai"), _text(doc, "catalog"), _totals(doc.get("t")),
+                  _figures(doc.get("f")))  # fmt: skip

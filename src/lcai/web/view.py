@@ -56,6 +56,8 @@ class Outcome:
     error_field: str | None = None
     notices: list[str] = field(default_factory=list)
     hints: dict[str, Hint] = field(default_factory=dict)
+    figures: dict[str, float] = field(default_factory=dict)
+    figure_notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def share_href(self) -> str | None:
@@ -145,16 +147,23 @@ def outcome(state: PageState) -> Outcome:
         out.body = calc.report_body(c.report)
         out.totals = _totals(res)
         out.hints = _hints(state, {a.name: a for a in res.assumptions})
+        catalog_figures = [a for a in res.assumptions if a.status in _CATALOG_STATUSES]
+        out.figures = {a.name: a.value for a in catalog_figures}
+        out.figure_notes = {a.name: f"{a.note} [{a.unit}]" for a in catalog_figures}
     if not out.hints:
         out.hints = _hints(state, {})
     try:
         out.blob = encode(
             state, lcai_version=__version__, catalog_version=calc.catalog_version(),
-            totals=out.totals or None,
+            totals=out.totals or None, figures=out.figures or None,
         )  # fmt: skip
     except SpecError as exc:
         out.notices.append(str(exc))
     return out
+
+
+_CATALOG_STATUSES = ("table", "default")
+"""The assumptions whose values come from the catalog (a link records them)."""
 
 
 def _same(a: float | None, b: float | None) -> bool:
@@ -195,7 +204,28 @@ def reproduction_notice(shared: Shared, out: Outcome) -> list[str]:
             f"{'none' if now_v is None else magnitude(now_v, units[k])} now"
         )
     notes.append("The result differs from the one this link was made with: " + "; ".join(parts))
+    moved = _figures_changed(shared.figures or {}, out)
+    if moved:
+        notes.append("Catalog figures that changed since: " + "; ".join(moved))
     return notes
+
+
+def _figures_changed(was: Mapping[str, float], out: Outcome, most: int = 12) -> list[str]:
+    """Each catalog figure the link recorded that is now different, gone or new."""
+    from lcai.outputs.fmt import number
+
+    lines = []
+    for name in sorted(set(was) | set(out.figures)):
+        a, b = was.get(name), out.figures.get(name)
+        if a is not None and b is not None and _same(a, b):
+            continue
+        then = "not used" if a is None else number(a, 6)
+        now = "not used" if b is None else number(b, 6)
+        note = f" ({out.figure_notes[name]})" if name in out.figure_notes else ""
+        lines.append(f"{name}: {then} then, {now} now{note}")
+    if len(lines) > most:
+        lines = [*lines[:most], f"and {len(lines) - most} more"]
+    return lines
 
 
 def picker_options() -> dict[str, Sequence[tuple[str, str]]]:
