@@ -32,15 +32,15 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
-# The Lightning callback's tests need PyTorch, which the dev extra leaves out: a side
+# The Lightning callback's tests (and the PyTorch examples of docs/integrations.md) need PyTorch, which the dev extra leaves out: a side
 # environment. TORCH names what to install for it (a CPU build is enough), e.g.
 # `make test-lightning TORCH=path/to/torch-...+cpu-....whl`.
 TORCH ?= torch
 test-lightning:
 	$(PYTHON) -m venv .venv-lightning
 	.venv-lightning/bin/pip install --quiet '$(TORCH)'
-	.venv-lightning/bin/pip install --quiet -e '.[track,lightning]' pytest hypothesis huggingface-hub
-	.venv-lightning/bin/pytest -q -p no:cacheprovider tests/test_integrations_lightning.py
+	.venv-lightning/bin/pip install --quiet -e '.[dev,track,lightning]' 'accelerate>=1.1'  # accelerate: transformers' Trainer on PyTorch
+	.venv-lightning/bin/pytest -q -p no:cacheprovider tests/test_integrations_lightning.py tests/test_docs_integrations.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cli.py
