@@ -133,7 +133,7 @@ def _build(state: PageState) -> Calculation:
     if "sensitivity" in state.options:
         from lcai.whatif.sensitivity import tornado
 
-        bars = tornado(plan_source(source), "co2e")
+        bars = tornado(plan, "co2e")
         rep.tornado = [b.to_dict() for b in bars[:10] if b.swing > 0]
     if "scenarios" in state.options:
         from lcai.whatif.scenarios import compare, library

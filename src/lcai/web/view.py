@@ -182,8 +182,8 @@ def reproduction_notice(shared: Shared, out: Outcome) -> list[str]:
     if shared.catalog_version != now:
         notes.append(
             f"This link was made with catalog {shared.catalog_version}; this lcai uses "
-            f"catalog {now}. Figures from the catalog may have changed since "
-            "(`lcai data diff` lists the rows that did)."
+            f"catalog {now}. Figures from the catalog may have changed since (with the "
+            "old catalog's folder, `lcai data diff OLD` lists the rows that did)."
         )
     if shared.lcai_version != __version__:
         notes.append(f"This link was made with lcai {shared.lcai_version}; this is lcai "
