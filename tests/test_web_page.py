@@ -202,6 +202,11 @@ def test_form_values_keep_their_text_and_types() -> None:
                                "name": "nan"})  # fmt: skip
     acc = got["training"]["accelerators"]
     assert acc == {"tokens": "2T", "mfu": 0.4, "count": 1000.0} and got["name"] == "nan"
+    # a text field keeps a number as text (a model named 2024 stays a name)
+    assert form.apply_form({}, {"name": "2024"}) == {"name": "2024"}
+    assert form.apply_form({}, {"usage.inference.input_tokens": "500"}) == {
+        "usage": {"inference": {"input_tokens": 500}}
+    }
 
 
 def test_every_form_field_is_in_the_schema_with_its_unit() -> None:

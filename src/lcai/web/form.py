@@ -114,6 +114,7 @@ class FieldInfo:
     example: str | None
     default: str | None
     choices: tuple[str, ...]
+    numeric: bool = False
 
 
 def _branches(node: Mapping[str, Any], defs: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -150,6 +151,19 @@ def _find(node: Mapping[str, Any], key: str, defs: Mapping[str, Any], depth: int
     return None
 
 
+def _types(node: Mapping[str, Any], defs: Mapping[str, Any], depth: int = 0) -> set[str]:
+    """Every JSON type a node (its alternatives, its reference) accepts."""
+    out = {str(node["type"])} if "type" in node else set()
+    if depth > 8:
+        return out
+    subs = list(node.get("anyOf", ()))
+    if "$ref" in node:
+        subs.append(defs[str(node["$ref"]).rsplit("/", 1)[-1]])
+    for sub in subs:
+        out |= _types(sub, defs, depth + 1)
+    return out
+
+
 @cache
 def _schema() -> dict[str, Any]:
     from lcai.spec.schema import Assessment
@@ -177,6 +191,7 @@ def field_info(path: str) -> FieldInfo:
         example=str(examples[0]) if examples else None,
         default=None if default is None or default == [] else str(default),
         choices=tuple(str(c) for c in enum) if enum else (),
+        numeric=bool(_types(node, defs) & {"number", "integer"}),
     )
 
 
@@ -211,7 +226,8 @@ _FLOAT = re.compile(r"[-+]?(\d+\.\d*|\.\d+|\d+)([eE][-+]?\d+)?")
 
 
 def _typed(text: str) -> Any:
-    """A box's text as the file would hold it: a plain number as a number, else text."""
+    """A numeric box's text as the file would hold it: a plain number as a number, else
+    text (``2T``, ``85%``)."""
     if _INT.fullmatch(text):
         return int(text)
     if _FLOAT.fullmatch(text):
@@ -281,7 +297,8 @@ def apply_form(base: Mapping[str, Any], form: Mapping[str, str]) -> dict[str, An
         if len(text) > MAX_VALUE_CHARS:
             raise SpecError(f"at most {MAX_VALUE_CHARS} characters, got {len(text)}", path=f.parts)
         if text:
-            _set(data, f.parts, _typed(text), f.path)
+            value = _typed(text) if field_info(f.path).numeric else text
+            _set(data, f.parts, value, f.path)
         else:
             _remove(data, f.parts)
     return data
