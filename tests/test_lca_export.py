@@ -124,8 +124,11 @@ def test_exchanges_in_physical_units_with_keys_and_sources(simple: Path) -> None
     assert e.unit == "kWh" and e.kind == "technosphere"
     assert inv.activity(e.source).role == "data centre"
     assert e.link["region"] == "DE"
-    assert e.link["technology"] == "electricity, grid mix"
+    assert e.link["technology"] == "electricity, IT load in a data centre"
     assert e.link["catalog_row"] == "grid_intensity:DE.co2e_intensity"
+    dc_grid = next(x for x in inv.activity(e.source).exchanges if x.kind == "technosphere")
+    assert dc_grid.link["technology"] == "electricity, grid mix"  # the one to relink
+    assert inv.activity(dc_grid.source).location == "DE"
     grid = by_name["electricity, grid mix, DE (training)"]
     co2 = next(x for x in grid.exchanges if x.source == CO2E)
     g = plan.params["training.grid.co2e_intensity"]
@@ -286,13 +289,65 @@ def test_brightway_exchanges_carry_link_keys_and_sources(simple: Path, tmp_path:
     acc = next(a for a in db if a["lcai_kind"] == "accelerators")
     (e,) = list(acc.technosphere())
     assert e["amount"] == pytest.approx(30_000)
-    assert e["lcai_region"] == "DE" and e["lcai_technology"] == "electricity, grid mix"
+    assert e["lcai_region"] == "DE"
+    assert e["lcai_technology"] == "electricity, IT load in a data centre"
     assert e["lcai_catalog_row"] == "grid_intensity:DE.co2e_intensity"
     assert "sources:" in e["comment"]
     grid = next(a for a in db if a["lcai_role"] == "electricity" and a["location"] == "DE")
     (co2,) = [x for x in grid.biosphere() if x.input["code"] == CO2E]
     assert co2["uncertainty type"] == 2  # lognormal
     assert math.exp(co2["scale"]) == pytest.approx(1.1)  # the catalog's gsd
+
+
+def _relink_snippet() -> str:
+    """The Python block of docs/lca-export.md that relinks the grid exchanges."""
+    doc = (Path(__file__).parent.parent / "docs" / "lca-export.md").read_text(encoding="utf-8")
+    blocks = doc.split("```python\n")[1:]
+    return next(b.split("```")[0] for b in blocks if "lcai_technology" in b)
+
+
+@needs_bw
+def test_the_documented_relink_uses_a_background_market(simple: Path, tmp_path: Path) -> None:
+    """docs/lca-export.md's few lines, run on a made-up background market for DE at
+    0.5 kgCO2e/kWh: the training's kWh now carry that factor, nothing else changes."""
+    from lcai.outputs.lca.brightway import BIOSPHERE, FOREGROUND, METHODS, write_brightway
+
+    plan = plan_file(simple)
+    inv = inventory_of(plan)
+    write_brightway(inv, tmp_path / "bw")
+    bd, bc = _bw(tmp_path / "bw")
+    fu = {bd.get_activity((FOREGROUND, "functional-unit")): 1}
+    lca = bc.LCA(fu, method=METHODS[CO2E][0])
+    lca.lci()
+    lca.lcia()
+    grid = next(a for a in inv.activities if a.role == "electricity" and a.location == "DE")
+    de_kwh = lca.supply_array[lca.dicts.activity[bd.get_activity((FOREGROUND, grid.code)).id]]
+    before = lca.score
+    bd.Database("ecoinvent-3.10-cutoff").write(
+        {
+            ("ecoinvent-3.10-cutoff", "de-mv"): {
+                "name": "market for electricity, medium voltage",
+                "location": "DE",
+                "unit": "kilowatt hour",
+                "exchanges": [
+                    {
+                        "input": ("ecoinvent-3.10-cutoff", "de-mv"),
+                        "amount": 1.0,
+                        "type": "production",
+                    },
+                    {"input": (BIOSPHERE, CO2E), "amount": 0.5, "type": "biosphere"},
+                ],
+            }
+        }
+    )
+    exec(_relink_snippet(), {})  # verbatim: bw2data already points at the project
+    lca = bc.LCA(fu, method=METHODS[CO2E][0])
+    lca.lci()
+    lca.lcia()
+    g = plan.params["training.grid.co2e_intensity"].value
+    # 30,000 kWh of GPUs x PUE + the network's kWh, all from the DE grid
+    assert de_kwh > 30_000
+    assert lca.score == pytest.approx(before + de_kwh * (0.5 - g), rel=1e-6)
 
 
 def _quantile_se(x: np.ndarray, p: float, n: int) -> float:

@@ -46,6 +46,8 @@ from lcai.spec.distributions import Dist
 __all__ = [
     "CO2E",
     "CO2E_MARKET",
+    "DC_TECHNOLOGY",
+    "GRID_TECHNOLOGY",
     "WATER",
     "Activity",
     "Exchange",
@@ -68,6 +70,12 @@ CO2E_MARKET = "co2e-market"
 WATER = "water"
 """Code of the elementary flow of consumed water [m3]."""
 
+GRID_TECHNOLOGY = "electricity, grid mix"
+"""The ``technology`` link key of an exchange of grid electricity: the one to relink to a
+background electricity market of its ``region``."""
+DC_TECHNOLOGY = "electricity, IT load in a data centre"
+"""The ``technology`` of an item's exchange with its data centre (whose own grid exchange
+is the one to relink)."""
 L_PER_M3 = 1000.0
 _REL = 1e-9
 """Relative tolerance of the probes: a change below it is float noise, not a dependence."""
@@ -380,7 +388,7 @@ class _Builder:
         region = row[1] if row and row[0] == "grid_intensity" else self.plan.regions.get(phase)
         region = region or "given"
         direct = row is not None and row[2] == "co2e_intensity_direct"
-        tech = "electricity, grid mix" + (" (direct emissions only)" if direct else "")
+        tech = GRID_TECHNOLOGY + (" (direct emissions only)" if direct else "")
         link = {"region": region, "technology": tech}
         if row:
             link["catalog_row"] = _row_text(gp) or ""
@@ -473,6 +481,8 @@ class _Builder:
         if s is not None and not own:
             src = self.data_centre(s, it.phase, overheads) if s.wue else self.grid(s, it.phase)
             link = dict(self.activities[self.grid(s, it.phase)]["link"])  # type: ignore[call-overload]
+            if s.wue:  # relink the data centre's grid input, not this (PUE and WUE stay)
+                link["technology"] = DC_TECHNOLOGY
             self.add(code, src, "technosphere", ev.energy_kwh[i], "kWh", text, link)
             return code
         # an item with its own carbon and water
