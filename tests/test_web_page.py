@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import re
 import shutil
@@ -293,6 +294,29 @@ def test_bad_values_show_the_cli_field_path(
     assert r.status_code == 422
     msg = _alert(r.text)
     assert path in msg and words.lower() in msg.lower(), msg
+
+
+_BOX_PATHS = [f.path for f in form.FIELDS]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(_BOX_PATHS),
+        st.text(max_size=30) | st.sampled_from(["1e999", "-1", "nan", "inf", "0", "1e308 W"]),
+        max_size=4,
+    )
+)
+def test_any_typing_gives_a_result_or_a_message(boxes: dict[str, str]) -> None:
+    """Whatever is typed in the boxes, the page answers a result (200) or says what is
+    wrong (422): never a server error, never a non-finite total."""
+    with TestClient(create_app()) as c:
+        r = c.post("/fragment", data={**HAND_FORM, **boxes})
+    assert r.status_code in (200, 422), r.text[:500]
+    if r.status_code == 200:
+        assert all(math.isfinite(v) and v >= 0 for v in _totals(r.text).values())
+    else:
+        assert _alert(r.text)
 
 
 def test_bad_yaml_and_measured_inputs_are_refused(client: TestClient) -> None:
