@@ -79,9 +79,8 @@ is the one to relink)."""
 L_PER_M3 = 1000.0
 _REL = 1e-9
 """Relative tolerance of the probes: a change below it is float noise, not a dependence."""
-_STEPS = (1.25, 1.5)
-"""A probed parameter is evaluated at its value x 1.25 and x 1.5 (two points test that an
-amount moves affinely with it)."""
+_POINTS = (0.01, 0.25, 0.75, 0.99)
+"""The quantiles of its distribution an uncertain parameter is probed at."""
 
 
 @dataclass(frozen=True)
@@ -208,11 +207,12 @@ def _row_text(p: Param) -> str | None:
 @dataclass
 class _Probe:
     """The plan evaluated at its nominal values (column 0) and with each probed parameter
-    moved (two columns each); ``values``: every parameter, derived ones recomputed."""
+    moved to :data:`_POINTS` (one column each); ``values``: every parameter in every
+    column, derived ones recomputed."""
 
     keys: tuple[str, ...]
     uncertain: frozenset[str]
-    x: dict[str, tuple[float, float, float]]
+    x: dict[str, tuple[float, ...]]
     ev: Evaluation
     values: dict[str, Array]
 
@@ -220,21 +220,22 @@ class _Probe:
     def of(cls, plan: Plan, extra: set[str]) -> _Probe:
         uncertain = {k for k, p in plan.params.items() if _spread(p.dist)}
         probed = tuple(sorted(uncertain | {k for k in extra if k in plan.params}))
-        n = 1 + 2 * len(probed)
+        m = len(_POINTS)
+        n = 1 + m * len(probed)
         over: dict[str, Num] = {}
-        x: dict[str, tuple[float, float, float]] = {}
+        x: dict[str, tuple[float, ...]] = {}
         for j, k in enumerate(probed):
-            v = plan.params[k].value
-            pts = (v, v * _STEPS[0], v * _STEPS[1]) if v else (0.0, 1.0, 2.0)
-            col = np.full(n, v, dtype=np.float64)
-            col[1 + 2 * j], col[2 + 2 * j] = pts[1], pts[2]
+            p = plan.params[k]
+            pts = _points(p.value, p.dist if k in uncertain else None)
+            col = np.full(n, p.value, dtype=np.float64)
+            col[1 + m * j : 1 + m * (j + 1)] = pts
             over[k] = col
-            x[k] = pts
-        ev = evaluate(plan, over or None)
-        # the parameter values of each column, derived ones recomputed as evaluate does
-        vals: dict[str, Num] = {k: np.full(n, p.value) for k, p in plan.params.items()}
-        vals.update(over)
+            x[k] = (p.value, *pts)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ev = evaluate(plan, over or None)
+            # the parameter values of each column, derived ones recomputed as evaluate does
+            vals: dict[str, Num] = {k: np.full(n, p.value) for k, p in plan.params.items()}
+            vals.update(over)
             for name, fn in plan.derived.items():
                 if name not in over:
                     vals[name] = fn(vals)
@@ -243,25 +244,35 @@ class _Probe:
         }
         return cls(probed, frozenset(uncertain), x, ev, values)
 
+    def _cols(self, q: Array, k: str) -> Array:
+        m = len(_POINTS)
+        j = self.keys.index(k)
+        return np.asarray(q[1 + m * j : 1 + m * (j + 1)], dtype=np.float64)
+
     def deps(self, q: Array) -> tuple[str, ...]:
-        """The uncertain parameters the amounts ``q`` (one per column) move with."""
+        """The uncertain parameters the amounts ``q`` (one per column) move with; an amount
+        that is not a finite number at a probe point counts as moving."""
         scale = max(abs(float(q[0])), 1e-300)
         out = []
-        for j, k in enumerate(self.keys):
+        for k in self.keys:
             if k not in self.uncertain:
                 continue
-            moved = max(abs(float(q[1 + 2 * j] - q[0])), abs(float(q[2 + 2 * j] - q[0])))
-            if moved > _REL * scale:
+            moved = np.abs(self._cols(q, k) - q[0])
+            if not np.all(np.isfinite(moved)) or float(moved.max()) > _REL * scale:
                 out.append(k)
         return tuple(out)
 
     def affine(self, q: Array, k: str) -> tuple[float, float] | None:
-        """(slope, intercept) where ``q`` moves affinely with parameter ``k``, else None."""
-        j = self.keys.index(k)
-        x0, x1, x2 = self.x[k]
-        q0, q1, q2 = float(q[0]), float(q[1 + 2 * j]), float(q[2 + 2 * j])
-        s1, s2 = (q1 - q0) / (x1 - x0), (q2 - q0) / (x2 - x0)
-        if not abs(s1 - s2) <= _REL * max(abs(s1), abs(s2), 1e-300):
+        """(slope, intercept) where ``q`` moves affinely with parameter ``k`` at every probe
+        point, else None."""
+        x0, xs = self.x[k][0], np.asarray(self.x[k][1:])
+        q0, qs = float(q[0]), self._cols(q, k)
+        keep = xs != x0
+        if not keep.any() or not np.all(np.isfinite(qs)):
+            return None
+        slopes = (qs[keep] - q0) / (xs[keep] - x0)
+        s1 = float(slopes[0])
+        if not float(np.abs(slopes - s1).max()) <= _REL * max(float(np.abs(slopes).max()), 1e-300):
             return None
         intercept = q0 - s1 * x0
         if abs(intercept) <= _REL * max(abs(q0), abs(s1 * x0)):
@@ -272,6 +283,19 @@ class _Probe:
         """Whether ``q`` is ``k`` times a factor that does not move with ``k``."""
         line = self.affine(q, k)
         return line is not None and line[1] == 0.0
+
+
+def _points(value: float, d: Dist | None) -> Array:
+    """Where a parameter is probed: its distribution's 1%, 25%, 75% and 99% points (on
+    both sides of the value, across the range the draws cover, so that a kink or a cap
+    inside it shows), else the value x 0.5, 0.75, 1.25 and 1.5."""
+    if d is not None:
+        pts = d.ppf(np.asarray(_POINTS))
+        if len(set(pts.tolist()) - {value}) >= 2:
+            return pts
+    if value:
+        return value * np.array([0.5, 0.75, 1.25, 1.5])
+    return np.array([-1.0, 0.5, 1.0, 2.0])
 
 
 def _spread(d: Dist | None) -> bool:
