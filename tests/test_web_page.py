@@ -384,6 +384,15 @@ def test_every_example_and_validation_case_loads(client: TestClient) -> None:
     assert client.get("/?case=nope").status_code == 404
 
 
+def test_without_the_examples_the_page_starts_from_a_starter(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(calc, "examples_dir", lambda: None)
+    r = client.get("/")
+    assert r.status_code == 200 and _totals(r.text)["energy_kwh"] > 0
+    assert client.get("/?example=bloom-176b").status_code == 404
+
+
 def test_downloads_of_every_format(client: TestClient, tmp_path: Path) -> None:
     blob = quote(_blob(client.post("/", data=HAND_FORM).text), safe="")
     for fmt, (_, name, _) in calc.DOWNLOADS.items():
@@ -519,7 +528,7 @@ def test_calculator_in_chromium(server: str, browser: Any, tmp_path: Path) -> No
     page.fill("#f-usage-inference-input_tokens", "800")
     page.fill("#f-training-grid-region", "")
     page.type("#f-training-grid-region", "FR", delay=30)
-    _wait_for_region(page, "FR")
+    _wait_for(page, "region: FR", after="training:")
     shown = _shown(page)
     share = page.url
     assert share.startswith(server + "/?s=1.")
@@ -535,6 +544,14 @@ def test_calculator_in_chromium(server: str, browser: Any, tmp_path: Path) -> No
     art = _artifacts(tmp_path)
     page.screenshot(path=str(art / "calculator.png"), full_page=True)
     print(f"screenshot: {art / 'calculator.png'}")
+    # edit the YAML: it alone is the state, and the boxes follow it
+    page.click("#yaml-box summary")
+    page.fill("#f-yaml", (EXAMPLES / "bloom-176b.yaml").read_text())
+    _wait_for(page, "BLOOM-176B")
+    assert page.input_value("#f-name").startswith("BLOOM-176B")
+    assert page.input_value("#f-usage-deployment") == ""  # bloom has no usage phase
+    bloom_total = _assess_json(EXAMPLES / "bloom-176b.yaml")["co2e_kg"]
+    assert _shown(page)["co2e_kg"] == pytest.approx(bloom_total, rel=1e-9)
     # follow the share link in a fresh page: the same totals, and it says so
     other = browser.new_page()
     watch2 = _Watch(other)
@@ -553,13 +570,14 @@ def test_calculator_in_chromium(server: str, browser: Any, tmp_path: Path) -> No
     assert (art / "calculator.png").stat().st_size > 20_000
 
 
-def _wait_for_region(page: Any, region: str) -> None:
-    """Wait until the result shown is the one computed with the region typed last."""
+def _wait_for(page: Any, text: str, after: str = "") -> None:
+    """Wait until the result shown was computed from a state whose YAML holds ``text``
+    (after ``after``), and no request is pending."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         yaml = page.get_attribute("#result-state", "data-yaml") or ""
-        busy = page.is_visible("#busy")
-        if f"region: {region}" in yaml.split("training:", 1)[-1] and not busy:
+        tail = yaml.split(after, 1)[-1] if after else yaml
+        if text in tail and not page.is_visible("#busy"):
             return
         time.sleep(0.1)
     raise AssertionError("the result did not update")

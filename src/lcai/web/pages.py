@@ -33,6 +33,12 @@ router = APIRouter()
 MAX_FORM_FIELDS = 200
 MAX_UPLOAD_BYTES = calc.MAX_TEXT_BYTES
 DEFAULT_EXAMPLE = "open-model-lifecycle"
+STARTER: dict[str, Any] = {
+    "name": "My model",
+    "training": {"accelerators": {"type": "H100", "count": 8, "duration": "10 days"},
+                 "grid": {"region": "FR"}},
+}  # fmt: skip
+"""The page's first state where the examples are not installed (a wheel has none)."""
 
 
 @cache
@@ -109,6 +115,8 @@ def calculator(s: str | None = None, example: str | None = None,
         out.notices[:0] = view.reproduction_notice(shared, out)
         return _page(out)
     kind, name = ("case", case) if case else ("example", example or DEFAULT_EXAMPLE)
+    if not case and example is None and DEFAULT_EXAMPLE not in calc.examples():
+        return _page(view.outcome(PageState(dict(STARTER))))  # an install without examples/
     try:
         data = calc.load_named(kind, name)
     except LcaiError as exc:
