@@ -170,6 +170,10 @@ def test_a_link_too_large_is_refused_when_made() -> None:
     big = state.PageState({"name": "".join(chr(0x4E00 + i) for i in range(20000))})
     with pytest.raises(SpecError, match="too large for a link"):
         state.encode(big, lcai_version="v", catalog_version="c")
+    # compressible, but past what a link may inflate to: refused when made, not when opened
+    flat = state.PageState({"name": "a" * (state.MAX_JSON_BYTES + 1)})
+    with pytest.raises(SpecError, match="too large for a link"):
+        state.encode(flat, lcai_version="v", catalog_version="c")
 
 
 # --- the form <-> the assessment's data ------------------------------------------------------
@@ -337,6 +341,14 @@ def test_the_page_escapes_what_the_user_types(client: TestClient) -> None:
     assert "<script>alert" not in r.text and "<img src=x>" not in r.text
     r = client.get("/sources/" + quote("<b>x</b>", safe=""))
     assert r.status_code == 404 and "<b>x</b>" not in r.text
+
+
+def test_a_state_too_large_to_share_is_shown_without_a_link(client: TestClient) -> None:
+    words = " ".join(f"w{i:05d}x{(i * 7919) % 100003}" for i in range(6000))
+    r = client.post("/", data={**HAND_FORM, "yaml": f"name: h\ndescription: {words}\n"})
+    assert r.status_code == 200 and _totals(r.text)["co2e_kg"] == pytest.approx(80.64)
+    assert "too large for a link" in r.text and 'href="None"' not in r.text
+    assert 'id="share"' not in r.text
 
 
 def test_share_link_reproduces_and_says_so(client: TestClient) -> None:

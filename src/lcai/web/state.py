@@ -103,12 +103,14 @@ def encode(
     if figures:
         doc["f"] = dict(list(figures.items())[:MAX_FIGURES])
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    raw = zlib.compress(text.encode("utf-8"), 9)
+    plain = text.encode("utf-8")
+    raw = zlib.compress(plain, 9)
     blob = f"{FORMAT}." + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-    if len(blob) > MAX_BLOB_CHARS:
+    if len(blob) > MAX_BLOB_CHARS or len(plain) > MAX_JSON_BYTES:
         raise SpecError(
             f"the page state is too large for a link ({len(blob)} characters, at most "
-            f"{MAX_BLOB_CHARS}): download the YAML instead",
+            f"{MAX_BLOB_CHARS}; {len(plain)} bytes, at most {MAX_JSON_BYTES}): download "
+            "the YAML instead",
             path=("link",),
         )
     return blob
