@@ -117,11 +117,23 @@ def test_exchanges_in_physical_units_with_keys_and_sources(simple: Path) -> None
     plan = plan_file(simple)
     inv = inventory_of(plan)
     by_name = {a.name: a for a in inv.activities}
-    acc = next(a for a in inv.activities if a.kind == "accelerators")
-    (e,) = acc.exchanges
-    # 100,000 GPU-hours x 300 W = 30,000 kWh, from the training data centre
-    assert e.amount == pytest.approx(30_000, rel=1e-12)
+    acc = next(a for a in inv.activities if a.kind == "accelerators" and a.role == "item")
+    (hours,) = acc.exchanges
+    # 100,000 GPU-hours of 0.3 kWh each (300 W): 30,000 kWh from the training data centre
+    assert hours.amount == pytest.approx(100_000, rel=1e-12) and hours.unit == "h"
+    use = inv.activity(hours.source)
+    assert use.role == "item use" and use.unit == "h"
+    (e,) = use.exchanges
+    assert e.amount == pytest.approx(0.3, rel=1e-12)
     assert e.unit == "kWh" and e.kind == "technosphere"
+    # the network: 10 TB = 10,000 GB transferred
+    net = next(a for a in inv.activities if a.kind == "network" and a.role == "item")
+    (gb,) = net.exchanges
+    assert gb.unit == "GB" and gb.amount == pytest.approx(10_000, rel=1e-12)
+    # the laptop: 10 annotators x 100 h = 1,000 person-hours x 1 laptop
+    laptop = next(a for a in inv.activities if a.kind == "annotation-device" and a.role == "item")
+    (ph,) = laptop.exchanges
+    assert ph.unit == "h" and ph.amount == pytest.approx(1_000, rel=1e-12)
     assert inv.activity(e.source).role == "data centre"
     assert e.link["region"] == "DE"
     assert e.link["technology"] == "electricity, IT load in a data centre"
@@ -286,9 +298,10 @@ def test_brightway_exchanges_carry_link_keys_and_sources(simple: Path, tmp_path:
     write_brightway(inventory_of(plan_file(simple)), tmp_path / "bw")
     bd, _ = _bw(tmp_path / "bw")
     db = bd.Database(FOREGROUND)
-    acc = next(a for a in db if a["lcai_kind"] == "accelerators")
+    acc = next(a for a in db if a["lcai_kind"] == "accelerators" and a["lcai_role"] == "item use")
     (e,) = list(acc.technosphere())
-    assert e["amount"] == pytest.approx(30_000)
+    assert e["amount"] == pytest.approx(0.3)  # kWh per GPU-hour
+    assert e["unit"] == "kilowatt hour" and acc["unit"] == "hour"
     assert e["lcai_region"] == "DE"
     assert e["lcai_technology"] == "electricity, IT load in a data centre"
     assert e["lcai_catalog_row"] == "grid_intensity:DE.co2e_intensity"
@@ -425,10 +438,12 @@ def test_openlca_zip_reads_back(simple: Path, tmp_path: Path) -> None:
         assert r.read_flow_property(o.units.property_ref("kg").id) is not None
         assert len(list(r.read_each(o.ImpactCategory))) == len(inv.flows)
     assert len(procs) == len(inv.activities)
-    acc = next(p for p in procs.values() if "accelerators" in (p.tags or []))
+    acc = next(
+        p for p in procs.values() if p.category == "lcai/item use" and "accelerators" in p.tags
+    )
     ref, e = acc.exchanges
-    assert ref.is_quantitative_reference and ref.amount == 1.0
-    assert e.amount == pytest.approx(30_000) and e.unit.name == "kWh" and e.is_input
+    assert ref.is_quantitative_reference and ref.amount == 1.0 and ref.unit.name == "h"
+    assert e.amount == pytest.approx(0.3) and e.unit.name == "kWh" and e.is_input
     assert "region: DE" in e.description
     assert flows[e.flow.id].flow_type == o.FlowType.PRODUCT_FLOW
     grid = procs["electricity, grid mix, DE (training)"]

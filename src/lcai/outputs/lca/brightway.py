@@ -53,7 +53,14 @@ METHODS: dict[str, tuple[tuple[str, ...], str, str]] = {
     WATER: (("lcai", "water consumption"), "cubic meter", "water consumed, 1 per m3"),
 }  # fmt: skip
 """Method name, unit and description by the elementary flow they characterise."""
-_UNITS = {"kWh": "kilowatt hour", "kg": "kilogram", "m3": "cubic meter", "unit": "unit"}
+_UNITS = {
+    "kWh": "kilowatt hour",
+    "kg": "kilogram",
+    "m3": "cubic meter",
+    "unit": "unit",
+    "h": "hour",
+    "GB": "gigabyte",
+}
 _EXTRA = (
     "the Brightway export needs the lcai[lca] extra (bw2data, bw2calc): pip install 'lcai[lca]'"
 )

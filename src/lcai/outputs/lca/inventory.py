@@ -7,9 +7,12 @@ and water come from :func:`lcai.engine.evaluate.evaluate`, its electricity from 
 - the functional unit, which takes 1 / (number of functional units) of the life cycle;
 - the life cycle, which takes one of each phase;
 - one per phase, which takes one of each of its line items;
-- one per line item: an electricity item takes its kWh from its data centre or grid; an
-  item with its own carbon (embodied, reported) emits it, as allocated units of a hardware
-  unit where its carbon is proportional to a per-unit figure [kg], else directly;
+- one per line item: an electricity item takes its kWh from its data centre or grid, as
+  GB or hours of an activity of its kWh per GB or per hour where its energy is
+  proportional to inputs in GB or h and counts (data x requests, person-hours x devices,
+  unit-hours); an item with its own carbon (embodied, reported) emits it, as allocated
+  units of a hardware unit where its carbon is proportional to a per-unit figure [kg],
+  else directly;
 - one per grid a phase draws from (kgCO2e and m3 of water per kWh: lcai's catalog factors,
   with the region code and catalog row a practitioner links to a background market);
 - one per data centre (1 kWh of grid electricity, WUE on-site water and PUE - 1 kWh of the
@@ -60,8 +63,18 @@ __all__ = [
 Array = npt.NDArray[np.float64]
 ExchangeKind = Literal["technosphere", "biosphere"]
 Role = Literal[
-    "functional unit", "life cycle", "phase", "item", "electricity", "data centre", "hardware"
+    "functional unit",
+    "life cycle",
+    "phase",
+    "item",
+    "item use",
+    "electricity",
+    "data centre",
+    "hardware",
 ]
+DRIVER_UNITS = ("GB", "h")
+"""Units of the physical quantity an electricity item's kWh can be given per: data [GB]
+(transferred, or a memory's capacity), hours [h] (accelerator-, unit- or person-hours)."""
 
 CO2E = "co2e"
 """Code of the elementary flow of lcai's location-based carbon [kgCO2e]."""
@@ -217,9 +230,18 @@ class _Probe:
     values: dict[str, Array]
 
     @classmethod
-    def of(cls, plan: Plan, extra: set[str]) -> _Probe:
-        uncertain = {k for k, p in plan.params.items() if _spread(p.dist)}
-        probed = tuple(sorted(uncertain | {k for k in extra if k in plan.params}))
+    def of(cls, plan: Plan, extra: set[str], *, derived: bool = False) -> _Probe:
+        """Probe the uncertain parameters and ``extra``; with ``derived``, only the derived
+        parameters of ``extra`` (moving one stops its recomputation in every column)."""
+        if derived:
+            uncertain: set[str] = set()
+            probed = tuple(sorted(k for k in extra if k in plan.derived and k in plan.params))
+        else:
+            uncertain = {
+                k for k, p in plan.params.items() if _spread(p.dist) and k not in plan.derived
+            }
+            probed = tuple(sorted(uncertain | {k for k in extra if k in plan.params}))
+            probed = tuple(k for k in probed if k not in plan.derived)
         m = len(_POINTS)
         n = 1 + m * len(probed)
         over: dict[str, Num] = {}
@@ -363,8 +385,27 @@ class _Builder:
         self.pending: list[_Pending] = []
         self.activities: dict[str, dict[str, object]] = {}
         self.order: list[str] = []
-        self.hardware = {k for it in plan.items if it.co2e is not None for k in self._per_unit(it)}
-        self.probe = _Probe.of(plan, self.hardware)
+        probed = {k for it in plan.items if it.co2e is not None for k in self._per_unit(it)}
+        probed |= {k for it in plan.items for k in self._drivers(it)}
+        self.probe = _Probe.of(plan, probed)
+        self.derived_probe = _Probe.of(plan, probed, derived=True)
+
+    def proportional(self, i: int, quantity: str, k: str) -> bool:
+        """Whether item ``i``'s ``quantity`` (energy_kwh, co2e_kg) is parameter ``k`` times
+        a factor that does not move with it."""
+        probe = self.derived_probe if k in self.plan.derived else self.probe
+        if k not in probe.keys:
+            return False
+        q: Array = getattr(probe.ev, quantity)[i]
+        return probe.proportional(q, k)
+
+    def _drivers(self, it: ItemPlan) -> list[str]:
+        """Candidates for the physical quantity of an electricity item: its inputs in GB or
+        h, and its counts (unit 1)."""
+        if it.supply is None or it.overhead or it.co2e is not None or it.water is not None:
+            return []
+        params = self.plan.params
+        return [k for k in it.inputs if k in params and params[k].unit in (*DRIVER_UNITS, "1")]
 
     def _per_unit(self, it: ItemPlan) -> list[str]:
         """Candidates for an item's per-unit carbon: its inputs in kg."""
@@ -507,7 +548,40 @@ class _Builder:
             link = dict(self.activities[self.grid(s, it.phase)]["link"])  # type: ignore[call-overload]
             if s.wue:  # relink the data centre's grid input, not this (PUE and WUE stay)
                 link["technology"] = DC_TECHNOLOGY
-            self.add(code, src, "technosphere", ev.energy_kwh[i], "kWh", text, link)
+            q = ev.energy_kwh[i]
+            props = [
+                k
+                for k in self._drivers(it)
+                if self.plan.params[k].value > 0 and self.proportional(i, "energy_kwh", k)
+            ]
+            units = {self.plan.params[k].unit for k in props} - {"1"}
+            if len(units) != 1 or not q[0] > 0:
+                self.add(code, src, "technosphere", q, "kWh", text, link)
+                return code
+            # the kWh per GB or per hour, and the GB or hours: the physical quantity, the
+            # product of the inputs the energy is proportional to (data x requests,
+            # person-hours x devices, hours x units)
+            (unit,) = units
+            x = np.ones_like(q)
+            for k in props:
+                x = x * self.value(k)
+            use = f"use:{i}"
+            product = " x ".join(props)
+            self.add_activity(
+                use,
+                name=f"{it.name} ({it.phase}), per {unit}",
+                unit=unit,
+                role="item use",
+                phase=it.phase,
+                kind=it.kind,
+                comment=f"the item's electricity per {unit} of {product}",
+                inputs=tuple(self.plan.params[k] for k in props),
+            )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                per = q / x
+            self.add(use, src, "technosphere", per, "kWh", text, link)
+            cites = "; ".join(_cite(self.plan.params[k]) for k in props)
+            self.add(code, use, "technosphere", x, unit, f"{unit} = {product}; {cites}")
             return code
         # an item with its own carbon and water
         self.own_carbon(code, i, it, text)
@@ -537,7 +611,7 @@ class _Builder:
         q = self.probe.ev.co2e_kg[i]
         for k in self._per_unit(it):
             p = self.plan.params[k]
-            if not (p.value > 0 and q[0] > 0 and self.probe.proportional(q, k)):
+            if not (p.value > 0 and q[0] > 0 and self.proportional(i, "co2e_kg", k)):
                 continue
             row = catalog_row(p)
             hw = row[1] if row else k

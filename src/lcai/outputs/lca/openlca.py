@@ -27,8 +27,10 @@ from lcai.spec.distributions import Dist
 __all__ = ["UNITS", "write_openlca"]
 
 _NS = uuid.UUID("6f1d6f2e-6a3b-4c8e-9a51-1c2d3e4f5a6b")
-UNITS = {"kWh": "kWh", "kg": "kg", "m3": "m3", "unit": "Item(s)"}
+UNITS = {"kWh": "kWh", "kg": "kg", "m3": "m3", "unit": "Item(s)", "h": "h"}
 """lcai's units and openLCA's reference-data unit names."""
+_OWN_UNITS = {"GB": ("Units of data (lcai)", "Data (lcai)")}
+"""Units openLCA's reference data lacks: unit group and flow property, with lcai's ids."""
 _EXTRA = "the openLCA export needs the lcai[lca] extra (olca-schema): pip install 'lcai[lca]'"
 _CATEGORIES = {
     CO2E: "Elementary flows/Emission to air/unspecified",
@@ -97,6 +99,12 @@ class _Zip:
             u, g, p = o.units.unit_ref(name), o.units.group_ref(name), o.units.property_ref(name)
             assert u is not None and g is not None and p is not None
             self.units[lcai_unit] = (u, g, p)
+        for lcai_unit, (group, prop) in _OWN_UNITS.items():
+            self.units[lcai_unit] = (
+                o.Ref(ref_type=o.RefType.Unit, id=_id("lcai unit", lcai_unit), name=lcai_unit),
+                o.Ref(ref_type=o.RefType.UnitGroup, id=_id("lcai unit group", group), name=group),
+                o.Ref(ref_type=o.RefType.FlowProperty, id=_id("lcai property", prop), name=prop),
+            )
         self.flows: dict[str, Any] = {}
         self.processes: dict[str, Any] = {}
 
