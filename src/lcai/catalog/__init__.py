@@ -222,14 +222,20 @@ class Table:
                 idx.setdefault(_normalise(alias), key)
         return idx
 
-    def resolve(self, name: str, kind: str | None = None) -> str:
+    def lookup(self, name: str) -> str | None:
         """The key ``name`` stands for (exact key, label or alias, ignoring case and
-        separators), or :class:`UnknownKeyError` with the closest matches."""
+        separators), or None."""
         if name in self._by_key:
             return name
+        return self._index.get(_normalise(name))
+
+    def resolve(self, name: str, kind: str | None = None) -> str:
+        """The key ``name`` stands for (as :meth:`lookup`), or :class:`UnknownKeyError`
+        with the closest matches."""
+        found = self.lookup(name)
+        if found is not None:
+            return found
         norm = _normalise(name)
-        if norm in self._index:
-            return self._index[norm]
         keys = self.keys()
         candidates = keys + [a for a in self.aliases if self.aliases[a] in self._by_key]
         close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
@@ -242,12 +248,10 @@ class Table:
         raise UnknownKeyError(name, kind or f"{self.name} key", close)
 
     def has(self, key: str, quantity: str) -> bool:
-        """Whether ``key`` (resolved) has a row for ``quantity``."""
-        try:
-            k = self.resolve(key)
-        except UnknownKeyError:
-            return False
-        return quantity in self._by_key[k]
+        """Whether ``key`` (resolved) has a row for ``quantity`` (no suggestions are
+        worked out for a miss: callers probe with it)."""
+        k = self.lookup(key)
+        return k is not None and quantity in self._by_key[k]
 
     def row(self, key: str, quantity: str, *, kind: str | None = None) -> Row:
         """The row for ``key`` and ``quantity``."""

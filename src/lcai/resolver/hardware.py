@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lcai import catalog
-from lcai.errors import SpecError, UnknownKeyError
+from lcai.errors import SpecError
 from lcai.resolver.ledger import Ledger
 from lcai.spec.schema import HARDWARE_ROWS, Assessment, ModelSize
 
@@ -31,10 +31,7 @@ def file_hardware(spec: Assessment) -> dict[str, list[catalog.Row]]:
                 path=("hardware", i, "name"),
             )
         names[norm] = i
-        try:
-            known = acc.resolve(h.name)
-        except UnknownKeyError:
-            known = None
+        known = acc.lookup(h.name)
         if known is not None:
             raise SpecError(
                 f"{h.name!r} is the catalog's {known}: give another name (or state power "

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lcai import catalog
 from lcai.engine.plan import ItemPlan, Status, Supply
-from lcai.errors import SpecError, UnknownKeyError
+from lcai.errors import SpecError
 from lcai.measure.inputs import FleetTotals, HourlyIntensity, MeasuredEnergy
 from lcai.resolver.items import dc_item
 from lcai.resolver.ledger import Ledger, param
@@ -101,10 +101,8 @@ def _fleet_item(ledger: Ledger, phase: str, f: FleetTotals) -> ItemPlan:
 
 
 def _same_region(written: str, key: str) -> bool:
-    try:
-        return catalog.table("grid_intensity").resolve(written, "grid region") == key
-    except UnknownKeyError:
-        return written.casefold() == key.casefold()
+    found = catalog.table("grid_intensity").lookup(written)
+    return found == key if found is not None else written.casefold() == key.casefold()
 
 
 def _hours(ledger: Ledger, phase: str, hi: HourlyIntensity) -> Mapping[int, float]:

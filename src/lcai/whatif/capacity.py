@@ -99,10 +99,9 @@ def _host_share(tdp_of: dict[str, str]) -> tuple[float, str, str]:
 def _system_key(system: str) -> str:
     """The catalog key of a system given by name, alias or key (dgx-h100, system:dgx-h100)."""
     systems = catalog.table("servers")
-    try:
-        return systems.resolve(system, "system")
-    except UnknownKeyError:
-        pass
+    found = systems.lookup(system)
+    if found is not None:
+        return found
     try:
         return systems.resolve(f"system:{system}", "system")
     except UnknownKeyError as exc:
