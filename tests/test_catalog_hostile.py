@@ -646,10 +646,6 @@ def test_a_model_card_behind_a_symlink_is_updated_through_it(
     )
 
 
-@bug(
-    "a CRLF model card comes back with every line ending LF (read_text/write_text "
-    "translate newlines): the card is not kept 'byte for byte' outside lcai's parts"
-)
 def test_a_crlf_model_card_keeps_its_line_endings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

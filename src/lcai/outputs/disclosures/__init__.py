@@ -61,13 +61,20 @@ def render(
 
 
 def read_card(path: Path) -> str | None:
-    """The text of an existing model card at ``path`` (None where there is no file)."""
+    """The text of an existing model card at ``path``, line endings as they are (None
+    where there is no file)."""
     if not path.is_file():
         return None
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8", newline="") as f:
+            return f.read()
     except UnicodeDecodeError:
         raise SpecError(f"{path}: the model card is not UTF-8 text") from None
+
+
+def _crlf(text: str) -> bool:
+    """Whether every line of ``text`` ends CRLF (a Windows-written card)."""
+    return "\r\n" in text and text.count("\n") == text.count("\r\n")
 
 
 def write(fmt: str, result: Result, output: Path, plan: Plan | None = None) -> None:
@@ -76,9 +83,14 @@ def write(fmt: str, result: Result, output: Path, plan: Plan | None = None) -> N
     from lcai.files import write_atomic
 
     as_json = output.suffix.lower() == ".json"
-    existing = read_card(output) if fmt == "hf-card" and not as_json else None
+    raw = read_card(output) if fmt == "hf-card" and not as_json else None
+    crlf = raw is not None and _crlf(raw)
+    # rendered with LF endings; a CRLF card gets CRLF back, a mixed one is normalised
+    existing = None if raw is None else raw.replace("\r\n", "\n").replace("\r", "\n")
     try:
         text = render(fmt, result, plan, as_json=as_json, existing=existing)
+        if crlf:
+            text = text.replace("\n", "\r\n")
     except SpecError as exc:
         if exc.file is None and fmt == "hf-card":
             raise SpecError(exc.message, file=str(output), path=exc.path) from None
