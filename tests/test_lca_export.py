@@ -407,6 +407,38 @@ def test_brightway_monte_carlo_matches_lcais(simple: Path, tmp_path: Path) -> No
 
 
 @needs_bw
+def test_brightway_monte_carlo_of_a_file_with_shared_inputs(tmp_path: Path) -> None:
+    """The open model's training MFU, goodput and serving factors move many exchanges at
+    once and are not exported; what is exported is exactly the rest: bw2calc's percentiles
+    match lcai's Monte Carlo with only the carried inputs drawn (4 standard errors)."""
+    from lcai.outputs.lca.brightway import FOREGROUND, METHODS, write_brightway
+
+    n_bw, n_lcai = 2000, 100_000
+    plan = plan_file(EXAMPLES / "open-model-lifecycle.yaml")
+    inv = inventory_of(plan)
+    assert inv.carried and inv.not_carried
+    write_brightway(inv, tmp_path / "bw")
+    bd, bc = _bw(tmp_path / "bw")
+    fu, objs, _ = bd.prepare_lca_inputs(
+        {bd.get_activity((FOREGROUND, "functional-unit")): 1}, method=METHODS[CO2E][0]
+    )
+    lca = bc.LCA(fu, data_objs=objs, use_distributions=True, seed_override=5)
+    lca.lci()
+    lca.lcia()
+    scores = []
+    for _ in range(n_bw):
+        next(lca)
+        scores.append(lca.score)
+    draws = {k: v for k, v in sample_params(plan, n_lcai, 3).items() if k in inv.carried}
+    ev = evaluate(plan, draws)
+    x = ev.total("co2e_kg") / ev.divisor
+    for p, got in zip((0.05, 0.5, 0.95), np.percentile(scores, [5, 50, 95]), strict=True):
+        want = float(np.quantile(x, p))
+        se = math.hypot(_quantile_se(x, p, n_bw), _quantile_se(x, p, n_lcai))
+        assert abs(got - want) < 4 * se, (p, got, want, se)
+
+
+@needs_bw
 def test_brightway_refuses_an_existing_folder_unless_forced(simple: Path, tmp_path: Path) -> None:
     out = tmp_path / "bw"
     out.mkdir()
