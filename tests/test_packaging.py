@@ -64,3 +64,7 @@ def test_wheel_contains_data(tmp_path: Path) -> None:
     for v in (ROOT / "src/lcai/data/validation").iterdir():
         assert f"lcai/data/validation/{v.name}" in names, v.name
     assert "lcai/py.typed" in names
+    for e in (ROOT / "examples").glob("*.yaml"):  # the web calculator loads them
+        assert f"lcai/examples/{e.name}" in names, e.name
+    for w in ("static/calc.js", "static/calc.css", "templates/page.html"):
+        assert f"lcai/web/{w}" in names, w
