@@ -615,6 +615,22 @@ def test_lcai_serve_binds_127_0_0_1() -> None:
     assert "Traceback" not in err.decode()
 
 
+def test_allow_remote_binds_the_address_and_warns() -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lcai.cli.main", "serve", "--port", str(port), "--host",
+         "0.0.0.0", "--allow-remote"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert _wait(f"http://127.0.0.1:{port}/v1/version").status_code == 200
+        assert _listening_addresses(proc.pid, port) == {"0.0.0.0"}
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert "warning: serving on 0.0.0.0, reachable from other machines" in err.decode()
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.5", "example.org"])
 def test_another_address_needs_the_flag(host: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _cli(["serve", "--host", host], capsys)

@@ -90,9 +90,11 @@ def render_api_page(doc: dict[str, Any]) -> str:
             parts.append(_responses(op))
     schemas = (doc.get("components") or {}).get("schemas") or {}
     if "Assessment" in schemas:
-        text = json.dumps(schemas["Assessment"], indent=2)[:20000]
+        text = json.dumps(schemas["Assessment"], indent=2)
+        cut = " (its start; the whole, with its definitions, in /openapi.json)"
         parts.append("<h2>The assessment (request body of <code>/v1/assess</code>)</h2>"
-                     f"<pre>{escape(text)}</pre>")  # fmt: skip
+                     f"<p>Its JSON Schema{cut if len(text) > 20000 else ''}:</p>"
+                     f"<pre>{escape(text[:20000])}</pre>")  # fmt: skip
     parts.append("</body></html>")
     return "\n".join(parts)
 
