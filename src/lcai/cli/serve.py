@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import sys
+from typing import Any
 
 import click
 
@@ -26,15 +27,25 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _web_extra() -> None:
+_EXTRA_MODULES = ("fastapi", "starlette", "uvicorn", "jinja2", "multipart", "python_multipart")
+
+
+def _web_app() -> tuple[Any, Any, tuple[str, ...]]:
+    """uvicorn, ``create_app`` and the local host names; the web extra's absence is a
+    usage error naming what to install (another import error is a bug, raised as is)."""
     try:
-        import fastapi  # noqa: F401
-        import uvicorn  # noqa: F401
+        import uvicorn
+
+        from lcai.web.app import LOCAL_HOSTS, create_app
     except ImportError as exc:
+        top = (exc.name or "").split(".")[0]
+        if top not in _EXTRA_MODULES:
+            raise
         raise MissingExtraError(
-            f"lcai serve needs the web extra (missing {exc.name or 'a module'}): install "
-            "lcai[web], e.g. pip install 'lcai[web]'"
+            f"lcai serve needs the web extra (missing {top}): install lcai[web], e.g. "
+            "pip install 'lcai[web]'"
         ) from None
+    return uvicorn, create_app, LOCAL_HOSTS
 
 
 @click.command()
@@ -52,18 +63,14 @@ def serve(port: int, host: str, allow_remote: bool) -> None:
             f"--host {host!r} is reachable from other machines; lcai serve binds 127.0.0.1 "
             "unless you also give --allow-remote"
         )
-    _web_extra()
-    import uvicorn
-
-    from lcai.web.app import LOCAL_HOSTS, create_app
-
+    uvicorn, create_app, local_hosts = _web_app()
     local = is_loopback(host)
     if not local:
         sys.stderr.write(
             f"warning: serving on {host}, reachable from other machines, with no "
             "authentication: anyone who reaches it can run assessments on this machine\n"
         )
-    app = create_app(trusted_hosts=(*LOCAL_HOSTS, host) if local else None)
+    app = create_app(trusted_hosts=(*local_hosts, host) if local else None)
     shown = f"[{host}]" if ":" in host else host
     sys.stderr.write(f"lcai: the calculator at http://{shown}:{port}/ and the API at "
                      f"http://{shown}:{port}/api (Ctrl-C stops)\n")  # fmt: skip
