@@ -528,6 +528,33 @@ def test_any_json_body_is_a_result_or_a_422_never_a_bug(body: Any, client: TestC
         assert all(math.isfinite(v) for v in doc["total"].values())
 
 
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    count=st.integers(1, 100_000),
+    hours=st.floats(0.01, 1e5, allow_nan=False),
+    power_w=st.floats(1.0, 2000.0, allow_nan=False),
+    pue=st.floats(1.0, 3.0, allow_nan=False),
+    region=st.sampled_from(["FR", "US", "DE", "SE", "WORLD"]),
+)
+def test_any_training_gives_the_librarys_result(
+    count: int, hours: float, power_w: float, pue: float, region: str, client: TestClient
+) -> None:
+    from lcai.api import assess
+
+    body = {"name": "p", "training": {
+        "grid": {"region": region}, "facility": {"pue": pue},
+        "accelerators": {"type": "H100", "count": count, "duration": f"{hours!r} h",
+                         "power": f"{power_w!r} W"}}}  # fmt: skip
+    r = client.post("/v1/assess", json=body)
+    assert r.status_code == 200, r.text
+    expected = assess(body).to_dict()
+    assert r.json()["total"] == expected["total"]
+    assert r.json()["total"]["energy_kwh"] == pytest.approx(count * hours * power_w * pue / 1e3,
+                                                            rel=1e-9)  # fmt: skip
+
+
 # --- real servers ----------------------------------------------------------------
 
 
@@ -568,9 +595,33 @@ def test_a_real_uvicorn_server_answers() -> None:
         bad = httpx.post(f"{base}/v1/assess", content=b"{", headers=JSON)
         assert bad.status_code == 422 and "malformed JSON" in bad.json()["error"]["message"]
         _run_the_docs_python_example(base)
+        _concurrent_requests_get_their_own_results(base)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def _concurrent_requests_get_their_own_results(base: str) -> None:
+    """16 bodies of different accelerator counts, 8 at a time: each answer is its own
+    body's result (no state shared between requests)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from lcai.api import assess
+
+    def body(count: int) -> dict[str, Any]:
+        return _set(_data(FOUR_PHASES), ("training", "accelerators", "count"), count)
+
+    def post(count: int) -> float:
+        r = httpx.post(f"{base}/v1/assess", json=body(count), timeout=60.0)
+        assert r.status_code == 200, r.text
+        return float(r.json()["total"]["co2e_kg"])
+
+    counts = [8 * (i + 1) for i in range(16)]
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(post, counts))
+    for count, co2e in zip(counts, got, strict=True):
+        assert co2e == assess(body(count)).total.co2e_kg
+    assert len(set(got)) == len(got)
 
 
 def _run_the_docs_python_example(base: str) -> None:
