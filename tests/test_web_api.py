@@ -37,6 +37,8 @@ from lcai.web.inputs import FILE_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+VALIDATION_CASES = sorted(p for p in (ROOT / "examples" / "validation").glob("*.yaml")
+                          if p.name != "suite.yaml")  # fmt: skip
 FOUR_PHASES = ROOT / "examples" / "open-model-lifecycle.yaml"
 JSON = {"content-type": "application/json"}
 
@@ -92,6 +94,13 @@ def test_assess_equals_the_command_line(
     for phase, figures in cli_doc["phases"].items():
         assert _close(doc["phases"][phase]["co2e_kg"], figures["co2e_kg"])
     assert doc == cli_doc  # the whole contract, not only the totals
+
+
+@pytest.mark.parametrize("case", VALIDATION_CASES, ids=lambda p: p.name)
+def test_assess_of_each_validation_case_equals_the_library(case: Path, client: TestClient) -> None:
+    r = client.post("/v1/assess", json=_data(case))
+    assert r.status_code == 200, r.text
+    assert r.json() == assess_file(case).to_dict()
 
 
 def test_assess_with_samples_equals_the_library(client: TestClient) -> None:
