@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lcai.errors import SpecError, UnknownKeyError
 from lcai.web import limits
-from lcai.web.inputs import source_from_body, source_from_data
+from lcai.web.inputs import catalog_version, source_from_body, source_from_data
 
 __all__ = [
     "ApiError",
@@ -204,17 +204,6 @@ def scenario_list() -> Response:
          "argument": s.argument}
         for s in sc.library().values()
     ])  # fmt: skip
-
-
-def catalog_version() -> str:
-    """The version of the catalog in use (``catalog.yaml``); ``+ user tables`` when a
-    user's folder is read over it."""
-    from lcai import catalog
-    from lcai.catalog import user
-
-    card = catalog.load_yaml((catalog.data_dir() / "catalog.yaml").read_text(encoding="utf-8"))
-    version = str(card.get("version", "unknown")) if isinstance(card, dict) else "unknown"
-    return f"{version} + user tables" if user.overlay_dir() is not None else version
 
 
 @router.get("/version", summary="lcai's version and the catalog's")

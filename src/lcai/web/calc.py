@@ -23,6 +23,7 @@ from urllib.parse import quote
 from lcai.errors import SpecError
 from lcai.outputs.report import Report
 from lcai.spec.source import Source
+from lcai.web.inputs import catalog_version, refuse_file_fields
 from lcai.web.state import OPTIONS, PageState
 
 __all__ = [
@@ -40,7 +41,6 @@ MAX_TEXT_BYTES = 256 * 1024
 """The largest assessment text (YAML box or uploaded file) read."""
 NAME = "assessment.yaml"
 """The name the page's assessment goes by in messages and reports."""
-_PHASES = ("manufacturing", "training", "annotation", "usage")
 
 
 @dataclass(frozen=True)
@@ -50,16 +50,6 @@ class Calculation:
     source: Source
     report: Report
     plan: Any
-
-
-def catalog_version() -> str:
-    """The version of the catalog in use (a user's tables over it are marked, their
-    folder not named: a share link carries no path)."""
-    from lcai.catalog import user
-    from lcai.catalog.diff import version_of
-
-    base = version_of(None)
-    return base if user.overlay_dir() is None and user.base_dir() is None else base + " + user"
 
 
 def parse_text(text: str, name: str = NAME) -> dict[str, Any]:
@@ -95,23 +85,18 @@ def to_yaml(data: Mapping[str, Any]) -> str:
     return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
 
 
-def _refuse_measured(data: Mapping[str, Any]) -> None:
-    for phase in _PHASES:
-        body = data.get(phase)
-        if isinstance(body, dict) and "measured" in body:
-            raise SpecError(
-                "measured inputs (run files, fleet results, hourly intensity) name files "
-                "on the machine and are refused by the web calculator: assess the file "
-                "with `lcai assess`",
-                file=NAME, path=(phase, "measured"),
-            )  # fmt: skip
-
-
 def load(data: Mapping[str, Any]) -> Source:
     """Validate the page's data into a Source, with the CLI's field paths and messages."""
     from lcai.spec.loading import parse_source, yaml_line
 
-    _refuse_measured(data)
+    try:
+        refuse_file_fields(data)
+    except SpecError as exc:
+        raise SpecError(
+            "measured inputs (run files, fleet results, hourly intensity) name files on the "
+            "machine and are refused by the web calculator: assess the file with `lcai assess`",
+            file=NAME, path=exc.path,
+        ) from None  # fmt: skip
     text = to_yaml(data)
     try:
         return parse_source(dict(data), file=NAME, text=text)
@@ -264,18 +249,9 @@ def _validation() -> dict[str, Any] | None:
     """The validation status a report shows (computed once: it does not depend on the
     assessment)."""
     if not _VALIDATION:
-        from lcai.checks.validation import run_suite, summarise
+        from lcai.outputs.report.build import validation_status
 
-        checks = run_suite(samples=0)
-        s = summarise(checks)
-        _VALIDATION.append({
-            "reproduction_checks": s.reproduction_checks,
-            "reproduction_failed": s.reproduction_failed,
-            "prediction_cases": s.prediction_cases,
-            "median_abs_energy_error": s.median_abs_energy_error,
-            "max_energy_factor": s.max_energy_factor,
-            "cases": sorted({c.case for c in checks if c.mode == "reproduction"}),
-        })  # fmt: skip
+        _VALIDATION.append(validation_status())
     return _VALIDATION[0]
 
 

@@ -17,7 +17,13 @@ from lcai.spec.loading import parse_source
 from lcai.spec.source import Source
 from lcai.web.limits import parse_json
 
-__all__ = ["FILE_FIELDS", "refuse_file_fields", "source_from_body", "source_from_data"]
+__all__ = [
+    "FILE_FIELDS",
+    "catalog_version",
+    "refuse_file_fields",
+    "source_from_body",
+    "source_from_data",
+]
 
 FILE_FIELDS: tuple[tuple[str, str], ...] = (("training", "measured"), ("usage", "measured"))
 """The fields of an assessment that name files to read (run files, ``fleet``,
@@ -29,6 +35,17 @@ _REFUSED = (
     "(e.g. training.accelerators.energy, usage.energy), or run `lcai assess` on your own "
     "machine"
 )
+
+
+def catalog_version() -> str:
+    """The version of the catalog in use (``catalog.yaml``), marked ``+ user`` when a
+    user's tables are read over it or instead of it (their folder is not named: a share
+    link or a response carries no path)."""
+    from lcai.catalog import user
+    from lcai.catalog.diff import version_of
+
+    base = version_of(None)
+    return base if user.overlay_dir() is None and user.base_dir() is None else base + " + user"
 
 
 def refuse_file_fields(data: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from lcai.engine.result import Result
 from lcai.outputs.parts import uncertainty_of
 
-__all__ = ["Report", "build_report"]
+__all__ = ["Report", "build_report", "validation_status"]
 
 
 @dataclass
@@ -33,7 +33,8 @@ def _has_uncertainty_extra() -> bool:
     return importlib.util.find_spec("scipy") is not None
 
 
-def _validation_status() -> dict[str, Any]:
+def validation_status() -> dict[str, Any]:
+    """The validation suite's summary a report shows (it does not depend on the file)."""
     from lcai.checks.validation import run_suite, summarise
 
     checks = run_suite(samples=0)
@@ -82,5 +83,5 @@ def build_report(
         names = [n for n, s in library().items() if s.argument is None]
         rep.scenarios = [c.to_dict() for c in compare(source, names)]
     if with_validation:
-        rep.validation = _validation_status()
+        rep.validation = validation_status()
     return rep
