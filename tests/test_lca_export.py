@@ -22,8 +22,9 @@ from lcai.cli.main import run
 from lcai.engine.evaluate import evaluate
 from lcai.engine.plan import ItemPlan, Plan
 from lcai.engine.uncertainty import sample_params
+from lcai.errors import LcaiError
 from lcai.outputs.lca import Inventory, inventory_of
-from lcai.outputs.lca.inventory import CO2E, WATER, transformed
+from lcai.outputs.lca.inventory import CO2E, WATER, _Builder, transformed
 from lcai.spec.distributions import Dist
 from tests.conftest import EXAMPLES
 
@@ -69,19 +70,23 @@ def simple(tmp_path: Path) -> Path:
     return path
 
 
-def solve(inv: Inventory) -> dict[str, float]:
-    """The inventory's scores per functional unit, by solving its matrices with NumPy."""
+def solve(inv: Inventory, draw: int | None = None) -> dict[str, float]:
+    """The inventory's scores per functional unit, by solving its matrices with NumPy (at
+    joint draw ``draw`` of its samples)."""
     codes = [a.code for a in inv.activities]
     at = {c: i for i, c in enumerate(codes)}
     flows = {f.code: j for j, f in enumerate(inv.flows)}
     a = np.eye(len(codes))
     b = np.zeros((len(flows), len(codes)))
+    moving = inv.samples.amounts if inv.samples is not None and draw is not None else {}
     for act in inv.activities:
-        for e in act.exchanges:
+        for j, e in enumerate(act.exchanges):
+            x = moving.get((act.code, j))
+            amount = e.amount if x is None else float(x[draw])
             if e.kind == "technosphere":
-                a[at[e.source], at[act.code]] -= e.amount
+                a[at[e.source], at[act.code]] -= amount
             else:
-                b[flows[e.source], at[act.code]] += e.amount
+                b[flows[e.source], at[act.code]] += amount
     demand = np.zeros(len(codes))
     demand[at[inv.reference]] = 1.0
     g = b @ np.linalg.solve(a, demand)
@@ -245,6 +250,61 @@ def test_transformed_distribution_is_the_transformed_variable(
     assert t is not None
     x = float(d.ppf(np.array([u]))[0])
     assert float(t.ppf(np.array([u]))[0]) == pytest.approx(slope * x + shift, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize("path", [EXAMPLES / "open-model-lifecycle.yaml", "simple"])
+def test_joint_draws_give_lcais_total_at_every_draw(path: Path | str, simple: Path) -> None:
+    """Shared and combined inputs too: the inventory's amounts at draw i solve to lcai's
+    total of draw i, and the draws are lcai assess's own (same seed, same percentiles)."""
+    path = simple if path == "simple" else path
+    n, seed = 400, 11
+    plan = plan_file(path)
+    inv = inventory_of(plan, samples=n, seed=seed)
+    assert inv.samples is not None and inv.samples.n == n and inv.samples.amounts
+    ev = evaluate(plan, sample_params(plan, n, seed))
+    want = ev.total("co2e_kg") / ev.divisor
+    assert np.array_equal(inv.samples.co2e_kg, want)
+    for i in range(0, n, 37):
+        got = solve(inv, i)
+        assert _rel(got[CO2E], float(want[i])) < 1e-12
+        assert _rel(got[WATER] * 1000, float(inv.samples.water_l[i])) < 1e-12
+    band = assess_file(path, samples=n, seed=seed).uncertainty
+    assert band is not None
+    p5, p50, p95 = np.percentile(inv.samples.co2e_kg, [5, 50, 95])
+    assert (p5, p50, p95) == pytest.approx(
+        (band.total["co2e_kg"].p5, band.total["co2e_kg"].p50, band.total["co2e_kg"].p95),
+        rel=1e-12,
+    )
+    assert p95 / p5 > 1.3  # the draws move the total
+    # the nominal inventory is untouched by the draws
+    nominal = inventory_of(plan)
+    assert [a.exchanges for a in nominal.activities] == [a.exchanges for a in inv.activities]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**63 - 1), n=st.integers(1, 40))
+def test_joint_draws_any_seed(seed: int, n: int) -> None:
+    plan = plan_file(EXAMPLES / "open-model-lifecycle.yaml")
+    inv = inventory_of(plan, samples=n, seed=seed)
+    assert inv.samples is not None
+    for i in {0, n - 1}:
+        assert _rel(solve(inv, i)[CO2E], float(inv.samples.co2e_kg[i])) < 1e-12
+
+
+def test_joint_draws_bounds_and_alignment() -> None:
+    plan = plan_file(EXAMPLES / "open-model-lifecycle.yaml")
+    with pytest.raises(LcaiError, match="samples: expected 1 to 100,000"):
+        inventory_of(plan, samples=100_001)
+    with pytest.raises(LcaiError, match="seed"):
+        inventory_of(plan, samples=10, seed=-1)
+    # a replay that would take the plan apart differently is refused, not misread
+    ev = evaluate(plan)
+    nominal = _Builder(plan, ev)
+    nominal.build()
+    nominal.calls = nominal.calls[:-1]
+    replay = _Builder(plan, ev, replay=nominal, draws=(sample_params(plan, 5, 0), 5))
+    with pytest.raises(LcaiError, match="export without samples"):
+        replay.walk()
 
 
 def test_a_shifted_lognormal_is_not_expressible() -> None:
@@ -436,6 +496,95 @@ def test_brightway_monte_carlo_of_a_file_with_shared_inputs(tmp_path: Path) -> N
         want = float(np.quantile(x, p))
         se = math.hypot(_quantile_se(x, p, n_bw), _quantile_se(x, p, n_lcai))
         assert abs(got - want) < 4 * se, (p, got, want, se)
+
+
+@needs_bw
+def test_brightway_monte_carlo_with_lcais_joint_draws(tmp_path: Path) -> None:
+    """With the draws' datapackage and use_arrays, bw2calc's score at iteration i is lcai's
+    total of draw i (shared inputs included): its p5/p50/p95 are lcai assess's."""
+    from lcai.outputs.lca.brightway import (
+        FOREGROUND,
+        METHODS,
+        SAMPLES_FILE,
+        samples_datapackage,
+    )
+
+    n, seed = 600, 4
+    path = EXAMPLES / "open-model-lifecycle.yaml"
+    out = tmp_path / "bw"
+    args = ["export", str(path), "--to", "brightway", "-o", str(out), "-n", str(n)]
+    assert run([*args, "--seed", str(seed)]) == 0
+    assert (out / SAMPLES_FILE).is_file()
+    bd, bc = _bw(out)
+    meta = bd.projects.dataset.data["lcai"]["samples"]
+    assert meta["n"] == n and meta["seed"] == seed and meta["file"] == SAMPLES_FILE
+    fu, objs, _ = bd.prepare_lca_inputs(
+        {bd.get_activity((FOREGROUND, "functional-unit")): 1}, method=METHODS[CO2E][0]
+    )
+    lca = bc.LCA(fu, data_objs=[*objs, samples_datapackage(out)], use_arrays=True)
+    lca.lci()
+    lca.lcia()
+    lca.keep_first_iteration()
+    scores = []
+    for _ in range(n):
+        next(lca)
+        scores.append(lca.score)
+    plan = plan_file(path)
+    ev = evaluate(plan, sample_params(plan, n, seed))
+    want = ev.total("co2e_kg") / ev.divisor
+    assert float(np.max(np.abs(np.array(scores) - want) / want)) < 1e-6
+    band = assess_file(path, samples=n, seed=seed).uncertainty
+    assert band is not None
+    b = band.total["co2e_kg"]
+    got = np.percentile(scores, [5, 50, 95])
+    assert got == pytest.approx([b.p5, b.p50, b.p95], rel=1e-6)
+    assert [meta["co2e_kg"][k] for k in ("p5", "p50", "p95")] == pytest.approx(
+        [b.p5, b.p50, b.p95], rel=1e-12
+    )
+    assert b.p95 / b.p5 > 2  # shared inputs move it, which per-exchange draws cannot carry
+
+
+@needs_bw
+def test_the_documented_joint_monte_carlo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/lca-export.md's block, verbatim, on the open model exported with --samples."""
+    doc = (Path(__file__).parent.parent / "docs" / "lca-export.md").read_text(encoding="utf-8")
+    blocks = [b.split("```")[0] for b in doc.split("```python\n")[1:]]
+    block = next(b for b in blocks if "use_arrays=True" in b)
+    monkeypatch.chdir(tmp_path)
+    path = EXAMPLES / "open-model-lifecycle.yaml"
+    args = ["export", str(path), "--to", "brightway", "-o", "model-brightway", "-n", "300"]
+    assert run([*args, "--seed", "7"]) == 0
+    _bw(tmp_path / "model-brightway")
+    scope: dict[str, Any] = {}
+    exec(block, scope)
+    band = assess_file(path, samples=300, seed=7).uncertainty
+    assert band is not None
+    b = band.total["co2e_kg"]
+    assert np.percentile(scope["scores"], [5, 50, 95]) == pytest.approx(
+        [b.p5, b.p50, b.p95], rel=1e-6
+    )
+
+
+@needs_bw
+def test_brightway_samples_options(
+    simple: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lcai.outputs.lca.brightway import SAMPLES_FILE, samples_datapackage
+
+    base = ["export", str(simple), "-o", str(tmp_path / "o")]
+    assert run([*base, "--to", "openlca", "-n", "10"]) == 2
+    assert "--samples" in capsys.readouterr().err
+    assert run([*base, "--to", "brightway", "-n", "100001"]) == 2
+    assert "samples" in capsys.readouterr().err
+    assert run([*base, "--to", "brightway", "-n", "0"]) == 2
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(LcaiError, match=SAMPLES_FILE):
+        samples_datapackage(tmp_path)
+    art = tmp_path / "article.yaml"  # nothing uncertain: no draws written, and it says so
+    art.write_text((EXAMPLES / "source-article.yaml").read_text(encoding="utf-8"), "utf-8")
+    assert run(["export", str(art), "--to", "brightway", "-o", str(tmp_path / "a"), "-n", "5"]) == 0
+    assert "no draws written" in capsys.readouterr().out
+    assert not (tmp_path / "a" / SAMPLES_FILE).exists()
 
 
 @needs_bw

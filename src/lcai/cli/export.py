@@ -24,22 +24,40 @@ _FILE = click.Path(path_type=Path)
 @click.option("--project", default="lcai", show_default=True,
               help="brightway: the project's name.")  # fmt: skip
 @click.option("--force", is_flag=True, help="brightway: replace an existing output folder.")
+@click.option("--samples", "-n", type=click.IntRange(min=1),
+              help="brightway: also write lcai's N joint Monte Carlo draws of every "
+              "exchange that moves (lcai-samples.zip, a bw_processing datapackage; "
+              "at most 100,000).")  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the Monte Carlo draws (the same draws as lcai assess "
+              "--seed).")  # fmt: skip
 @click.option("--outside-paths", is_flag=True,
               help="Read measured inputs from outside FILE's folder too.")  # fmt: skip
 def export(
-    file: Path, target: str, output: Path | None, project: str, force: bool, outside_paths: bool
+    file: Path,
+    target: str,
+    output: Path | None,
+    project: str,
+    force: bool,
+    samples: int | None,
+    seed: int,
+    outside_paths: bool,
 ) -> None:
     """Export FILE's foreground inventory to Brightway or openLCA: one activity per phase
     and line item, exchanges in physical units with their catalog sources, the keys that
     link electricity and hardware to a background database, and the uncertainties that
     one exchange can carry (see docs/lca-export.md)."""
     from lcai.api import plan_source
+    from lcai.errors import LcaiError
     from lcai.outputs import terminal
     from lcai.outputs.lca import inventory_of
     from lcai.spec.loading import load_source
 
+    if samples is not None and target != "brightway":
+        raise LcaiError("--samples: only the Brightway export carries joint draws (openLCA's "
+                        "JSON-LD has per-exchange distributions only)")  # fmt: skip
     source = load_source(file, outside_paths=outside_paths)
-    inv = inventory_of(plan_source(source))
+    inv = inventory_of(plan_source(source), samples=samples, seed=seed)
     stem = file.stem or "assessment"
     if target == "brightway":
         from lcai.outputs.lca.brightway import write_brightway
@@ -53,12 +71,25 @@ def export(
         out = output or Path(f"{stem}-openlca.zip")
         write_openlca(inv, out)
         what = f"openLCA JSON-LD written to {out}"
+    fu = inv.functional_unit
+    per = fu if fu.startswith("per ") else f"for {fu}"
     console = terminal.console()
     console.print(what, markup=False)
     console.print(
         f"{len(inv.activities)} activities; lcai's total {inv.co2e_kg:.6g} kgCO2e and "
-        f"{inv.water_l:.6g} L of water per {inv.functional_unit}; uncertain inputs: "
+        f"{inv.water_l:.6g} L of water {per}; uncertain inputs: "
         f"{len(inv.carried)} carried by an exchange, {len(inv.not_carried)} not expressible "
         "per exchange (nominal in the export)",
         markup=False,
     )
+    if inv.samples is not None:
+        import numpy as np
+
+        p5, p50, p95 = np.percentile(inv.samples.co2e_kg, [5, 50, 95])
+        moving = len(inv.samples.amounts)
+        console.print(
+            f"{inv.samples.n} joint draws (seed {seed}) of {moving} exchanges that move "
+            + (f"in {out / 'lcai-samples.zip'}" if moving else "(none: no draws written)")
+            + f"; lcai's p5/p50/p95 {p5:.6g} / {p50:.6g} / {p95:.6g} kgCO2e",
+            markup=False,
+        )

@@ -12,6 +12,12 @@ lognormal, normal, uniform, triangular, beta-PERT), with the physical bounds lca
 it to as ``minimum`` / ``maximum``. The link keys are the exchange fields
 ``lcai_region``, ``lcai_technology``, ``lcai_catalog_row`` and ``lcai_hardware``.
 
+Where the inventory carries lcai's own joint Monte Carlo draws (:class:`Samples`), they
+are written beside the databases as :data:`SAMPLES_FILE`, a ``bw_processing`` datapackage of
+persistent arrays (one column per draw, read in order) that replaces the amounts of the
+exchanges that move: a bw2calc LCA with it and ``use_arrays=True`` gives lcai's total of
+draw i at iteration i, shared and combined inputs included.
+
 bw2data is imported when called. After an export, bw2data (in this process) points at the
 exported project.
 """
@@ -29,16 +35,20 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+
 from lcai.errors import LcaiError
 from lcai.files import replace_folder
-from lcai.outputs.lca.inventory import CO2E, CO2E_MARKET, WATER, Exchange, Inventory
+from lcai.outputs.lca.inventory import CO2E, CO2E_MARKET, WATER, Exchange, Inventory, Samples
 from lcai.spec.distributions import Dist
 
 __all__ = [
     "BIOSPHERE",
     "FOREGROUND",
     "METHODS",
+    "SAMPLES_FILE",
     "open_project",
+    "samples_datapackage",
     "stats_arrays_fields",
     "write_brightway",
 ]
@@ -61,6 +71,8 @@ _UNITS = {
     "h": "hour",
     "GB": "gigabyte",
 }
+SAMPLES_FILE = "lcai-samples.zip"
+"""The datapackage of lcai's joint draws, in the export's folder."""
 _EXTRA = (
     "the Brightway export needs the lcai[lca] extra (bw2data, bw2calc): pip install 'lcai[lca]'"
 )
@@ -102,6 +114,20 @@ def open_project(base: Path, project: str = "lcai") -> ModuleType:
     if not (base / "projects.db").is_file():
         raise LcaiError(f"{base}: not a Brightway projects folder (no projects.db)")
     return _bw2data(base, project)
+
+
+def samples_datapackage(base: Path) -> Any:
+    """The ``bw_processing`` datapackage of lcai's joint draws in an exported project folder
+    (give it to ``bw2calc.LCA`` in ``data_objs`` with ``use_arrays=True``)."""
+    path = base / SAMPLES_FILE
+    if not path.is_file():
+        raise LcaiError(f"{path}: no such file (export with --samples N to write the draws)")
+    try:
+        bwp = importlib.import_module("bw_processing")
+        zipfs = importlib.import_module("fsspec.implementations.zip")
+    except ImportError:
+        raise LcaiError(_EXTRA) from None
+    return bwp.load_datapackage(zipfs.ZipFileSystem(str(path)))
 
 
 def stats_arrays_fields(d: Dist | None) -> dict[str, Any]:
@@ -198,7 +224,7 @@ def _write(inv: Inventory, base: Path, project: str) -> None:
             m = bd.Method(name)
             m.register(unit=unit, description=text)
             m.write([((BIOSPHERE, flow.code), 1.0)])
-        bd.projects.dataset.data["lcai"] = {
+        meta: dict[str, Any] = {
             "name": inv.name,
             "functional_unit": inv.functional_unit,
             "reference": [FOREGROUND, inv.reference],
@@ -206,7 +232,60 @@ def _write(inv: Inventory, base: Path, project: str) -> None:
             "water_l": inv.water_l,
             "energy_kwh": inv.energy_kwh,
         }
+        if inv.samples is not None and inv.samples.amounts:
+            meta["samples"] = _write_samples(bd, inv, inv.samples, base / SAMPLES_FILE)
+        bd.projects.dataset.data["lcai"] = meta
         bd.projects.dataset.save()
+
+
+def _write_samples(bd: ModuleType, inv: Inventory, samples: Samples, path: Path) -> dict[str, Any]:
+    """Write the draws of every exchange that moves as a datapackage of persistent arrays
+    (sequential: iteration i reads column i; replacing, not adding to, the databases'
+    amounts); what the project's metadata says of them."""
+    try:
+        bwp = importlib.import_module("bw_processing")
+        zipfs = importlib.import_module("fsspec.implementations.zip")
+    except ImportError:
+        raise LcaiError(_EXTRA) from None
+    ids = {(n["database"], n["code"]): n.id for db in (FOREGROUND, BIOSPHERE)
+           for n in bd.Database(db)}  # fmt: skip
+    rows: dict[str, list[tuple[int, int]]] = {"technosphere": [], "biosphere": []}
+    data: dict[str, list[Any]] = {"technosphere": [], "biosphere": []}
+    for a in inv.activities:
+        for j, e in enumerate(a.exchanges):
+            x = samples.amounts.get((a.code, j))
+            if x is None:
+                continue
+            db = BIOSPHERE if e.kind == "biosphere" else FOREGROUND
+            rows[e.kind].append((ids[(db, e.source)], ids[(FOREGROUND, a.code)]))
+            data[e.kind].append(x)
+    dp = bwp.create_datapackage(
+        fs=zipfs.ZipFileSystem(str(path), mode="w"),
+        name="lcai-samples",
+        sequential=True,
+        sum_inter_duplicates=False,
+        metadata={"description": f"lcai's {samples.n} joint Monte Carlo draws of {inv.name}"},
+    )
+    for kind, label in (("technosphere", "technosphere_matrix"), ("biosphere", "biosphere_matrix")):
+        if not rows[kind]:
+            continue
+        dp.add_persistent_array(
+            matrix=label,
+            name=f"lcai-{kind}-draws",
+            indices_array=np.array(rows[kind], dtype=bwp.INDICES_DTYPE),
+            data_array=np.vstack(data[kind]),
+            # inputs are negative in Brightway's technosphere matrix
+            flip_array=np.full(len(rows[kind]), kind == "technosphere", dtype=bool),
+        )
+    dp.finalize_serialization()
+    p5, p50, p95 = (float(v) for v in np.percentile(samples.co2e_kg, [5, 50, 95]))
+    return {
+        "file": SAMPLES_FILE,
+        "n": samples.n,
+        "seed": samples.seed,
+        "exchanges": len(samples.amounts),
+        "co2e_kg": {"p5": p5, "p50": p50, "p95": p95},
+    }
 
 
 def write_brightway(

@@ -27,6 +27,11 @@ and moves affinely with it (a scaled and shifted distribution of the same kind; 
 only scaled). Anything else is not expressible as independent per-exchange distributions
 (LCA software samples exchanges independently) and is listed in
 :attr:`Inventory.not_carried` with the reason; those exchanges keep their nominal amount.
+
+Joint draws (``inventory_of(plan, samples=N)``): the plan is taken apart once at its
+nominal values and then again, making the same decisions, at each of lcai's N joint
+Monte Carlo draws; :attr:`Inventory.samples` holds every moving exchange's amount at
+each draw, whose LCA is lcai's total at that draw, shared inputs included.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -43,6 +48,8 @@ import numpy.typing as npt
 from lcai import keys
 from lcai.engine.evaluate import Evaluation, evaluate, require_finite
 from lcai.engine.plan import ItemPlan, Param, Plan, Supply
+from lcai.engine.uncertainty import sample_params
+from lcai.errors import LcaiError, SpecError
 from lcai.model.num import Num
 from lcai.spec.distributions import Dist
 
@@ -56,6 +63,7 @@ __all__ = [
     "Exchange",
     "Flow",
     "Inventory",
+    "Samples",
     "catalog_row",
     "inventory_of",
 ]
@@ -89,6 +97,10 @@ background electricity market of its ``region``."""
 DC_TECHNOLOGY = "electricity, IT load in a data centre"
 """The ``technology`` of an item's exchange with its data centre (whose own grid exchange
 is the one to relink)."""
+FUNCTIONAL_UNIT = "functional-unit"
+"""Code of the functional-unit activity (the demand of an LCA)."""
+MAX_SAMPLES = 100_000
+"""Most joint draws an inventory carries (8 bytes per draw and moving exchange)."""
 L_PER_M3 = 1000.0
 _REL = 1e-9
 """Relative tolerance of the probes: a change below it is float noise, not a dependence."""
@@ -170,6 +182,20 @@ class Activity:
 
 
 @dataclass(frozen=True)
+class Samples:
+    """lcai's own joint Monte Carlo draws carried through the inventory: ``amounts`` holds
+    the ``n`` amounts of each exchange that moves, keyed by (activity code, the exchange's
+    index in that activity's ``exchanges``); ``co2e_kg`` and ``water_l`` are lcai's totals
+    per functional unit at the same draws (what an LCA of the amounts must give)."""
+
+    n: int
+    seed: int | None
+    amounts: Mapping[tuple[str, int], Array]
+    co2e_kg: Array
+    water_l: Array
+
+
+@dataclass(frozen=True)
 class Inventory:
     """The foreground inventory of one assessment, with lcai's own nominal figures per
     functional unit (what the exported model must reproduce)."""
@@ -188,6 +214,8 @@ class Inventory:
     """The uncertain parameters whose distribution an exchange carries."""
     not_carried: tuple[tuple[str, str], ...]
     """(parameter, why) for each uncertain parameter no exchange can carry."""
+    samples: Samples | None = None
+    """lcai's joint draws of every exchange's amount (see :func:`inventory_of`)."""
 
     def activity(self, code: str) -> Activity:
         """The activity of ``code``."""
@@ -253,18 +281,19 @@ class _Probe:
             col[1 + m * j : 1 + m * (j + 1)] = pts
             over[k] = col
             x[k] = (p.value, *pts)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            ev = evaluate(plan, over or None)
-            # the parameter values of each column, derived ones recomputed as evaluate does
-            vals: dict[str, Num] = {k: np.full(n, p.value) for k, p in plan.params.items()}
-            vals.update(over)
-            for name, fn in plan.derived.items():
-                if name not in over:
-                    vals[name] = fn(vals)
-        values = {
-            k: np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)) for k, v in vals.items()
-        }
+        ev, values = _columns(plan, over, n)
         return cls(probed, frozenset(uncertain), x, ev, values)
+
+    @classmethod
+    def sampled(cls, plan: Plan, draws: Mapping[str, Array], n: int) -> _Probe:
+        """The plan at its nominal values (column 0) and at each of the ``n`` joint draws
+        of ``draws`` (columns 1 to n): no parameter probed."""
+        over: dict[str, Num] = {
+            k: np.concatenate(([plan.params[k].value], np.asarray(v, dtype=np.float64)))
+            for k, v in draws.items()
+        }
+        ev, values = _columns(plan, over, 1 + n)
+        return cls((), frozenset(), {}, ev, values)
 
     def _cols(self, q: Array, k: str) -> Array:
         m = len(_POINTS)
@@ -305,6 +334,19 @@ class _Probe:
         """Whether ``q`` is ``k`` times a factor that does not move with ``k``."""
         line = self.affine(q, k)
         return line is not None and line[1] == 0.0
+
+
+def _columns(plan: Plan, over: dict[str, Num], n: int) -> tuple[Evaluation, dict[str, Array]]:
+    """The plan evaluated with ``over`` (n columns), and every parameter's value in every
+    column, derived ones recomputed as :func:`evaluate` does."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ev = evaluate(plan, over or None)
+        vals: dict[str, Num] = {k: np.full(n, p.value) for k, p in plan.params.items()}
+        vals.update(over)
+        for name, fn in plan.derived.items():
+            if name not in over:
+                vals[name] = fn(vals)
+    return ev, {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)) for k, v in vals.items()}
 
 
 def _points(value: float, d: Dist | None) -> Array:
@@ -379,12 +421,33 @@ class _Pending:
 
 
 class _Builder:
-    def __init__(self, plan: Plan, ev: Evaluation) -> None:
+    """Walks the plan's items into activities and exchanges. With ``replay`` (the builder
+    of the nominal inventory) and ``draws``, it walks the same way at lcai's joint Monte
+    Carlo draws: every decision of the nominal walk (which exchanges there are, what an
+    amount is proportional to) is taken again, only the amounts are the draws'."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        ev: Evaluation,
+        replay: _Builder | None = None,
+        draws: tuple[Mapping[str, Array], int] | None = None,
+    ) -> None:
         self.plan = plan
         self.ev = ev
         self.pending: list[_Pending] = []
         self.activities: dict[str, dict[str, object]] = {}
         self.order: list[str] = []
+        self.calls: list[tuple[str, str, str, bool]] = []
+        """(activity, source, kind, kept) of every exchange the walk offered."""
+        self.decided: dict[tuple[int, str, str], bool] = {}
+        """The answers of :meth:`proportional`, for a replay to take again."""
+        self.nominal = replay
+        self.draws = draws[1] if draws else 0
+        if replay is not None:
+            assert draws is not None
+            self.probe = self.derived_probe = _Probe.sampled(plan, *draws)
+            return
         probed = {k for it in plan.items if it.co2e is not None for k in self._per_unit(it)}
         probed |= {k for it in plan.items for k in self._drivers(it)}
         self.probe = _Probe.of(plan, probed)
@@ -393,11 +456,16 @@ class _Builder:
     def proportional(self, i: int, quantity: str, k: str) -> bool:
         """Whether item ``i``'s ``quantity`` (energy_kwh, co2e_kg) is parameter ``k`` times
         a factor that does not move with it."""
+        if self.nominal is not None:
+            got = self.nominal.decided.get((i, quantity, k))
+            if got is None:
+                raise _misaligned(f"item {i} asks whether its {quantity} is proportional to {k}")
+            return got
         probe = self.derived_probe if k in self.plan.derived else self.probe
-        if k not in probe.keys:
-            return False
         q: Array = getattr(probe.ev, quantity)[i]
-        return probe.proportional(q, k)
+        out = k in probe.keys and probe.proportional(q, k)
+        self.decided[(i, quantity, k)] = out
+        return out
 
     def _drivers(self, it: ItemPlan) -> list[str]:
         """Candidates for the physical quantity of an electricity item: its inputs in GB or
@@ -434,7 +502,18 @@ class _Builder:
         keep_zero: bool = False,
     ) -> None:
         q = np.asarray(q, dtype=np.float64)
-        if not keep_zero and not np.any(q):
+        if self.nominal is not None:  # a replay keeps what the nominal walk kept
+            j, calls = len(self.calls), self.nominal.calls
+            if j >= len(calls) or calls[j][:3] != (activity, source, kind):
+                raise _misaligned(f"exchange {j + 1} is {activity} <- {source}")
+            self.calls.append(calls[j])
+            if calls[j][3]:
+                q = np.broadcast_to(q, (1 + self.draws,))
+                self.pending.append(_Pending(activity, source, kind, q, unit, comment, {}))
+            return
+        kept = keep_zero or bool(np.any(q))
+        self.calls.append((activity, source, kind, kept))
+        if not kept:
             return
         deps = () if nominal_only else self.probe.deps(q)
         self.pending.append(
@@ -638,12 +717,13 @@ class _Builder:
             return
         self.add(code, CO2E, "biosphere", q, "kg", text)
 
-    def build(self) -> Inventory:
-        plan, ev = self.plan, self.ev
+    def walk(self) -> None:
+        """Every activity and exchange of the plan (pending: amounts in every column)."""
+        plan = self.plan
         n = self.probe.ev.energy_kwh.shape[1]
         phases = [*keys.PHASES, keys.UNALLOCATED]
         present = [ph for ph in phases if any(it.phase == ph for it in plan.items)]
-        fu, lc = "functional-unit", "life-cycle"
+        fu, lc = FUNCTIONAL_UNIT, "life-cycle"
         self.add_activity(
             fu,
             name=f"{plan.name}, {plan.functional_unit}",
@@ -681,6 +761,10 @@ class _Builder:
                 code = self.item(i, it, overheads)
                 if not it.overhead:
                     self.add(pc, code, "technosphere", np.ones(n), "unit", "", keep_zero=True)
+
+    def build(self) -> Inventory:
+        self.walk()
+        plan, ev = self.plan, self.ev
         div = float(ev.divisor[0])
         market = float(ev.total("co2e_market_kg")[0]) / div if plan.has_market else None
         exchanges, carried, not_carried = self._settle()
@@ -692,7 +776,7 @@ class _Builder:
         return Inventory(
             name=plan.name,
             functional_unit=plan.functional_unit,
-            reference=fu,
+            reference=FUNCTIONAL_UNIT,
             activities=tuple(acts),
             flows=tuple(f for c, f in FLOWS.items() if c != CO2E_MARKET or plan.has_market),
             energy_kwh=float(ev.total("energy_kwh")[0]) / div,
@@ -789,8 +873,58 @@ def _item_text(plan: Plan, it: ItemPlan) -> str:
     return text
 
 
-def inventory_of(plan: Plan) -> Inventory:
-    """The foreground inventory of ``plan`` (see the module docstring)."""
+def _misaligned(what: str) -> LcaiError:
+    return LcaiError(
+        f"the Monte Carlo draws take the inventory apart differently from the nominal "
+        f"values ({what}); export without samples"
+    )
+
+
+def _samples(nominal: _Builder, replay: _Builder, n: int, seed: int | None) -> Samples:
+    """The draws of each exchange of the nominal inventory, from a replay of its walk."""
+    if len(replay.calls) != len(nominal.calls):
+        raise _misaligned(f"{len(replay.calls)} exchanges, not {len(nominal.calls)}")
+    seen: dict[str, int] = {}
+    amounts: dict[tuple[str, int], Array] = {}
+    for a, b in zip(nominal.pending, replay.pending, strict=True):
+        j = seen.get(a.activity, 0)
+        seen[a.activity] = j + 1
+        q0, draws = float(a.q[0]), np.array(b.q[1:], dtype=np.float64)
+        if not abs(float(b.q[0]) - q0) <= _REL * abs(q0):
+            raise _misaligned(f"{a.activity} <- {a.source} is {float(b.q[0])}, not {q0}")
+        if not np.all(np.isfinite(draws)):
+            raise LcaiError(
+                f"the Monte Carlo draws give {a.activity} <- {a.source} an amount that is not "
+                "a finite number (a draw divides by zero?); export without samples"
+            )
+        if np.any(draws != q0):
+            amounts[(a.activity, j)] = draws
+    ev = replay.probe.ev
+
+    def per_unit(quantity: str) -> Array:
+        x = np.broadcast_to(ev.total(quantity) / ev.divisor, (n + 1,))
+        return np.array(x[1:], dtype=np.float64)
+
+    return Samples(n, seed, amounts, per_unit("co2e_kg"), per_unit("water_l"))
+
+
+def inventory_of(plan: Plan, *, samples: int | None = None, seed: int | None = None) -> Inventory:
+    """The foreground inventory of ``plan`` (see the module docstring).
+
+    With ``samples``, it also carries lcai's own Monte Carlo (the draws of
+    :func:`lcai.engine.uncertainty.sample_params` for ``seed``, every uncertain input drawn
+    jointly) as each exchange's amount at every draw (:class:`Samples`): an LCA of the
+    amounts of draw i gives lcai's total of draw i, whichever inputs an exchange shares."""
     ev = evaluate(plan)
     require_finite(plan, ev)
-    return _Builder(plan, ev).build()
+    nominal = _Builder(plan, ev)
+    inv = nominal.build()
+    if samples is None:
+        return inv
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise SpecError(f"expected 1 to {MAX_SAMPLES:,}, got {samples:,}", path=("samples",))
+    draws = sample_params(plan, samples, seed)
+    replay = _Builder(plan, ev, replay=nominal, draws=(draws, samples))
+    replay.walk()
+    require_finite(plan, replay.probe.ev)
+    return replace(inv, samples=_samples(nominal, replay, samples, seed))
