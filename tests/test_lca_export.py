@@ -423,6 +423,20 @@ def test_the_documented_relink_uses_a_background_market(simple: Path, tmp_path: 
     assert lca.score == pytest.approx(before + de_kwh * (0.5 - g), rel=1e-6)
 
 
+def _scores(lca: Any, n: int, *, keep_first: bool = False) -> list[float]:
+    """n Monte Carlo scores of a bw2calc LCA (``keep_first``: the first is the LCA's own
+    first iteration, as for sequential arrays)."""
+    lca.lci()
+    lca.lcia()
+    if keep_first:
+        lca.keep_first_iteration()
+    out = []
+    for _ in range(n):
+        next(lca)
+        out.append(float(lca.score))
+    return out
+
+
 def _quantile_se(x: np.ndarray, p: float, n: int) -> float:
     """Standard error of the p-quantile of n draws: sqrt(p (1 - p) / n) / density, the
     density at the quantile estimated from the spacing of a large sample ``x``."""
@@ -447,12 +461,7 @@ def test_brightway_monte_carlo_matches_lcais(simple: Path, tmp_path: Path) -> No
         {bd.get_activity((FOREGROUND, "functional-unit")): 1}, method=METHODS[CO2E][0]
     )
     lca = bc.LCA(fu, data_objs=objs, use_distributions=True, seed_override=20261202)
-    lca.lci()
-    lca.lcia()
-    scores = []
-    for _ in range(n_bw):
-        next(lca)
-        scores.append(lca.score)
+    scores = _scores(lca, n_bw)
     bw = np.percentile(scores, [5, 50, 95])
     res = assess_file(simple, samples=n_lcai, seed=1)
     assert res.uncertainty is not None
@@ -483,12 +492,7 @@ def test_brightway_monte_carlo_of_a_file_with_shared_inputs(tmp_path: Path) -> N
         {bd.get_activity((FOREGROUND, "functional-unit")): 1}, method=METHODS[CO2E][0]
     )
     lca = bc.LCA(fu, data_objs=objs, use_distributions=True, seed_override=5)
-    lca.lci()
-    lca.lcia()
-    scores = []
-    for _ in range(n_bw):
-        next(lca)
-        scores.append(lca.score)
+    scores = _scores(lca, n_bw)
     draws = {k: v for k, v in sample_params(plan, n_lcai, 3).items() if k in inv.carried}
     ev = evaluate(plan, draws)
     x = ev.total("co2e_kg") / ev.divisor
@@ -522,13 +526,7 @@ def test_brightway_monte_carlo_with_lcais_joint_draws(tmp_path: Path) -> None:
         {bd.get_activity((FOREGROUND, "functional-unit")): 1}, method=METHODS[CO2E][0]
     )
     lca = bc.LCA(fu, data_objs=[*objs, samples_datapackage(out)], use_arrays=True)
-    lca.lci()
-    lca.lcia()
-    lca.keep_first_iteration()
-    scores = []
-    for _ in range(n):
-        next(lca)
-        scores.append(lca.score)
+    scores = _scores(lca, n, keep_first=True)
     plan = plan_file(path)
     ev = evaluate(plan, sample_params(plan, n, seed))
     want = ev.total("co2e_kg") / ev.divisor

@@ -16,63 +16,28 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from lcai.integrations.card import write_card
-from lcai.measure.tracker import Tracker
+from lcai.integrations.session import TrackedTraining
 
 __all__ = ["LcaiCallback"]
 
 
-class LcaiCallback(TrainerCallback):
-    """Track a ``transformers`` training with lcai (see the module)."""
+def _folder(args: Any) -> Path:
+    return Path(getattr(args, "output_dir", None) or ".")
 
-    def __init__(
-        self,
-        *,
-        region: str | None = None,
-        run_file: str | Path | None = None,
-        card: str | Path | None = None,
-        name: str | None = None,
-        interval_s: float = 1.0,
-        meters: list[Any] | None = None,
-    ) -> None:
-        self.region, self.run_file, self.card, self.name = region, run_file, card, name
-        self.interval_s, self.meters = interval_s, meters
-        self.tracker: Tracker | None = None
 
-    def _paths(self, args: Any) -> tuple[Path, Path]:
-        out = Path(getattr(args, "output_dir", None) or ".")
-        run = Path(self.run_file) if self.run_file else out / "lcai-run.jsonl"
-        card = Path(self.card) if self.card else out / "README.md"
-        return run, card
+class LcaiCallback(TrackedTraining, TrainerCallback):
+    """Track a ``transformers`` training with lcai (see the module); the keyword arguments
+    are :class:`~lcai.integrations.session.TrackedTraining`'s."""
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if not getattr(state, "is_world_process_zero", True):
-            return
-        run, _ = self._paths(args)
-        self.tracker = Tracker(
-            run, interval_s=self.interval_s, region=self.region, meters=self.meters
-        )
-        self.tracker.start()
+        if getattr(state, "is_world_process_zero", True):
+            self.begin(_folder(args))
 
     def on_log(
         self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any
     ) -> None:
-        t = self.tracker
-        if t is None or logs is None:
-            return
-        logs["lcai/energy_kwh"] = t.energy_kwh
-        if t.co2e_g is not None:
-            logs["lcai/co2e_g"] = t.co2e_g
-        if t.water_l is not None:
-            logs["lcai/water_l"] = t.water_l
+        if logs is not None:
+            logs.update(self.so_far())
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        t = self.tracker
-        if t is None:
-            return
-        t.stop(0)
-        self.tracker = None
-        run, card = self._paths(args)
-        write_card(
-            run, card, self.name or Path(getattr(args, "output_dir", "model")).name, self.region
-        )
+        self.end(_folder(args), Path(getattr(args, "output_dir", "model")).name)

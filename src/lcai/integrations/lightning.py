@@ -19,8 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lcai.integrations.card import write_card
-from lcai.measure.tracker import Tracker
+from lcai.integrations.session import TrackedTraining
 
 try:
     from lightning.pytorch.callbacks import Callback
@@ -30,66 +29,27 @@ except ImportError:  # the package's older name
 __all__ = ["LcaiCallback"]
 
 
-class LcaiCallback(Callback):  # type: ignore[misc]
-    """Track a Lightning fit with lcai (see the module)."""
+def _folder(trainer: Any) -> Path:
+    return Path(getattr(trainer, "default_root_dir", None) or ".")
 
-    def __init__(
-        self,
-        *,
-        region: str | None = None,
-        run_file: str | Path | None = None,
-        card: str | Path | None = None,
-        name: str | None = None,
-        interval_s: float = 1.0,
-        meters: list[Any] | None = None,
-    ) -> None:
-        super().__init__()
-        self.region, self.run_file, self.card, self.name = region, run_file, card, name
-        self.interval_s, self.meters = interval_s, meters
-        self.tracker: Tracker | None = None
 
-    def _paths(self, trainer: Any) -> tuple[Path, Path]:
-        root = Path(getattr(trainer, "default_root_dir", None) or ".")
-        run = Path(self.run_file) if self.run_file else root / "lcai-run.jsonl"
-        card = Path(self.card) if self.card else root / "README.md"
-        return run, card
+class LcaiCallback(TrackedTraining, Callback):  # type: ignore[misc]
+    """Track a Lightning fit with lcai (see the module); the keyword arguments are
+    :class:`~lcai.integrations.session.TrackedTraining`'s."""
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
-        if not trainer.is_global_zero:
-            return
-        run, _ = self._paths(trainer)
-        run.parent.mkdir(parents=True, exist_ok=True)
-        self.tracker = Tracker(
-            run, interval_s=self.interval_s, region=self.region, meters=self.meters
-        )
-        self.tracker.start()
+        if trainer.is_global_zero:
+            self.begin(_folder(trainer))
 
     def on_train_batch_end(
         self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
-        t = self.tracker
-        if t is None:
-            return
-        metrics = {
-            "lcai/energy_kwh": t.energy_kwh,
-            "lcai/co2e_g": t.co2e_g,
-            "lcai/water_l": t.water_l,
-        }
-        for key, value in metrics.items():
-            if value is not None:
-                pl_module.log(key, value, on_step=True, on_epoch=False, rank_zero_only=True)
+        for key, value in self.so_far().items():
+            pl_module.log(key, value, on_step=True, on_epoch=False, rank_zero_only=True)
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
-        t = self.tracker
-        if t is None:
-            return
-        t.stop(0)
-        self.tracker = None
-        run, card = self._paths(trainer)
-        write_card(run, card, self.name or Path(run.parent).resolve().name, self.region)
+        run, _ = self.paths(_folder(trainer))
+        self.end(_folder(trainer), Path(run.parent).resolve().name)
 
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
-        t = self.tracker
-        if t is not None:
-            t.stop(1)
-            self.tracker = None
+        self.fail()
