@@ -275,9 +275,10 @@ class Tracker:
                     continue
                 power = r.power_w if r.power_w is not None and math.isfinite(r.power_w) else None
                 self._writer.sample(Sample(t, dev, m.name, r.energy_j, power))
-                by_backend[m.name] = by_backend.get(m.name, 0.0) + r.energy_j
+                # since the device's first sample, as the run file counts it
                 first = self._first_j.setdefault((dev, m.name), r.energy_j)
                 by_device[(dev, m.name)] = r.energy_j - first
+                by_backend[m.name] = by_backend.get(m.name, 0.0) + r.energy_j - first
         self.energy_j_by_backend = by_backend
         self.energy_j_by_device = by_device
         self.energy_j = sum(by_backend.values())
