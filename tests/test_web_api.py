@@ -510,6 +510,12 @@ def test_other_host_names_are_refused_when_asked() -> None:
     with TestClient(create_app(trusted_hosts=LOCAL_HOSTS), base_url="http://127.0.0.1") as c:
         assert c.get("/v1/version").status_code == 200
         assert c.get("/v1/version", headers={"host": "attacker.example"}).status_code == 400
+        # the loopback names with a port, IPv6 in brackets (RFC 3986), are answered
+        for host in ("127.0.0.1:8000", "localhost:8000", "[::1]:8000", "[::1]", "LOCALHOST"):
+            assert c.get("/v1/version", headers={"host": host}).status_code == 200, host
+        # a name that only starts like a local one, or a malformed IPv6 literal, is not
+        for host in ("localhost.attacker.example", "127.0.0.1.nip.io", "[::1", "[::2]:80"):
+            assert c.get("/v1/version", headers={"host": host}).status_code == 400, host
 
 
 JSON_VALUES = st.recursive(

@@ -28,6 +28,8 @@ from hypothesis import strategies as st
 
 pytest.importorskip("fastapi", reason="the web extra (lcai[web]) is not installed")
 
+import itertools
+
 from fastapi.testclient import TestClient
 
 import lcai
@@ -247,6 +249,10 @@ def test_the_page_is_local_and_has_no_inline_script_or_style(client: TestClient)
     for part in ('data-chart="phases-co2e_kg"', 'data-chart="flow"', 'data-chart="uncertainty"',
                  'data-chart="tornado"', 'id="assumptions"', 'id="bibliography"'):  # fmt: skip
         assert part in html, part
+    # one h1 (the page's); the report's own headings one level down, in order
+    assert len(re.findall(r"<h1\b", html)) == 1
+    levels = [int(n) for n in re.findall(r"<h([1-6])\b", html)]
+    assert levels[0] == 1 and all(b <= a + 1 for a, b in itertools.pairwise(levels))
 
 
 def test_the_default_page_equals_assess_json(client: TestClient) -> None:

@@ -1091,6 +1091,7 @@ class Assessment(_Model):
     functional_unit: Annotated[FunctionalUnit, BeforeValidator(_functional_unit)] = Field(
         default_factory=FunctionalUnit,
         description="'life cycle' (default), 'per 1000 requests', 'per 1M tokens'.",
+        json_schema_extra={"default": "life cycle"},
     )
     grid: Grid | None = Field(None, description="Default electricity supply for every phase.")
     facility: Facility | None = Field(None, description="Default data center for every phase.")

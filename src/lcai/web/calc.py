@@ -167,6 +167,7 @@ def calculate(state: PageState) -> Calculation:
 
 
 _BODY = re.compile(r"<body>(.*)</body>", re.S)
+_HEADING = re.compile(r"<(/?)h([1-5])\b")
 _BIB_ID = re.compile(r'<li id="src-([^"]*)"><code>')
 
 
@@ -177,6 +178,9 @@ def report_body(rep: Report) -> str:
 
     m = _BODY.search(render_html(rep))
     body = m.group(1) if m else ""
+    # one h1 on the page (its own): the report's headings go one level down (the report's
+    # text is escaped, so "<h" only starts a tag)
+    body = _HEADING.sub(lambda t: f"<{t.group(1)}h{int(t.group(2)) + 1}", body)
 
     def link(mm: re.Match[str]) -> str:
         sid = html.unescape(mm.group(1))
