@@ -281,6 +281,25 @@ def test_joint_draws_give_lcais_total_at_every_draw(path: Path | str, simple: Pa
     assert [a.exchanges for a in nominal.activities] == [a.exchanges for a in inv.activities]
 
 
+VALIDATION_FILES = sorted(
+    p for p in (EXAMPLES / "validation").glob("*.yaml") if p.name != "suite.yaml"
+)
+
+
+@pytest.mark.parametrize("path", VALIDATION_FILES, ids=[p.stem for p in VALIDATION_FILES])
+def test_joint_draws_of_every_validation_case(path: Path) -> None:
+    """Every shape of plan the suite holds (training, serving, provisioned, water, embodied):
+    the replayed inventory solves to lcai's total at its draws, carbon and water."""
+    plan = plan_file(path)
+    inv = inventory_of(plan, samples=24, seed=2)
+    assert inv.samples is not None
+    for i in (0, 11, 23):
+        got = solve(inv, i)
+        assert _rel(got[CO2E], float(inv.samples.co2e_kg[i])) < 1e-12
+        water = float(inv.samples.water_l[i])
+        assert abs(got[WATER] * 1000 - water) <= 1e-12 * max(abs(water), 1e-300)
+
+
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**63 - 1), n=st.integers(1, 40))
 def test_joint_draws_any_seed(seed: int, n: int) -> None:
@@ -540,6 +559,47 @@ def test_brightway_monte_carlo_with_lcais_joint_draws(tmp_path: Path) -> None:
         [b.p5, b.p50, b.p95], rel=1e-12
     )
     assert b.p95 / b.p5 > 2  # shared inputs move it, which per-exchange draws cannot carry
+
+
+@needs_bw
+def test_joint_draws_of_a_matrix_cell_of_two_exchanges(simple: Path, tmp_path: Path) -> None:
+    """Brightway sums the exchanges of one cell and the draws replace the sum: a cell of a
+    moving and a constant exchange goes into the package whole (the constant too)."""
+    import dataclasses
+
+    from lcai.outputs.lca.brightway import (
+        FOREGROUND,
+        METHODS,
+        samples_datapackage,
+        write_brightway,
+    )
+
+    n = 50
+    inv = inventory_of(plan_file(simple), samples=n, seed=1)
+    assert inv.samples is not None
+    acts, amounts = list(inv.activities), dict(inv.samples.amounts)
+    k, a = next((k, a) for k, a in enumerate(acts) if a.role == "electricity")
+    j = next(j for j, e in enumerate(a.exchanges) if e.source == CO2E)
+    e = a.exchanges[j]
+    assert (a.code, j) in amounts
+    half = dataclasses.replace(e, amount=e.amount / 2, dist=None, carries=None)
+    ex = list(a.exchanges)
+    ex[j] = half
+    ex.append(half)  # the constant half, at the end: the other indices stay
+    amounts[(a.code, j)] = amounts[(a.code, j)] - e.amount / 2
+    acts[k] = dataclasses.replace(a, exchanges=tuple(ex))
+    split = dataclasses.replace(
+        inv, activities=tuple(acts), samples=dataclasses.replace(inv.samples, amounts=amounts)
+    )
+    assert solve(split, 7)[CO2E] == pytest.approx(float(inv.samples.co2e_kg[7]), rel=1e-12)
+    write_brightway(split, tmp_path / "bw")
+    bd, bc = _bw(tmp_path / "bw")
+    fu, objs, _ = bd.prepare_lca_inputs(
+        {bd.get_activity((FOREGROUND, "functional-unit")): 1}, method=METHODS[CO2E][0]
+    )
+    lca = bc.LCA(fu, data_objs=[*objs, samples_datapackage(tmp_path / "bw")], use_arrays=True)
+    got = np.array(_scores(lca, n, keep_first=True))
+    assert float(np.max(np.abs(got - inv.samples.co2e_kg) / inv.samples.co2e_kg)) < 1e-6
 
 
 @needs_bw

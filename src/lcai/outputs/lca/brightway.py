@@ -252,8 +252,14 @@ def _write_samples(bd: ModuleType, inv: Inventory, samples: Samples, path: Path)
     rows: dict[str, list[tuple[int, int]]] = {"technosphere": [], "biosphere": []}
     data: dict[str, list[Any]] = {"technosphere": [], "biosphere": []}
     for a in inv.activities:
+        cells = [(e.kind, e.source) for e in a.exchanges]
+        moving = {cells[j] for j in range(len(cells)) if (a.code, j) in samples.amounts}
         for j, e in enumerate(a.exchanges):
             x = samples.amounts.get((a.code, j))
+            if x is None and cells[j] in moving and cells.count(cells[j]) > 1:
+                # the package's entries replace the database's sum of a matrix cell: a
+                # cell of several exchanges goes in whole once one of them moves
+                x = np.full(samples.n, e.amount)
             if x is None:
                 continue
             db = BIOSPHERE if e.kind == "biosphere" else FOREGROUND
