@@ -212,6 +212,29 @@ def test_cli_passes_exit_status_and_survives_sigkill_of_the_command(tmp_path: Pa
     assert ok.returncode == 3
 
 
+def test_the_tracked_command_gets_the_users_environment(tmp_path: Path) -> None:
+    """The lcai command runs without pydantic plugins (a start-up cost) unless told
+    otherwise; the command it tracks gets the environment as the user had it."""
+    show = [sys.executable, "-c",
+            "import os; print(repr(os.environ.get('PYDANTIC_DISABLE_PLUGINS')))"]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYDANTIC_", "LCAI_SET"))}
+    for i, (given, seen) in enumerate(((None, "None"), ("1", "'1'"), ("", "''"))):
+        e = env if given is None else {**env, "PYDANTIC_DISABLE_PLUGINS": given}
+        proc = subprocess.run(
+            [*LCAI, "track", "-o", str(tmp_path / f"p{i}.jsonl"), "--", *show],
+            capture_output=True, text=True, check=True, env=e, timeout=60,
+        )  # fmt: skip
+        assert proc.stdout.strip() == seen, (given, proc.stdout, proc.stderr)
+    probe = (
+        "import os, lcai.cli.main as m\n"
+        "m.run = lambda: print(os.environ['PYDANTIC_DISABLE_PLUGINS']) or 0\n"
+        "m.main()"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=env, check=True)  # fmt: skip
+    assert proc.stdout.strip() == "__all__"  # the lcai process itself
+
+
 def test_file_survives_sigkill_of_the_tracker(tmp_path: Path) -> None:
     out = tmp_path / "t.jsonl"
     tracker = subprocess.Popen(

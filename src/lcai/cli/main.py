@@ -211,7 +211,20 @@ def run(args: list[str] | None = None) -> int:
 
 
 def main() -> None:
-    """Entry point of the ``lcai`` command."""
+    """Entry point of the ``lcai`` command.
+
+    The command runs without pydantic's plugins unless ``PYDANTIC_DISABLE_PLUGINS`` is set
+    (to an empty value to load them): finding them scans every installed distribution's
+    entry points at the first validation, about 50 ms of a cold ``lcai assess`` in a
+    large environment, for observability hooks a command line does not use. The library
+    (``import lcai``) leaves the setting alone."""
+    import os
+
+    if "PYDANTIC_DISABLE_PLUGINS" not in os.environ:
+        os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+        # lcai.measure.supervise takes both out of the environment of a command that
+        # `lcai track` runs: the setting is this process's, not the user's
+        os.environ["LCAI_SET_PYDANTIC_DISABLE_PLUGINS"] = "1"
     sys.exit(run())
 
 

@@ -55,9 +55,18 @@ def _forward_signals(child: subprocess.Popen[bytes]) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def child_environment() -> dict[str, str]:
+    """This process's environment for a command it runs, without what the ``lcai`` command
+    set for itself (``PYDANTIC_DISABLE_PLUGINS``, see :func:`lcai.cli.main.main`)."""
+    env = dict(os.environ)
+    if env.pop("LCAI_SET_PYDANTIC_DISABLE_PLUGINS", None) is not None:
+        env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    return env
+
+
 def _start(command: Sequence[str]) -> subprocess.Popen[bytes]:
     try:
-        return subprocess.Popen(list(command))
+        return subprocess.Popen(list(command), env=child_environment())
     except OSError as exc:
         raise SpecError(f"cannot run {command[0]!r}: {exc.strerror}", path=("command",)) from None
 
