@@ -52,6 +52,9 @@ class Param:
     note: str = ""
     dist: Dist | None = None
     """The value's uncertainty, if the file or the catalog gives one."""
+    row: str | None = None
+    """The catalog row the value was read from, ``table:key.quantity`` (None for a value
+    the file states or one derived from others)."""
 
 
 def _zero(_: Params) -> Num:

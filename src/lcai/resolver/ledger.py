@@ -95,9 +95,10 @@ class Ledger:
         source: str | None = None,
         note: str = "",
         dist: Dist | None = None,
+        row: str | None = None,
     ) -> str:
         """Enter a parameter; returns its key."""
-        self.params[name] = Param(name, float(value), unit, status, source, note, dist)
+        self.params[name] = Param(name, float(value), unit, status, source, note, dist, row)
         return name
 
     def user(
@@ -130,13 +131,12 @@ class Ledger:
     ) -> str:
         """A catalog value (with the catalog's uncertainty for it)."""
         f = self.lookup(table, key, quantity, unit, path=path, kind=kind)
-        text = f"{f.table}:{f.key}.{f.quantity}"
-        if f.origin:
-            text += f" (user catalog: {f.origin})"
+        row = f"{f.table}:{f.key}.{f.quantity}"
+        text = row + (f" (user catalog: {f.origin})" if f.origin else "")
         if note:
             text = f"{note}; {text}"
         dist = catalog_dist(table, quantity, f.value, name, status)
-        return self.add(name, f.value, unit, status, f.source_id, text, dist)
+        return self.add(name, f.value, unit, status, f.source_id, text, dist, row)
 
     def user_or_factor(
         self,

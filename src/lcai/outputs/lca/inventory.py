@@ -229,14 +229,9 @@ _ROW = re.compile(r"^(?P<table>[a-z][a-z0-9_]*):(?P<key>.+)\.(?P<quantity>[a-z][
 
 
 def catalog_row(p: Param) -> tuple[str, str, str] | None:
-    """(table, key, quantity) of the catalog row a parameter was read from, else None.
-
-    The ledger notes a factor as ``[note; ]table:key.quantity[ (user catalog: ...)]``."""
-    if p.status not in ("table", "default"):
-        return None
-    last = p.note.rsplit("; ", 1)[-1]
-    last = re.sub(r" \(user catalog: .*\)$", "", last)
-    m = _ROW.match(last)
+    """(table, key, quantity) of the catalog row a parameter was read from
+    (:attr:`Param.row`), else None."""
+    m = _ROW.match(p.row) if p.row else None
     return (m["table"], m["key"], m["quantity"]) if m else None
 
 
