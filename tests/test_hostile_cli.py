@@ -1675,6 +1675,35 @@ def test_bad_output_paths(case: Case, tmp_path: Path, capsys: pytest.CaptureFixt
     refused(case, tmp_path, capsys)
 
 
+ESC_NAME = "x\x1b[31m\x1b]0;title\x07\x9b2J"
+"""A file name carrying terminal escape sequences (colour, window title, CSI clear)."""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("report", A_FILE, "-o", "{o}.md", *REPORT_FAST), id="report"),
+        pytest.param(("track", "-o", "{o}.jsonl", "--", "true"), id="track"),
+        pytest.param(("export", A_FILE, "--to", "openlca", "-o", "{o}.zip"), id="export"),
+    ],
+)
+def test_a_path_with_escape_sequences_prints_harmless(
+    args: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file is written under the name given; the messages naming it carry no escape
+    sequence or control character to the terminal."""
+    if args[0] == "export":
+        pytest.importorskip("olca_schema", reason="olca-schema (lcai[lca]) not installed")
+    (tmp_path / "a.yaml").write_text(ASSESS, encoding="utf-8")
+    o = str(tmp_path / ESC_NAME)
+    code = run([a.replace("{o}", o).replace("{d}", str(tmp_path)) for a in args])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("x")], "nothing written"
+    for text in (out, err):
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text), repr(text[-300:])
+
+
 def _mount(*args: str) -> None:
     subprocess.run(["mount", *args], check=True, capture_output=True, text=True, timeout=30)
 

@@ -718,6 +718,15 @@ def test_serve_without_the_web_extra_is_exit_2(
     assert "web extra" in err and "lcai[web]" in err
 
 
+@pytest.mark.parametrize("host", ["nonexistent.invalid", "a b", "", "x\x1b[31m"])
+def test_serve_refuses_a_host_it_cannot_bind(host: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """An address that does not resolve is exit 2 naming --host, before anything starts
+    (uvicorn would log and exit 3); its text is escaped."""
+    code, _, err = _cli(["serve", "--allow-remote", "--host", host, "--port", "8"], capsys)
+    assert code == 2 and "--host" in err and err.count("\n") == 1, err
+    assert "\x1b" not in err
+
+
 def test_the_library_and_the_help_import_no_web_framework() -> None:
     web = "('fastapi', 'starlette', 'uvicorn')"
     code = (

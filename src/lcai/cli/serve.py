@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from lcai.text import terminal_text
+
 __all__ = ["serve"]
 
 
@@ -48,6 +50,19 @@ def _web_app() -> tuple[Any, Any, tuple[str, ...]]:
     return uvicorn, create_app, LOCAL_HOSTS
 
 
+def _resolvable(host: str, port: int) -> None:
+    """``host`` is an address or a name this machine resolves (else a usage error, before
+    anything starts)."""
+    import socket
+
+    try:
+        socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise click.UsageError(
+            f"--host {host!r}: not an address or a name this machine resolves ({exc})"
+        ) from None
+
+
 @click.command()
 @click.option("--port", "-p", type=click.IntRange(1, 65535), default=8000, show_default=True,
               help="TCP port to listen on.")  # fmt: skip
@@ -63,15 +78,16 @@ def serve(port: int, host: str, allow_remote: bool) -> None:
             f"--host {host!r} is reachable from other machines; lcai serve binds 127.0.0.1 "
             "unless you also give --allow-remote"
         )
+    _resolvable(host, port)
     uvicorn, create_app, local_hosts = _web_app()
     local = is_loopback(host)
     if not local:
         sys.stderr.write(
-            f"warning: serving on {host}, reachable from other machines, with no "
+            f"warning: serving on {terminal_text(host)}, reachable from other machines, with no "
             "authentication: anyone who reaches it can run assessments on this machine\n"
         )
     app = create_app(trusted_hosts=(*local_hosts, host) if local else None)
-    shown = f"[{host}]" if ":" in host else host
+    shown = terminal_text(f"[{host}]" if ":" in host else host)
     sys.stderr.write(f"lcai: the calculator at http://{shown}:{port}/ and the API at "
                      f"http://{shown}:{port}/api (Ctrl-C stops)\n")  # fmt: skip
     uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning",

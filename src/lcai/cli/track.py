@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from lcai.cli.common import emit, option_errors
+from lcai.text import terminal_text
 
 __all__ = ["runs", "track"]
 
@@ -47,7 +48,7 @@ def _warn(warnings: list[str]) -> None:
     loud = sys.stderr.isatty()
     for w in warnings:
         label = "\x1b[1;31mwarning:\x1b[0m" if loud else "warning:"
-        sys.stderr.write(f"{label} {w}\n")
+        sys.stderr.write(f"{label} {terminal_text(w)}\n")
 
 
 @click.command(context_settings={"ignore_unknown_options": True,
@@ -89,7 +90,7 @@ def track(
             )  # fmt: skip
     finally:
         status.end()
-    sys.stderr.write(f"[lcai] {done.summary}; run file: {done.output}\n")
+    sys.stderr.write(terminal_text(f"[lcai] {done.summary}; run file: {done.output}") + "\n")
     return done.exit_status
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, cast
 import click
 
 from lcai.cli.common import emit
+from lcai.text import terminal_text
 
 if TYPE_CHECKING:
     from lcai.checks.validation import Mode
@@ -44,7 +45,7 @@ def validate(json_out: bool, mode: str | None, suite: Path | None) -> int:
 
         render_validation(checks, summary, terminal.console())
     for r in rejected:
-        click.echo(f"rejected: {r.reason}", err=True)
+        click.echo(terminal_text(f"rejected: {r.reason}"), err=True)
     return 0 if summary.ok and not rejected else 1
 
 

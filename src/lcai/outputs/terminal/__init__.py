@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape as _markup_escape
@@ -22,9 +23,18 @@ def escape(text: str) -> str:
     return _markup_escape(terminal_text(text))
 
 
+class _Console(Console):
+    """A console whose plain-text messages lose escape sequences and control characters
+    (a path or name in a message, e.g. "Report written to PATH", is the user's text)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(terminal_text(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
 def console(*, stderr: bool = False) -> Console:
-    """The console lcai prints to (no syntax highlighting of numbers)."""
-    return Console(stderr=stderr, highlight=False)
+    """The console lcai prints to (no syntax highlighting of numbers; plain strings printed
+    without escape sequences or control characters)."""
+    return _Console(stderr=stderr, highlight=False)
 
 
 def recorded_text(render: Callable[[Console], None], width: int = 120) -> str:
