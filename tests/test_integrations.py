@@ -86,3 +86,21 @@ def test_the_transformers_callback_tracks_logs_and_writes_the_card(tmp_path: Pat
     res = lcai.assess_source(parse_source(spec, base_dir=tmp_path / "out"))
     grams = res.phases["training"].impact.co2e_kg * 1000
     assert card.data.co2_eq_emissions["emissions"] == pytest.approx(grams, rel=1e-9)
+
+
+def test_a_second_training_into_the_folder_is_a_run_of_its_own(tmp_path: Path) -> None:
+    """A run file is never overwritten: the second training tracked into a folder writes
+    lcai-run-2.jsonl, and its card is that run's."""
+    from lcai.integrations.session import TrackedTraining
+    from lcai.measure import read_run
+    from tests.test_track import CountingMeter
+
+    session = TrackedTraining(interval_s=0.02, meters=[CountingMeter()], name="twice")
+    for _ in range(2):
+        session.begin(tmp_path)
+        session.end(tmp_path, "twice")
+    runs = sorted(p.name for p in tmp_path.glob("lcai-run*.jsonl"))
+    assert runs == ["lcai-run-2.jsonl", "lcai-run.jsonl"]
+    assert all(read_run(tmp_path / r).end is not None for r in runs)
+    assert "co2_eq_emissions" in (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert session.tracker is None

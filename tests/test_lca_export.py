@@ -316,6 +316,13 @@ def test_joint_draws_bounds_and_alignment() -> None:
         inventory_of(plan, samples=100_001)
     with pytest.raises(LcaiError, match="seed"):
         inventory_of(plan, samples=10, seed=-1)
+    for bad in (2.5, "10", True):
+        with pytest.raises(LcaiError, match="samples: expected a whole number"):
+            inventory_of(plan, samples=bad)  # type: ignore[arg-type]
+    with pytest.raises(LcaiError, match="seed: expected a whole number"):
+        inventory_of(plan, samples=3, seed=1.5)  # type: ignore[arg-type]
+    got = inventory_of(plan, samples=np.int64(3), seed=np.int64(4))  # type: ignore[arg-type]
+    assert got.samples is not None and type(got.samples.n) is int and got.samples.seed == 4
     # a replay that would take the plan apart differently is refused, not misread
     ev = evaluate(plan)
     nominal = _Builder(plan, ev)

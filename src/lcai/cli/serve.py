@@ -19,12 +19,29 @@ class MissingExtraError(click.ClickException):
     exit_code = 2
 
 
+def bare_host(host: str) -> str:
+    """``host`` without the one pair of brackets an IPv6 address may be written in
+    (``[::1]``); brackets anywhere else are a usage error."""
+    inner = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if "[" in inner or "]" in inner or (inner != host and ":" not in inner):
+        raise click.UsageError(
+            f"--host {host!r}: expected an address or a name, an IPv6 address in one pair "
+            "of brackets at most"
+        )
+    return inner
+
+
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine only (127.0.0.0/8, ::1, localhost)."""
+    """Whether ``host`` (bare, or an IPv6 address in brackets) names this machine only
+    (127.0.0.0/8, ::1, localhost); a malformed one does not."""
+    try:
+        host = bare_host(host)
+    except click.UsageError:
+        return False
     if host.strip().lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
@@ -56,7 +73,7 @@ def _resolvable(host: str, port: int) -> None:
     import socket
 
     try:
-        socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise click.UsageError(
             f"--host {host!r}: not an address or a name this machine resolves ({exc})"
@@ -73,22 +90,24 @@ def _resolvable(host: str, port: int) -> None:
               "anyone who reaches it can use it).")  # fmt: skip
 def serve(port: int, host: str, allow_remote: bool) -> None:
     """Start the web calculator and the REST API on http://127.0.0.1:PORT (Ctrl-C stops)."""
-    if not is_loopback(host) and not allow_remote:
+    bare = bare_host(host)
+    local = is_loopback(bare)
+    if not local and not allow_remote:
         raise click.UsageError(
             f"--host {host!r} is reachable from other machines; lcai serve binds 127.0.0.1 "
             "unless you also give --allow-remote"
         )
-    _resolvable(host, port)
+    _resolvable(bare, port)
     uvicorn, create_app, local_hosts = _web_app()
-    local = is_loopback(host)
     if not local:
         sys.stderr.write(
-            f"warning: serving on {terminal_text(host)}, reachable from other machines, with no "
-            "authentication: anyone who reaches it can run assessments on this machine\n"
+            f"warning: serving on {terminal_text(bare)}, reachable from other machines, with "
+            "no authentication: anyone who reaches it can run assessments on this machine\n"
         )
-    app = create_app(trusted_hosts=(*local_hosts, host) if local else None)
-    shown = terminal_text(f"[{host}]" if ":" in host else host)
+    in_url = f"[{bare}]" if ":" in bare else bare  # as a Host header and a URL write it
+    app = create_app(trusted_hosts=(*local_hosts, bare, in_url) if local else None)
+    shown = terminal_text(in_url)
     sys.stderr.write(f"lcai: the calculator at http://{shown}:{port}/ and the API at "
                      f"http://{shown}:{port}/api (Ctrl-C stops)\n")  # fmt: skip
-    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning",
+    uvicorn.run(app, host=bare, port=port, log_level="warning",
                 server_header=False, proxy_headers=False, access_log=False)  # fmt: skip

@@ -33,30 +33,49 @@ class TrackedTraining:
         self.region, self.run_file, self.card, self.name = region, run_file, card, name
         self.interval_s, self.meters = interval_s, meters
         self.tracker: Tracker | None = None
+        self._run: Path | None = None
+        """The run file being written, while tracking."""
 
     def paths(self, folder: Path) -> tuple[Path, Path]:
-        """The run file and the model card for a training writing to ``folder``."""
-        run = Path(self.run_file) if self.run_file else folder / "lcai-run.jsonl"
+        """The run file and the model card for a training writing to ``folder``: the run
+        file the training is tracked into, else ``run_file``, else the first of
+        ``lcai-run.jsonl``, ``lcai-run-2.jsonl``, ... not there yet (a run file is never
+        overwritten, and a second training into the folder is a run of its own)."""
         card = Path(self.card) if self.card else folder / "README.md"
+        if self._run is not None:
+            return self._run, card
+        if self.run_file:
+            return Path(self.run_file), card
+        run, n = folder / "lcai-run.jsonl", 1
+        while run.exists():
+            n += 1
+            run = folder / f"lcai-run-{n}.jsonl"
         return run, card
 
     def begin(self, folder: Path) -> None:
-        """Start tracking into the run file (its folder made where missing)."""
+        """Start tracking into the run file (its folder made where missing); a tracker still
+        running (a training that raised, then a second one) is stopped first, as failed."""
+        self.fail()
         run, _ = self.paths(folder)
         run.parent.mkdir(parents=True, exist_ok=True)
         self.tracker = Tracker(
             run, interval_s=self.interval_s, region=self.region, meters=self.meters
         )
         self.tracker.start()
+        self._run = run
 
     def so_far(self) -> dict[str, float]:
-        """``lcai/energy_kwh``, ``lcai/co2e_g`` and ``lcai/water_l`` so far (those known);
-        empty when not tracking."""
+        """``lcai/energy_kwh``, ``lcai/co2e_g`` and ``lcai/water_l`` so far (those known, all
+        of one reading); empty when not tracking."""
         t = self.tracker
         if t is None:
             return {}
-        got = {"lcai/energy_kwh": t.energy_kwh, "lcai/co2e_g": t.co2e_g, "lcai/water_l": t.water_l}
-        return {k: v for k, v in got.items() if v is not None}
+        kwh = t.energy_kwh  # once: the sampler may move on meanwhile
+        got = {"lcai/energy_kwh": kwh}
+        if t.factors is not None:
+            got["lcai/co2e_g"] = t.factors.co2e_g(kwh)
+            got["lcai/water_l"] = t.factors.water_l(kwh)
+        return got
 
     def end(self, folder: Path, default_name: str) -> None:
         """Stop tracking (status 0) and write the model card; nothing when not tracking."""
@@ -64,13 +83,13 @@ class TrackedTraining:
         if t is None:
             return
         t.stop(0)
-        self.tracker = None
         run, card = self.paths(folder)
+        self.tracker, self._run = None, None
         write_card(run, card, self.name or default_name, self.region)
 
     def fail(self) -> None:
-        """Stop tracking with status 1 (a failed run; no card)."""
+        """Stop tracking with status 1 (a failed run; no card); nothing when not tracking."""
         t = self.tracker
         if t is not None:
+            self.tracker, self._run = None, None
             t.stop(1)
-            self.tracker = None

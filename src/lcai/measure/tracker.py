@@ -261,8 +261,9 @@ class Tracker:
 
     def _sample(self) -> None:
         t = time.time()
-        by_backend: dict[str, float] = {}
-        by_device: dict[tuple[str, str], float] = {}
+        # a device keeps its last good reading; a new dict each sample (readers in other
+        # threads, the Prometheus endpoint, copy the one they get)
+        by_device = dict(self.energy_j_by_device)
         for m in self.meters:
             try:
                 readings = m.read()
@@ -278,9 +279,11 @@ class Tracker:
                 # since the device's first sample, as the run file counts it
                 first = self._first_j.setdefault((dev, m.name), r.energy_j)
                 by_device[(dev, m.name)] = r.energy_j - first
-                by_backend[m.name] = by_backend.get(m.name, 0.0) + r.energy_j - first
-        self.energy_j_by_backend = by_backend
+        by_backend: dict[str, float] = {}
+        for (_, backend), j in by_device.items():
+            by_backend[backend] = by_backend.get(backend, 0.0) + j
         self.energy_j_by_device = by_device
+        self.energy_j_by_backend = by_backend
         self.energy_j = sum(by_backend.values())
         if self._on_sample is not None:
             self._on_sample(t, self.energy_j)

@@ -127,7 +127,22 @@ def samples_datapackage(base: Path) -> Any:
         zipfs = importlib.import_module("fsspec.implementations.zip")
     except ImportError:
         raise LcaiError(_EXTRA) from None
-    return bwp.load_datapackage(zipfs.ZipFileSystem(str(path)))
+    import zipfile
+
+    try:
+        # every array is read into memory: the file is closed on return, no handle kept
+        with path.open("rb") as fh:
+            fs = zipfs.ZipFileSystem(fh)
+            try:
+                dp = bwp.load_datapackage(fs)
+            finally:
+                fs.close()
+        name = dp.metadata.get("name")
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise LcaiError(f"{path}: not a draws package of lcai export ({exc})") from None
+    if name != "lcai-samples":
+        raise LcaiError(f"{path}: not a draws package of lcai export (its name is {name!r})")
+    return dp
 
 
 def stats_arrays_fields(d: Dist | None) -> dict[str, Any]:

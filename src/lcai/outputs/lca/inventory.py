@@ -427,6 +427,7 @@ class _Builder:
         ev: Evaluation,
         replay: _Builder | None = None,
         draws: tuple[Mapping[str, Array], int] | None = None,
+        keep: frozenset[int] = frozenset(),
     ) -> None:
         self.plan = plan
         self.ev = ev
@@ -437,6 +438,11 @@ class _Builder:
         """(activity, source, kind, kept) of every exchange the walk offered."""
         self.decided: dict[tuple[int, str, str], bool] = {}
         """The answers of :meth:`proportional`, for a replay to take again."""
+        self.keep = keep
+        """Exchanges (by call) kept though zero at the nominal values and every probe
+        point: those a replay found moving at the draws."""
+        self.moving_dropped: list[int] = []
+        """(A replay) the exchanges the nominal walk dropped that some draw moves."""
         self.nominal = replay
         self.draws = draws[1] if draws else 0
         if replay is not None:
@@ -502,11 +508,13 @@ class _Builder:
             if j >= len(calls) or calls[j][:3] != (activity, source, kind):
                 raise _misaligned(f"exchange {j + 1} is {activity} <- {source}")
             self.calls.append(calls[j])
+            q = np.broadcast_to(q, (1 + self.draws,))
             if calls[j][3]:
-                q = np.broadcast_to(q, (1 + self.draws,))
                 self.pending.append(_Pending(activity, source, kind, q, unit, comment, {}))
+            elif np.any(q[1:]):  # zero at the nominal values and probes, not at the draws
+                self.moving_dropped.append(j)
             return
-        kept = keep_zero or bool(np.any(q))
+        kept = keep_zero or bool(np.any(q)) or len(self.calls) in self.keep
         self.calls.append((activity, source, kind, kept))
         if not kept:
             return
@@ -916,10 +924,22 @@ def inventory_of(plan: Plan, *, samples: int | None = None, seed: int | None = N
     inv = nominal.build()
     if samples is None:
         return inv
+    if isinstance(samples, bool) or not isinstance(samples, int | np.integer):
+        raise SpecError(f"expected a whole number, got {samples!r}", path=("samples",))
+    samples = int(samples)
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+            raise SpecError(f"expected a whole number, got {seed!r}", path=("seed",))
+        seed = int(seed)
     if not 1 <= samples <= MAX_SAMPLES:
         raise SpecError(f"expected 1 to {MAX_SAMPLES:,}, got {samples:,}", path=("samples",))
     draws = sample_params(plan, samples, seed)
     replay = _Builder(plan, ev, replay=nominal, draws=(draws, samples))
     replay.walk()
+    if replay.moving_dropped:  # keep them (at their nominal 0) and walk again
+        nominal = _Builder(plan, ev, keep=frozenset(replay.moving_dropped))
+        inv = nominal.build()
+        replay = _Builder(plan, ev, replay=nominal, draws=(draws, samples))
+        replay.walk()
     require_finite(plan, replay.probe.ev)
     return replace(inv, samples=_samples(nominal, replay, samples, seed))
