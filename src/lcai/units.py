@@ -365,7 +365,12 @@ def parse_quantity(
             raise UnitError(
                 f"{text!r} has no unit: expected {_a(dimension)} with a unit, e.g. {dim.example!r}"
             )
-        value = float(text)
+        try:
+            value = float(text)
+        except OverflowError:  # an integer past a float's range (too long to print)
+            digits = int(abs(int(text)).bit_length() * math.log10(2)) + 1
+            raise UnitError(f"a number of about {digits} digits is too large: at most "
+                            f"{MAX_MAGNITUDE:g}") from None  # fmt: skip
         if not math.isfinite(value):
             raise UnitError(f"expected a finite number, got {text!r}")
         if abs(value) > MAX_MAGNITUDE:

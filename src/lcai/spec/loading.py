@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lcai.errors import SpecError
-from lcai.spec.reading import MAX_DEPTH, load_yaml, read_text
+from lcai.spec.reading import load_toml, load_yaml, read_text
 from lcai.spec.schema import Assessment
 from lcai.spec.source import Source
 
@@ -134,14 +134,7 @@ def read_data(path: str | Path) -> tuple[Any, str | None]:
     name = str(path)
     text = read_text(path)
     if Path(path).suffix.lower() == ".toml":
-        import tomllib
-
-        try:
-            return tomllib.loads(text), None
-        except tomllib.TOMLDecodeError as exc:
-            raise SpecError(f"malformed TOML: {exc}", file=name) from None
-        except RecursionError:
-            raise SpecError(f"nests deeper than {MAX_DEPTH} levels", file=name) from None
+        return load_toml(text, name), None
     data = load_yaml(text, name)
     if data is None:
         raise SpecError("the file is empty", file=name)

@@ -13,7 +13,15 @@ from typing import Any
 
 from lcai.errors import SpecError
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_VALUES", "load_yaml", "read_text"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_VALUES",
+    "check_data",
+    "load_yaml",
+    "read_text",
+    "unreadable_value",
+]
 
 MAX_FILE_BYTES = 16 * 2**20
 """Largest input file read [bytes]: an assessment is a few kB."""
@@ -107,6 +115,48 @@ def check_nodes(root: Any, name: str) -> None:
         stack += [(k, False) for k in _children(node) if id(k) not in size]
 
 
+def unreadable_value(exc: ValueError, syntax: str) -> str:
+    """The message for a value the parser of ``syntax`` could not build (an integer past
+    Python's digit limit for reading numbers, an impossible date)."""
+    if "integer string conversion" in str(exc):
+        return "a number of more than 4,300 digits (far past any quantity lcai reads)"
+    return f"a value {syntax} cannot read: {str(exc)[:120]}"
+
+
+def check_data(data: Any, name: str) -> None:
+    """Refuse plain data (from TOML or JSON) that holds more than MAX_VALUES values or nests
+    past MAX_DEPTH, as :func:`check_nodes` does for YAML. Iterative."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise SpecError(f"holds more than {MAX_VALUES:,} values", file=name)
+        if depth > MAX_DEPTH:
+            raise SpecError(f"nests deeper than {MAX_DEPTH} levels", file=name)
+        if isinstance(value, dict):
+            stack += [(v, depth + 1) for v in value.values()]
+        elif isinstance(value, list):
+            stack += [(v, depth + 1) for v in value]
+
+
+def load_toml(text: str, name: str) -> Any:
+    """Parse TOML text, then refuse what :func:`check_data` refuses (nesting, size)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"malformed TOML: {exc}", file=name) from None
+    except RecursionError:
+        raise SpecError(f"nests deeper than {MAX_DEPTH} levels", file=name) from None
+    except ValueError as exc:  # an integer past Python's 4,300-digit limit
+        raise SpecError(unreadable_value(exc, "TOML"), file=name) from None
+    check_data(data, name)
+    return data
+
+
 def load_yaml(text: str, name: str) -> Any:
     """Parse YAML text safely (PyYAML's C loader where present), after :func:`check_nodes`."""
     import yaml
@@ -123,5 +173,7 @@ def load_yaml(text: str, name: str) -> Any:
         problem = getattr(exc, "problem", None) or str(exc)
         line = mark.line + 1 if mark is not None else None
         raise SpecError(f"malformed YAML: {problem}", file=name, line=line) from None
+    except ValueError as exc:  # an integer past Python's 4,300-digit limit, a bad date
+        raise SpecError(unreadable_value(exc, "YAML"), file=name) from None
     finally:
         loader.dispose()

@@ -55,21 +55,11 @@ class Calculation:
 def parse_text(text: str, name: str = NAME) -> dict[str, Any]:
     """Assessment text (YAML, or TOML where ``name`` ends in .toml) as data, with the
     bounds and messages of the CLI's reader."""
-    from lcai.spec.reading import load_yaml
+    from lcai.spec.reading import load_toml, load_yaml
 
     if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
         raise SpecError(f"is larger than {MAX_TEXT_BYTES // 1024} kB", file=name)
-    if name.lower().endswith(".toml"):
-        import tomllib
-
-        try:
-            data: Any = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise SpecError(f"malformed TOML: {exc}", file=name) from None
-        except RecursionError:
-            raise SpecError("nests too deep", file=name) from None
-    else:
-        data = load_yaml(text, name)
+    data = load_toml(text, name) if name.lower().endswith(".toml") else load_yaml(text, name)
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -127,7 +127,8 @@ def calculator(s: str | None = None, example: str | None = None,
 
 def _int(text: str, what: str, high: int) -> int:
     t = text.strip()
-    if not t.isdigit() or int(t) > high:
+    # ASCII digits only ('²' is a digit to isdigit, not to int), and few of them
+    if not (t.isascii() and t.isdigit() and len(t) <= len(str(high))) or int(t) > high:
         raise SpecError(f"expected a whole number from 0 to {high}, got {t[:40]!r}", path=(what,))
     return int(t)
 

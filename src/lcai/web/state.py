@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lcai.errors import SpecError
+from lcai.units import MAX_MAGNITUDE
 
 __all__ = [
     "MAX_BLOB_CHARS",
@@ -102,7 +103,21 @@ def encode(
         doc["t"] = {k: totals.get(k) for k in TOTALS}
     if figures:
         doc["f"] = dict(list(figures.items())[:MAX_FIGURES])
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    try:
+        text = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        _check_tree(doc)  # a link is only made where it opens again
+    except SpecError as exc:  # (a ValueError too: first)
+        reason = exc.message.split(": ", 1)[-1]
+        raise SpecError(
+            f"the page state is too large for a link ({reason}): download the YAML instead",
+            path=("link",),
+        ) from None
+    except (TypeError, ValueError) as exc:  # a date, bytes, a set, NaN: not JSON
+        raise SpecError(
+            f"the page state cannot be a link: it holds a value JSON cannot ({exc}); "
+            "download the YAML instead",
+            path=("link",),
+        ) from None
     plain = text.encode("utf-8")
     raw = zlib.compress(plain, 9)
     blob = f"{FORMAT}." + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
@@ -163,6 +178,22 @@ def _check_tree(value: Any, depth: int = 0, count: list[int] | None = None) -> N
             _check_tree(v, depth + 1, count)
     elif isinstance(value, float) and not math.isfinite(value):
         raise _error("it holds a number that is not finite")
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_MAGNITUDE:
+        raise _error(f"it holds a number past {MAX_MAGNITUDE:g}")
+    if isinstance(value, dict):
+        for k in value:
+            _check_text(k)
+    elif isinstance(value, str):
+        _check_text(value)
+
+
+def _check_text(text: Any) -> None:
+    """A key or text that UTF-8 can write (JSON may escape a lone surrogate)."""
+    if isinstance(text, str):
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _error("it holds text that is not valid Unicode (a lone surrogate)") from None
 
 
 def _loads(text: bytes) -> dict[str, Any]:

@@ -1,17 +1,25 @@
 """An inventory written as an openLCA JSON-LD zip (``olca-schema``, the ``lcai[lca]`` extra).
 
-The zip holds the unit groups and flow properties it uses (with the ids of openLCA's
-reference data, so that an import into a database that has them links to them), lcai's
-elementary flows, one product flow and one process per activity (exchanges with their
-distributions and link keys in their descriptions), a product system of the functional
-unit, and an impact method (IPCC GWP100 from the catalog's factors, water consumed).
-Ids are derived from the assessment's name and the activity codes, so exporting the same
-assessment again gives the same ids. Written to a temporary file and renamed.
+Units: kWh, kg, m3, h and items are referred to by the ids of openLCA's reference data
+(the units, unit groups and flow properties every database made with reference data has),
+never written: a written group would replace the database's (whose reference unit is MJ
+for energy, with kWh = 3.6 MJ) on an import that updates. Only the unit openLCA lacks (GB)
+comes with its own unit group and flow property.
+
+The zip holds lcai's elementary flows, one product flow and one process per activity
+(exchanges with their distributions and link keys in their descriptions), a product system
+of the functional unit, and an impact method (IPCC GWP100 from the catalog's factors,
+water consumed). Ids are derived from the assessment's name, a digest of its inventory
+and the activity codes: exporting the same assessment again gives the same ids, and two
+assessments of one name but different contents do not share any. Written to a temporary
+file and renamed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import os
 import re
 import tempfile
@@ -56,6 +64,17 @@ def _olca() -> ModuleType:
 
 def _id(*parts: str) -> str:
     return str(uuid.uuid5(_NS, "\x1f".join(parts)))
+
+
+def _digest(inv: Inventory) -> str:
+    """A digest of an inventory's content: its activities, their exchanges and amounts."""
+    content = [
+        [a.code, a.name, a.unit,
+         [[e.source, e.kind, repr(e.amount), e.unit, sorted(e.link.items())] for e in a.exchanges]]
+        for a in inv.activities
+    ]  # fmt: skip
+    text = json.dumps([inv.functional_unit, content], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def _uncertainty(o: ModuleType, d: Dist | None) -> Any:
@@ -107,10 +126,15 @@ class _Zip:
             )
         self.flows: dict[str, Any] = {}
         self.processes: dict[str, Any] = {}
+        self.scope = f"{inv.name}\x1f{_digest(inv)}"
+        """What the ids of this inventory's own entities are derived from."""
 
     def unit_entities(self) -> list[Any]:
+        """The unit groups and flow properties of lcai's own units (openLCA's are only
+        referred to)."""
         o, out = self.o, []
-        for u, g, p in self.units.values():
+        for lcai_unit in _OWN_UNITS:
+            u, g, p = self.units[lcai_unit]
             unit = o.Unit(id=u.id, name=u.name, conversion_factor=1.0, is_ref_unit=True)
             out.append(o.UnitGroup(id=g.id, name=g.name, units=[unit], default_flow_property=p))
             kind = o.FlowPropertyType.PHYSICAL_QUANTITY
@@ -120,7 +144,7 @@ class _Zip:
     def flow(self, code: str, name: str, unit: str, elementary: bool, note: str = "") -> Any:
         o = self.o
         _, _, prop = self.units[unit]
-        fid = _id("lcai flow", code) if elementary else _id(self.inv.name, "flow", code)
+        fid = _id("lcai flow", code) if elementary else _id(self.scope, "flow", code)
         f = o.Flow(
             id=fid,
             name=name,
@@ -151,7 +175,7 @@ class _Zip:
             provider = None
             if e.kind == "technosphere":
                 provider = o.Ref(
-                    ref_type=o.RefType.Process, id=_id(self.inv.name, "process", e.source)
+                    ref_type=o.RefType.Process, id=_id(self.scope, "process", e.source)
                 )
             exchanges.append(
                 o.Exchange(
@@ -176,7 +200,7 @@ class _Zip:
             seen.add(name)
             params.append(
                 o.Parameter(
-                    id=_id(self.inv.name, "parameter", a.code, q.name),
+                    id=_id(self.scope, "parameter", a.code, q.name),
                     name=name,
                     value=q.value,
                     is_input_parameter=True,
@@ -187,7 +211,7 @@ class _Zip:
                 )
             )
         proc = o.Process(
-            id=_id(self.inv.name, "process", a.code),
+            id=_id(self.scope, "process", a.code),
             name=a.name,
             category="lcai/" + a.role,
             description=a.comment,
@@ -219,7 +243,7 @@ class _Zip:
                 )
         u, _, p = self.units["unit"]
         return o.ProductSystem(
-            id=_id(inv.name, "product system"),
+            id=_id(self.scope, "product system"),
             name=f"{inv.name}, {inv.functional_unit}",
             description=f"lcai foreground of '{inv.name}' per {inv.functional_unit}; lcai's own "
             f"result: {inv.co2e_kg:.6g} kgCO2e, {inv.water_l:.6g} L water",
