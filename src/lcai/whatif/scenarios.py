@@ -441,13 +441,14 @@ _OPS: dict[str, Operation] = {
 }
 
 
-def _substitute(v: Any, arg: str | None) -> Any:
+def _substitute(v: Any, arg: str | None, name: str) -> Any:
     if isinstance(v, str) and "{arg}" in v:
         if arg is None:
-            raise SpecError("this scenario needs an argument, e.g. move-region:SE")
+            raise SpecError(f"scenario {name} needs an argument: {name}:VALUE "
+                            "(e.g. move-region:SE)")  # fmt: skip
         return v.replace("{arg}", arg)
     if isinstance(v, dict):
-        return {k: _substitute(x, arg) for k, x in v.items()}
+        return {k: _substitute(x, arg, name) for k, x in v.items()}
     return v
 
 
@@ -472,7 +473,7 @@ def _apply(
     notes = []
     for ch in scenario.changes:
         ((op, value),) = ch.items()
-        note = _OPS[op](out, _substitute(value, arg), base)
+        note = _OPS[op](out, _substitute(value, arg, scenario.name), base)
         if note is not None:
             notes.append(note)
     return out, notes
