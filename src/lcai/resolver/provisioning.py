@@ -33,8 +33,16 @@ class Fleet:
     idle_power: str
 
 
-def fleet(ledger: Ledger, u: Usage, idle_power: str) -> Fleet:
-    """The fleet utilisation and host power (the file's, else the catalog's)."""
+def fleet(ledger: Ledger, u: Usage, idle_power: str, utilisation: str | None = None) -> Fleet:
+    """The fleet utilisation and host power (the file's, else the catalog's);
+    ``utilisation``: the key of one stated already (a provisioned fleet's), used instead."""
+    if utilisation is not None:
+        if u.fleet_utilisation is not None:
+            ledger.warnings.append(
+                "usage.fleet_utilisation is not used: usage.provisioned states the fleet's "
+                "own utilisation"
+            )
+        return Fleet(utilisation, _host_power(ledger, u), idle_power)
     ut = ledger.user_or_factor(
         "usage.fleet_utilisation",
         u.fleet_utilisation,
@@ -46,7 +54,11 @@ def fleet(ledger: Ledger, u: Usage, idle_power: str) -> Fleet:
         kind="serving factor",
         note="no fleet utilisation given",
     )
-    host = ledger.user_or_factor(
+    return Fleet(ut, _host_power(ledger, u), idle_power)
+
+
+def _host_power(ledger: Ledger, u: Usage) -> str:
+    return ledger.user_or_factor(
         "usage.host_power",
         u.host_power,
         "W",
@@ -57,7 +69,6 @@ def fleet(ledger: Ledger, u: Usage, idle_power: str) -> Fleet:
         kind="serving factor",
         note="no host power given",
     )
-    return Fleet(ut, host, idle_power)
 
 
 def host_item(ledger: Ledger, f: Fleet, busy_h: Fn, s: Supply) -> ItemPlan:

@@ -33,6 +33,10 @@ def _merge(a: Grid | Facility | None, b: Grid | Facility | None) -> dict[str, An
     return out
 
 
+_CONTRACT = ("renewable_share", "contract_intensity", "contract_share")
+"""The fields of a grid's contractual instruments (GHG Protocol Scope 2, market-based)."""
+
+
 def supply(
     ledger: Ledger,
     phase: str,
@@ -45,9 +49,14 @@ def supply(
     g = _merge(grid, defaults[0])
     own_region = grid is not None and grid.region is not None
     if own_region:  # a phase in its own region does not inherit the default's factors
-        for own in ("co2e_intensity", "water_intensity"):
+        for own in ("co2e_intensity", "water_intensity", "residual_intensity"):
             if getattr(grid, own) is None:
                 g.pop(own, None)
+    if grid is not None and any(getattr(grid, f) is not None for f in _CONTRACT):
+        # a phase's own contract replaces the default's whole, never mixes with it
+        for f in _CONTRACT:
+            if getattr(grid, f) is None:
+                g.pop(f, None)
     path: tuple[str | int, ...] = (phase, "grid", "region") if own_region else ("grid", "region")
     region = g.get("region")
     region_key = None

@@ -106,9 +106,7 @@ def _fleet_items(
     """Hosts, idle capacity and embodied hardware of estimated serving (IT boundary)."""
     u = spec.usage
     assert u is not None
-    f = pr.fleet(ledger, u, b.idle_power)
-    if b.utilisation is not None:
-        f = pr.Fleet(b.utilisation, f.host_power, f.idle_power)
+    f = pr.fleet(ledger, u, b.idle_power, b.utilisation)
     items = [pr.host_item(ledger, f, b.hours, s)]
     if u.idle is not None:
         items.append(

@@ -173,6 +173,8 @@ def load_yaml(text: str, name: str) -> Any:
         problem = getattr(exc, "problem", None) or str(exc)
         line = mark.line + 1 if mark is not None else None
         raise SpecError(f"malformed YAML: {problem}", file=name, line=line) from None
+    except SpecError:  # (a ValueError too) from check_nodes: as it is
+        raise
     except ValueError as exc:  # an integer past Python's 4,300-digit limit, a bad date
         raise SpecError(unreadable_value(exc, "YAML"), file=name) from None
     finally:
