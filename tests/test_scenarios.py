@@ -181,6 +181,10 @@ def test_scale_keeps_the_unit_and_refuses_what_is_no_quantity() -> None:
     accs = scaled("training.accelerators.power")["training"]["accelerators"]
     assert accs["power"] == "350.0 W"
     assert scaled("training.memory.power")["training"]["memory"]["power"] == "42.5 %"
+    # an uncertain "+-" value is the normal it stands for, scaled (mean and sd)
+    cpu = scaled("training.cpu.power")["training"]["cpu"]["power"]
+    assert cpu == {"dist": "normal", "mean": "200.0 W", "sd": "20.0 W"}
+    data["training"]["cpu"]["power"] = "fast"
     with pytest.raises(DataError, match="cannot scale"):
         scaled("training.cpu.power")
 

@@ -183,13 +183,23 @@ def _hours(
     energy is given)."""
     if a.gpu_hours is not None:
         hk = ledger.user(k.TRAINING_GPU_HOURS, a.gpu_hours, "h")
+        _stated_size(ledger, a)
         return param(hk), [hk]
     if count is not None and a.duration is not None:
         dk = ledger.user(f"{PRE}.duration", a.duration, "h")
+        _stated_size(ledger, a)
         return ledger.product(count, dk), [dk]
     if a.energy is not None:
         return None, []
     return _compute_hours(ledger, a, key)
+
+
+def _stated_size(ledger: Ledger, a: Accelerators) -> None:
+    """The model size and training tokens the file states, entered where the hours are
+    given and do not need them: the disclosures report the training compute (6 N D)."""
+    if a.model is not None and a.tokens is not None and f"{PRE}.tokens" not in ledger.params:
+        active_parameters(ledger, PRE, a.model)
+        ledger.user(f"{PRE}.tokens", a.tokens, "1")
 
 
 def _duration(ledger: Ledger, a: Accelerators, hours: Fn | None, count: str | None) -> Fn | None:

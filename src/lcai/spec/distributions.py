@@ -32,7 +32,16 @@ import numpy.typing as npt
 from lcai.errors import SpecError, UnitError
 from lcai.units import MAX_MAGNITUDE, convert, split_quantity
 
-__all__ = ["Dist", "RawDist", "extract", "to_dist"]
+__all__ = [
+    "Dist",
+    "RawDist",
+    "extract",
+    "file_spec",
+    "plus_minus_spec",
+    "to_dist",
+    "transformed",
+    "truncation_matters",
+]
 
 Kind = Literal["uniform", "triangular", "normal", "lognormal", "pert"]
 Array = npt.NDArray[np.float64]
@@ -425,3 +434,57 @@ def to_dist(raw: RawDist, unit: str, lower: float = 0.0, upper: float = math.inf
     if not median > 0:
         raise SpecError("a lognormal distribution needs a median > 0")
     return _finite(Dist("lognormal", median, gsd, lower=lower, upper=upper), unit)
+
+
+def transformed(d: Dist, slope: float, intercept: float) -> Dist | None:
+    """The distribution of ``slope * X + intercept`` for ``X ~ d`` (truncated to d's
+    bounds), where it is one of the same kind; None where it is not (a shifted lognormal,
+    a decreasing amount)."""
+    if not slope > 0 or not math.isfinite(slope) or not math.isfinite(intercept):
+        return None
+
+    def t(v: float) -> float:
+        return v * slope + intercept if math.isfinite(v) else v
+
+    if d.kind == "lognormal":
+        if intercept != 0.0:
+            return None
+        return Dist("lognormal", d.a * slope, d.b, lower=t(d.lower), upper=t(d.upper))
+    if d.kind == "normal":
+        return Dist("normal", t(d.a), d.b * slope, lower=t(d.lower), upper=t(d.upper))
+    if truncation_matters(d):  # LCA software has no truncated triangle, uniform or PERT
+        return None
+    c = t(d.c) if d.kind != "uniform" else math.nan
+    return Dist(d.kind, t(d.a), t(d.b), c, lower=t(d.lower), upper=t(d.upper))
+
+
+def truncation_matters(d: Dist) -> bool:
+    """Whether the bounds cut the distribution (else they need not be exported)."""
+    if d.kind in ("uniform", "triangular", "pert"):
+        hi = d.b if d.kind == "uniform" else d.c
+        return d.a < d.lower or hi > d.upper
+    return d.cdf(d.lower) > 0.0 or d.cdf(d.upper) < 1.0
+
+
+def file_spec(d: Dist, unit: str) -> dict[str, Any]:
+    """``d`` as an assessment file writes a distribution (``{dist: normal, mean: ...}``),
+    quantities in ``unit`` (a plain number for ``"1"``). The bounds are not written: a file's
+    distribution is truncated at its quantity's physical bounds."""
+
+    def q(x: float) -> Any:
+        return x if unit == "1" else f"{x!r} {unit}"
+
+    if d.kind == "normal":
+        return {"dist": "normal", "mean": q(d.a), "sd": q(d.b)}
+    if d.kind == "lognormal":
+        return {"dist": "lognormal", "median": q(d.a), "gsd": d.b}
+    if d.kind == "uniform":
+        return {"dist": "uniform", "low": q(d.a), "high": q(d.b)}
+    return {"dist": d.kind, "low": q(d.a), "mode": q(d.b), "high": q(d.c)}
+
+
+def plus_minus_spec(text: str) -> dict[str, Any] | None:
+    """A ``"1000 h +- 10%"`` text as the normal distribution it stands for, in the file's
+    form (``{dist: normal, mean: "1000 h", sd: "100 h"}``); None for any other text."""
+    raw = _parse_plusminus(text)
+    return None if raw is None else {"dist": raw.kind, **raw.fields}

@@ -22,8 +22,9 @@ import numpy as np
 
 from lcai import catalog, keys
 from lcai.engine.evaluate import evaluate
-from lcai.engine.plan import PHASES, Plan
+from lcai.engine.plan import PHASES, Param, Plan
 from lcai.errors import DataError, SpecError, UnitError, UnknownKeyError
+from lcai.spec.distributions import file_spec, plus_minus_spec, transformed, truncation_matters
 from lcai.spec.loading import read_data
 from lcai.spec.source import Source
 from lcai.units import parse_unit, split_quantity
@@ -215,6 +216,9 @@ def _scale_value(v: Any, factor: float) -> Any:
         scaled = _scale_quantity(v, factor)
         if scaled is not None:
             return scaled
+        spread = plus_minus_spec(v)  # "1000 h +- 10%": its normal, scaled
+        if spread is not None:
+            return _scale_value(spread, factor)
     if isinstance(v, dict) and "dist" in v:
         out = dict(v)
         for k in ("low", "mode", "high", "mean", "sd", "median"):
@@ -421,11 +425,26 @@ def _op_cooling(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
         if (own.get("cooling") or top.get("cooling")) == target:
             note = f"every data center is already on {target} cooling" if note else None
             continue
-        pue = base.params[keys.pue(phase)].value
-        wue = base.params[keys.wue(phase)].value
-        data[phase]["facility"] = {"pue": 1 + (pue - 1) * r_pue, "wue": f"{wue * r_wue!r} L/kWh"}
+        pue = _paired(base.params[keys.pue(phase)], r_pue, 1 - r_pue, "1")
+        wue = _paired(base.params[keys.wue(phase)], r_wue, 0.0, "L/kWh")
+        data[phase]["facility"] = {"pue": pue, "wue": wue}
         note = None
     return note
+
+
+def _paired(p: Param, slope: float, intercept: float, unit: str) -> Any:
+    """``slope x p + intercept`` as a file value: where ``p`` is uncertain, the distribution
+    of the changed value (a paired Monte Carlo then draws it from the same quantile as the
+    baseline's, so the change has the sign it has nominally); else, or where that is no
+    distribution of the same kind, the changed point value."""
+    value = p.value * slope + intercept
+    point = value if unit == "1" else f"{value!r} {unit}"
+    if p.dist is None:
+        return point
+    t = transformed(p.dist, slope, intercept)
+    if t is None or truncation_matters(p.dist) != truncation_matters(t):
+        return point
+    return file_spec(t, unit)
 
 
 Operation = Callable[[dict[str, Any], Any, "Plan | None"], Note]

@@ -93,6 +93,13 @@ def _flop(x: float | None) -> str:
     return f"{number(x / 10**exp)} x 10^{exp} FLOP"
 
 
+def _count(value: float | None) -> str:
+    """A count as stated: every digit of a whole number (16,384, not 16,380)."""
+    if value is not None and math.isfinite(value) and value == int(value):
+        return f"{int(value):,}"
+    return _or(value, "")
+
+
 def _or(value: float | None, unit: str) -> str:
     return NOT_STATED if value is None else f"{number(value)} {unit}".rstrip()
 
@@ -122,7 +129,7 @@ def render_ai_act_markdown(result: Result, plan: Plan | None = None) -> str:
         f"{md_escape(c['training_time_method'])} |",
         f"| accelerator-hours | {_or(c['accelerator_hours'], 'h')} | "
         f"{md_escape(c['accelerator_hours_method'])} |",
-        f"| accelerators | {_or(c['accelerator_count'], '')} x "
+        f"| accelerators | {_count(c['accelerator_count'])} x "
         f"{md_escape(kind) if kind else NOT_STATED} | {_from_file(c['accelerator_count'])} |",
         f"| active parameters | {_or(c['active_parameters'], '')} | "
         f"{_from_file(c['active_parameters'])} |",

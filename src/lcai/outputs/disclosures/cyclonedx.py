@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from lcai.engine.result import Result
-from lcai.outputs.disclosures.facts import embodied, lifecycle, region_text
+from lcai.outputs.disclosures.facts import EMBODIED_KINDS, embodied, operational, region_text
 
 __all__ = ["ACTIVITIES", "render_cyclonedx"]
 
@@ -22,7 +22,8 @@ _T_PER_KG = 1e-3
 
 
 def _consumption(result: Result, phase: str) -> dict[str, Any] | None:
-    x = lifecycle(result, phase)
+    # the phase's electricity only: its embodied items are lcai:embodied_tco2eq
+    x = operational(result, phase)
     if not result.phases[phase].items or (x.energy_kwh == 0 and x.co2e_kg == 0):
         return None
     grid = region_text(result, phase) or "an unstated grid"
@@ -52,8 +53,12 @@ def render_cyclonedx(result: Result, version: str, serial: str | None = None) ->
     reproducible files; default a new UUID)."""
     consumptions = [c for ph in ACTIVITIES if (c := _consumption(result, ph)) is not None]
     emb = embodied(result)
+    emb_water_l = result.divisor * sum(
+        it.water_l for ph in result.phases.values() for it in ph.items if it.kind in EMBODIED_KINDS
+    )
     props = [
         {"name": "lcai:embodied_tco2eq", "value": repr(emb.total_kg * _T_PER_KG)},
+        {"name": "lcai:embodied_water_l", "value": repr(emb_water_l)},
         {"name": "lcai:functional_unit", "value": result.functional_unit},
     ]
     if result.usage_boundary is not None:

@@ -19,6 +19,7 @@ __all__ = [
     "Value",
     "embodied",
     "lifecycle",
+    "operational",
     "parameters",
     "region_text",
     "training_facts",
@@ -69,6 +70,25 @@ def lifecycle(result: Result, phase: str) -> Impact:
     d = result.divisor
     market = None if x.co2e_market_kg is None else x.co2e_market_kg * d
     return Impact(x.energy_kwh * d, x.co2e_kg * d, x.water_l * d, market)
+
+
+def operational(result: Result, phase: str) -> Impact:
+    """A phase's absolute impact over the life cycle without its embodied items (the
+    hardware's carbon and fabrication water, Scope 3): its electricity."""
+    items = [it for it in result.phases[phase].items if it.kind not in EMBODIED_KINDS]
+    d = result.divisor
+    markets = [it.co2e_market_kg for it in items if it.co2e_market_kg is not None]
+    market = (
+        sum(it.co2e_market_kg if it.co2e_market_kg is not None else it.co2e_kg for it in items) * d
+        if markets
+        else None
+    )
+    return Impact(
+        sum(it.energy_kwh for it in items) * d,
+        sum(it.co2e_kg for it in items) * d,
+        sum(it.water_l for it in items) * d,
+        market,
+    )
 
 
 def _follows_training(it: LineItem) -> bool:

@@ -9,9 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lcai import keys
 from lcai.engine.plan import PHASES, Plan
 from lcai.engine.result import Result
-from lcai.outputs.disclosures.facts import EMBODIED_KINDS, embodied, parameters, region_text
+from lcai.outputs.disclosures.facts import (
+    EMBODIED_KINDS,
+    embodied,
+    parameters,
+    region_text,
+)
 from lcai.outputs.fmt import magnitude
 from lcai.outputs.report.markdown import md_escape
 
@@ -23,6 +29,7 @@ def ghg_inventory(result: Result, plan: Plan | None = None) -> dict[str, Any]:
     category 1 (embodied), absolute over the life cycle [kWh, kgCO2e]."""
     d = result.divisor
     scope2 = []
+    scope2_location = 0.0
     for ph in PHASES:
         items = [it for it in result.phases[ph].items if it.kind not in EMBODIED_KINDS]
         if not items:
@@ -33,6 +40,7 @@ def ghg_inventory(result: Result, plan: Plan | None = None) -> dict[str, Any]:
             sum(it.co2e_market_kg if it.co2e_market_kg is not None else it.co2e_kg for it in items)
             * d
         )
+        scope2_location += location
         scope2.append(
             {
                 "phase": ph,
@@ -44,6 +52,9 @@ def ghg_inventory(result: Result, plan: Plan | None = None) -> dict[str, Any]:
             }
         )
     emb = embodied(result)
+    reported = result.divisor * sum(
+        it.co2e_kg for it in result.items if it.phase == keys.UNALLOCATED
+    )
     params = parameters(result, plan)
     instruments = [
         {"parameter": k, "value": v.value, "unit": v.unit, "status": v.status}
@@ -60,12 +71,16 @@ def ghg_inventory(result: Result, plan: Plan | None = None) -> dict[str, Any]:
             "market_based_kgco2e": sum(s["market_based_kgco2e"] for s in scope2),
         },
         "scope3_category1_purchased_goods_kgco2e": emb.total_kg,
+        "reported_scope_not_stated_kgco2e": reported,
+        "total_kgco2e": scope2_location + emb.total_kg + reported,
         "instruments": instruments,
         "notes": [
             "Scope 2 is the electricity of every phase, facility overhead included; where no "
             "contract is stated the market-based figure equals the location-based one.",
             "Embodied carbon of the hardware (manufacturing, annotation devices, serving "
             "hardware) is Scope 3 category 1 (purchased goods), allocated by use.",
+            "A figure the file reports across phases (top-level `reported`) states no scope: "
+            "it is listed apart and counted in the total (location-based).",
         ],
     }
 
@@ -104,6 +119,14 @@ def render_ghg_markdown(result: Result, plan: Plan | None = None) -> str:
         f"Embodied carbon of the hardware: {magnitude(scope3, kg)}.",
         "",
     ]
+    if inv["reported_scope_not_stated_kgco2e"]:
+        lines += [
+            "## Reported across phases (scope not stated)",
+            "",
+            f"{magnitude(inv['reported_scope_not_stated_kgco2e'], kg)}.",
+            "",
+        ]
+    lines += [f"Total (location-based): {magnitude(inv['total_kgco2e'], kg)}.", ""]
     if inv["instruments"]:
         lines += ["## Contractual instruments", ""]
         lines += [

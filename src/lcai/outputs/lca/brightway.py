@@ -148,7 +148,7 @@ def samples_datapackage(base: Path) -> Any:
 def stats_arrays_fields(d: Dist | None) -> dict[str, Any]:
     """Brightway's uncertainty fields of a distribution (stats_arrays ids: 0 none,
     2 lognormal, 3 normal, 4 uniform, 5 triangular, 13 beta-PERT)."""
-    from lcai.outputs.lca.inventory import truncation_matters
+    from lcai.spec.distributions import truncation_matters
 
     if d is None:
         return {"uncertainty type": 0}

@@ -36,7 +36,6 @@ each draw, whose LCA is lcai's total at that draw, shared inputs included.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -51,7 +50,7 @@ from lcai.engine.plan import ItemPlan, Param, Plan, Supply
 from lcai.engine.uncertainty import sample_params
 from lcai.errors import LcaiError, SpecError
 from lcai.model.num import Num
-from lcai.spec.distributions import Dist
+from lcai.spec.distributions import Dist, transformed
 
 __all__ = [
     "CO2E",
@@ -367,36 +366,6 @@ def _spread(d: Dist | None) -> bool:
         return d.b > 1
     hi = d.b if d.kind == "uniform" else d.c
     return hi > d.a
-
-
-def transformed(d: Dist, slope: float, intercept: float) -> Dist | None:
-    """The distribution of ``slope * X + intercept`` for ``X ~ d`` (truncated to d's
-    bounds), where it is one of the same kind; None where it is not (a shifted lognormal,
-    a decreasing amount)."""
-    if not slope > 0 or not math.isfinite(slope) or not math.isfinite(intercept):
-        return None
-
-    def t(v: float) -> float:
-        return v * slope + intercept if math.isfinite(v) else v
-
-    if d.kind == "lognormal":
-        if intercept != 0.0:
-            return None
-        return Dist("lognormal", d.a * slope, d.b, lower=t(d.lower), upper=t(d.upper))
-    if d.kind == "normal":
-        return Dist("normal", t(d.a), d.b * slope, lower=t(d.lower), upper=t(d.upper))
-    if truncation_matters(d):  # LCA software has no truncated triangle, uniform or PERT
-        return None
-    c = t(d.c) if d.kind != "uniform" else math.nan
-    return Dist(d.kind, t(d.a), t(d.b), c, lower=t(d.lower), upper=t(d.upper))
-
-
-def truncation_matters(d: Dist) -> bool:
-    """Whether the bounds cut the distribution (else they need not be exported)."""
-    if d.kind in ("uniform", "triangular", "pert"):
-        hi = d.b if d.kind == "uniform" else d.c
-        return d.a < d.lower or hi > d.upper
-    return d.cdf(d.lower) > 0.0 or d.cdf(d.upper) < 1.0
 
 
 @dataclass
