@@ -120,11 +120,12 @@ def _clean(batch: Any, cap_w: Any, quality: Quality, names: dict[int, str]) -> A
     if not b["key"].is_sorted():  # files written device by device are sorted already
         b = b.sort("key", maintain_order=True)
     dup = (pl.col("key") == pl.col("key").shift(1)).fill_null(False)
-    # a clock step: a sample written after a later-stamped one of the same device
-    step = (pl.col("dev") == pl.col("dev").shift(-1)) & (pl.col("_row") > pl.col("_row").shift(-1))
-    if "_file" in b.columns:  # files read together: the order of writing is known in each
-        step = step & (pl.col("_file") == pl.col("_file").shift(-1))
-    step = step.fill_null(False)
+    # a clock step: a sample written after a later-stamped one of the same device (in the
+    # same file, where files are read together: the order of writing is known in each),
+    # i.e. one whose row comes after the first-written of the samples stamped later
+    group = ["dev", "_file"] if "_file" in b.columns else ["dev"]
+    first_later = pl.col("_row").reverse().cum_min().reverse().shift(-1).over(group)
+    step = (pl.col("_row") > first_later).fill_null(False)
     missing = pl.col("power_w").is_null() | pl.col("power_w").is_nan()
     negative = pl.col("power_w") < 0
     huge = pl.col("power_w") > cap_w
@@ -834,7 +835,7 @@ def _allocate_idle(per: Any, assumptions: list[str]) -> Any:
     import polars as pl
 
     idle = per.filter(pl.col("job_id") == IDLE).select(
-        "node", "hour", pl.col("energy_j").alias("idle_j")
+        "node", "hour", pl.col("energy_j").alias("idle_j"), pl.col("device_s").alias("idle_s")
     )
     busy = per.filter(pl.col("job_id") != IDLE).join(idle, on=["node", "hour"], how="left")
     where = ["node", "hour"]
@@ -847,11 +848,13 @@ def _allocate_idle(per: Any, assumptions: list[str]) -> Any:
         .otherwise(1.0 / pl.len().over(where))
     )
     busy = busy.with_columns(share.alias("share"), by_time.alias("by_time")).with_columns(
-        (pl.col("energy_j") + pl.col("share") * pl.col("idle_j").fill_null(0.0)).alias("energy_j")
+        (pl.col("energy_j") + pl.col("share") * pl.col("idle_j").fill_null(0.0)).alias("energy_j"),
+        # the idle GPU-seconds (and so the embodied share) go with the idle energy
+        (pl.col("device_s") + pl.col("share") * pl.col("idle_s").fill_null(0.0)).alias("device_s"),
     )
     assumptions.append(
-        "idle energy of each (node, hour) spread over that node's jobs in that hour in "
-        "proportion to their energy; idle with no job there stays idle"
+        "idle energy and GPU-time of each (node, hour) spread over that node's jobs in that "
+        "hour in proportion to their energy; idle with no job there stays idle"
     )
     n_time = busy.filter(pl.col("by_time") & (pl.col("idle_j") > 0)).select(where).unique().height
     if n_time:
@@ -866,7 +869,7 @@ def _allocate_idle(per: Any, assumptions: list[str]) -> Any:
         "node",
         "hour",
         pl.col("idle_j").alias("energy_j"),
-        pl.lit(0.0).alias("device_s"),
+        pl.col("idle_s").alias("device_s"),
     )
     return pl.concat([busy.select(per.columns), rest.select(per.columns)])
 

@@ -85,7 +85,12 @@ def read_power(path: Path) -> Any:
     if path.suffix == ".jsonl":
         return _read_run_file(path)
     try:
-        df = pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path)
+        if path.suffix == ".parquet":
+            df = pl.read_parquet(path)
+        else:  # a node name is text ("001" stays "001"), whatever it looks like
+            names = pl.read_csv(path, n_rows=0).columns
+            node = _pick(names, "node")
+            df = pl.read_csv(path, schema_overrides={node: pl.String} if node else None)
     except Exception as exc:  # polars raises several kinds for unreadable files
         raise SpecError(f"cannot read telemetry: {exc}", file=str(path)) from None
     cols = df.columns
@@ -310,14 +315,17 @@ def read_jobs(path: str | Path) -> Any:
         if sacct:
             if "." in r["JobID"]:  # job steps: the allocation row covers them
                 continue
-            job, node = r["JobID"], r["NodeList"]
-            ids = _sacct_gpus(r.get("AllocTRES", ""), str(path), n)
+            job = r["JobID"]
+            hosts = expand_hostlist(r["NodeList"], str(path), n)
+            node = r["NodeList"]
+            gpus = _sacct_gpus(r.get("AllocTRES", ""), str(path), n, len(hosts))
             start, end = r["Start"], r["End"]
             meta = {"project": r.get("Account", ""), "user": r.get("User", ""),
                     "model": r.get("JobName", ""), "phase": r.get("Comment", "")}  # fmt: skip
         else:
             job, node, start, end = r["job_id"], r["node"], r["start"], r["end"]
-            ids = _gpu_ids(r.get("gpus", "all"), str(path), n)
+            hosts = [node]
+            gpus = [_gpu_ids(r.get("gpus", "all"), str(path), n)]
             meta = {k: r.get(k, "") for k in ("project", "user", "model", "phase")}
         for what, v in (("job_id", job), ("node", node)):
             if not v.strip():
@@ -329,27 +337,87 @@ def read_jobs(path: str | Path) -> Any:
         e_ms = _to_ms(end, str(path), n, "end")
         if e_ms <= s_ms:
             raise SpecError(f"job {job}: end is not after start", file=str(path), line=n)
-        for g in ids:
-            out.append({"job_id": job, "node": node, "gpu": g, "start_ms": s_ms, "end_ms": e_ms,
-                        **meta})  # fmt: skip
+        for host, ids in zip(hosts, gpus, strict=True):
+            for g in ids:
+                out.append({"job_id": job, "node": host, "gpu": g, "start_ms": s_ms,
+                            "end_ms": e_ms, **meta})  # fmt: skip
     if not out:
         raise SpecError("the job table has no job on a GPU", file=str(path))
     return pl.DataFrame(out).with_columns(pl.col("gpu").cast(pl.Int32))
 
 
-def _sacct_gpus(tres: str, file: str, line: int) -> list[int]:
-    """The GPUs of an sacct row (AllocTRES ``gres/gpu=N``: GPUs 0 to N-1; none given: all)."""
+def _sacct_gpus(tres: str, file: str, line: int, nodes: int) -> list[list[int]]:
+    """The GPUs of an sacct row on each of its ``nodes`` nodes. AllocTRES ``gres/gpu=N`` is
+    the job's total: N / nodes on each (GPUs 0 to N/nodes - 1; sacct does not say which);
+    none given: all of each node's."""
     for part in tres.split(","):
         if part.startswith("gres/gpu="):
             v = part.split("=", 1)[1].strip()
-            if not (v.isascii() and v.isdigit() and len(v) <= 2 and int(v) <= GPUS_PER_NODE):
+            most = GPUS_PER_NODE * nodes
+            if not (v.isascii() and v.isdigit() and len(v) <= 7 and int(v) <= most):
                 raise SpecError(
-                    f"AllocTRES: gres/gpu: expected 0 to {GPUS_PER_NODE} GPUs, got {v[:20]!r}",
+                    f"AllocTRES: gres/gpu: expected 0 to {most} GPUs on {nodes} node(s), "
+                    f"got {v[:20]!r}",
                     file=file,
                     line=line,
                 )
-            return list(range(int(v)))
-    return list(range(GPUS_PER_NODE))
+            total = int(v)
+            if total % nodes:
+                raise SpecError(
+                    f"AllocTRES: gres/gpu={total} does not split evenly over {nodes} nodes: "
+                    "give the job table as CSV with each node's GPUs",
+                    file=file,
+                    line=line,
+                )
+            return [list(range(total // nodes))] * nodes
+    return [list(range(GPUS_PER_NODE))] * nodes
+
+
+MAX_HOSTS = 100_000
+"""Most nodes one Slurm hostlist may name."""
+_HOSTLIST = re.compile(r"([^\[\],]*)\[([^\]]*)\]([^,\[]*)|([^,\[\]]+)")
+
+
+def expand_hostlist(text: str, file: str = "", line: int | None = None) -> list[str]:
+    """The node names of a Slurm hostlist: ``n[1-3,7]`` is n1, n2, n3, n7; ``gpu[01-02]``
+    keeps the zero padding (gpu01, gpu02); ``a1,b2`` is two nodes; a plain name is itself.
+    One bracket per name (Slurm's common form)."""
+    text = text.strip()
+    hosts: list[str] = []
+    pos = 0
+
+    def bad(why: str) -> SpecError:
+        return SpecError(f"NodeList: {why}, got {text[:60]!r}", file=file or None, line=line)
+
+    while pos < len(text):
+        m = _HOSTLIST.match(text, pos)
+        if m is None or m.end() == pos:
+            raise bad("expected node names or a Slurm hostlist such as n[1-4]")
+        if m.group(4) is not None:
+            hosts.append(m.group(4).strip())
+        else:
+            head, ranges, tail = m.group(1), m.group(2), m.group(3)
+            for part in ranges.split(","):
+                lo, sep, hi = part.strip().partition("-")
+                if not (
+                    lo.isascii() and lo.isdigit() and (not sep or (hi.isascii() and hi.isdigit()))
+                ):
+                    raise bad(f"the range {part.strip()[:20]!r} is not numbers")
+                a, b = int(lo), int(hi) if sep else int(lo)
+                if b < a or len(hosts) + b - a + 1 > MAX_HOSTS:
+                    raise bad(f"expected at most {MAX_HOSTS:,} nodes in increasing ranges")
+                width = len(lo) if lo.startswith("0") else 0
+                hosts += [f"{head}{i:0{width}d}{tail}" for i in range(a, b + 1)]
+        pos = m.end()
+        if pos < len(text):
+            if text[pos] != ",":
+                raise bad("expected ',' between node names")
+            pos += 1
+    if not hosts or any(not h for h in hosts):
+        raise bad("expected node names")
+    if len(set(hosts)) != len(hosts):
+        raise bad("a node is named twice")
+    return hosts
 
 
 def read_intensity(path: str | Path | None) -> Any:

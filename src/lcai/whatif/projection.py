@@ -159,12 +159,11 @@ class Projection:
     region: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "preset": self.preset,
-            "note": self.note,
-            "region": self.region,
-            "years": [r.to_dict() for r in self.years],
-        }
+        years = [r.to_dict() for r in self.years]
+        if self.region is None:  # no grid: carbon and water are unknown, not zero
+            for y in years:
+                y["co2e_kg"] = y["water_l"] = None
+        return {"preset": self.preset, "note": self.note, "region": self.region, "years": years}
 
 
 def _grid_factors(region: str | None) -> tuple[float, float]:
