@@ -82,7 +82,7 @@ def test_conservation_and_faults(fleet: Path) -> None:
     q = r.quality.to_dict()
     assert {k: v["count"] for k, v in q.items()} == {
         "duplicate": 5, "missing_power": 2, "missing_energy": 0, "negative_power": 3,
-        "impossible_power": 2,
+        "impossible_power": 2, "impossible_counter": 0,
         "clock_step": 1, "gap": 1, "overlapping_jobs": q["overlapping_jobs"]["count"],
         "job_without_samples": 1,
     }  # fmt: skip
@@ -752,6 +752,21 @@ def test_job_table_and_telemetry_sizes_are_bounded(
     _csv_power(tmp_path / "p.csv", [(i * 1000, "n0", 0, 100.0) for i in range(10)])
     with pytest.raises(SpecError, match=r"p\.csv: telemetry: the file is .* larger than"):
         read_power(tmp_path / "p.csv")
+
+
+def test_an_energy_counter_jump_is_capped_at_tdp(tmp_path: Path) -> None:
+    """A counter that rises by 5 MJ in 1 s (a corrupt reading; an H100 draws at most
+    700 W) counts the interval from its power samples instead (100 W x 1 s), and the jump
+    is a counted fault: 100 + 100 + 100 + 100 = 400 J, not 5 MJ."""
+    t0 = 1_767_571_200_000
+    pl.DataFrame(
+        {"t_ms": [t0 + i * 1000 for i in range(5)], "node": ["n0"] * 5, "gpu": [0] * 5,
+         "power_w": [100.0] * 5, "energy_j": [0.0, 100.0, 5e6, 5e6 + 100, 5e6 + 200]}
+    ).write_parquet(tmp_path / "p.parquet")  # fmt: skip
+    (tmp_path / "jobs.csv").write_text(_JOBS_OK)
+    r = account(tmp_path / "p.parquet", tmp_path / "jobs.csv")
+    assert r.total_energy_j == pytest.approx(400.0)
+    assert r.quality.counts["impossible_counter"] == 1
 
 
 def test_non_finite_energy_counter_is_a_counted_fault(tmp_path: Path) -> None:

@@ -50,6 +50,10 @@ RULES = {
     ),
     "negative_power": "dropped",
     "impossible_power": "capped at the TDP of the node's accelerator from the catalog",
+    "impossible_counter": (
+        "an energy counter's step above the accelerator's TDP over the interval (a jump or "
+        "a corrupt reading): the interval's energy from its power samples instead"
+    ),
     "clock_step": (
         "dropped (a sample written after a later-stamped sample of the same device in the "
         "same file)"
@@ -228,13 +232,24 @@ def kernel(
     names = names or {}
     b = _clean(batch, cap_w, quality, names)
     counter = pl.col("energy_j").shift(-1) - pl.col("energy_j")
+    dt_ms = pl.col("t_ms").shift(-1) - pl.col("t_ms")
+    cap = cap_w if isinstance(cap_w, pl.Expr) else pl.lit(float(cap_w))
+    # a counter may not rise faster than the accelerator's TDP (a little slack for rounding)
+    jump = counter > cap * dt_ms / 1000.0 * (1 + 1e-6) + 1e-9
     iv = b.with_columns(
-        (pl.col("t_ms").shift(-1) - pl.col("t_ms")).alias("dt_ms"),
+        dt_ms.alias("dt_ms"),
         ((pl.col("power_w") + pl.col("power_w").shift(-1)) * 0.5).alias("p_mid"),
         # the device's own energy counter where the telemetry has one (and it did not reset)
-        pl.when(counter >= 0).then(counter).otherwise(None).alias("counter_j"),
+        pl.when((counter >= 0) & ~jump.fill_null(False))
+        .then(counter)
+        .otherwise(None)
+        .alias("counter_j"),
+        jump.fill_null(False).alias("_jump"),
     ).filter(pl.col("dev").shift(-1) == pl.col("dev"))
-    return _attribute(iv, jobs, gap_ms, quality, names), _edges(b)
+    n_jump = int(iv.select(pl.col("_jump").sum()).item())
+    if n_jump:
+        quality.add("impossible_counter", n_jump, _examples(iv.filter(pl.col("_jump")), names))
+    return _attribute(iv.drop("_jump"), jobs, gap_ms, quality, names), _edges(b)
 
 
 def holders(jobs: Any) -> Any:
