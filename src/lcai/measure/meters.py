@@ -281,13 +281,17 @@ class UtilisationMeter:
             return []
 
     def _cpu_seconds(self) -> float:
+        """CPU time of the live tree, with that of the children each process has reaped
+        (``children_user``/``children_system``): a child that exits between two reads keeps
+        counting through its parent, so the total does not fall."""
         total = 0.0
         for p in self._tree():
             try:
                 t = p.cpu_times()
-                total += t.user + t.system
             except self._psutil.Error:
                 continue
+            total += t.user + t.system
+            total += getattr(t, "children_user", 0.0) + getattr(t, "children_system", 0.0)
         return total
 
     def read(self) -> dict[str, Reading]:
@@ -305,7 +309,9 @@ class UtilisationMeter:
         mem_w = rss_gb * self._w_gb
         self._energy["cpu:estimate"] += cpu_w * dt
         self._energy["dram:estimate"] += mem_w * dt
-        self._t, self._cpu_s = now, cpu_s
+        # the highest total so far: a dip (a child exited, not yet reaped; the root gone at
+        # the end) is not counted as negative, and its recovery not counted twice
+        self._t, self._cpu_s = now, max(self._cpu_s, cpu_s)
         return {
             "cpu:estimate": Reading(self._energy["cpu:estimate"], cpu_w),
             "dram:estimate": Reading(self._energy["dram:estimate"], mem_w),

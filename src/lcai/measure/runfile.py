@@ -265,13 +265,24 @@ class Run:
         return list(dict.fromkeys(s.backend for s in self.samples))
 
     def hourly_kwh(self) -> dict[int, float]:
-        """Energy per clock hour (start of the hour, epoch seconds), from consecutive samples."""
+        """Energy per clock hour (start of the hour, epoch seconds), from consecutive samples:
+        an interval that spans hours gives each its share of the time (the energy taken as
+        uniform between two samples)."""
         out: dict[int, float] = {}
         for dev in self.devices:
             ss = [s for s in self.samples if s.device == dev]
             for a, b in itertools.pairwise(ss):
-                hour = int((a.t + b.t) / 2 // S_PER_H * S_PER_H)  # the interval's midpoint
-                out[hour] = out.get(hour, 0.0) + (b.energy_j - a.energy_j) / J_PER_KWH
+                kwh = (b.energy_j - a.energy_j) / J_PER_KWH
+                hour = math.floor(a.t / S_PER_H) * S_PER_H
+                if b.t <= a.t or b.t <= hour + S_PER_H:  # within one hour
+                    out[int(hour)] = out.get(int(hour), 0.0) + kwh
+                    continue
+                span = b.t - a.t
+                t = a.t
+                while t < b.t:
+                    end = min(hour + S_PER_H, b.t)
+                    out[int(hour)] = out.get(int(hour), 0.0) + kwh * (end - t) / span
+                    t, hour = end, hour + S_PER_H
         return out
 
 
