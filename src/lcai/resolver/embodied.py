@@ -5,12 +5,14 @@ per GB; and fabrication water from die area."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from lcai import catalog
 from lcai import model as m
 from lcai.engine.plan import Fn, Params
 from lcai.errors import SpecError
 from lcai.model.num import Num
+from lcai.resolver.factors import derive
 from lcai.resolver.ledger import Ledger, param
 from lcai.spec.schema import Component
 
@@ -160,26 +162,31 @@ def fab_water(ledger: Ledger, c: Component, key: str | None, pre: str, path: Fie
     if c.fab_water is not None:
         return ledger.user(f"{pre}.fab_water", c.fab_water, "L")
     acc = catalog.table("accelerators")
-    area = c.die_area
-    if area is None and key is not None and acc.has(key, "die_area"):
-        area = acc.factor(key, "die_area", "mm2").value
-    if area is None:
+    if c.die_area is not None:
+        ak = ledger.user(f"{pre}.die_area", c.die_area, "mm2")
+    elif key is not None and acc.has(key, "die_area"):
+        ak = ledger.factor(f"{pre}.die_area", "accelerators", key, "die_area", "mm2",
+                           path=(*path, "hardware"), kind="accelerator")  # fmt: skip
+    else:
         if key is not None:  # an accelerator whose die the catalog does not know
             ledger.warnings.append(
                 f"{pre}: fabrication water of {key} not counted: the catalog has no die area "
                 "for it (give die_area or fab_water)"
             )
         return ""
-    wpa = ledger.lookup(
-        "embodied_factors", "wafer_fab", "water_per_area", "L/mm2", path=path, kind="factor"
-    )
-    return ledger.add(
-        f"{pre}.fab_water",
-        area * wpa.value,
-        "L",
-        "derived",
-        wpa.source_id,
-        f"die area {area:g} mm2 x fabrication water {wpa.value:.4g} L/mm2 "
-        "(embodied_factors:wafer_fab, one full-process figure for every node; yield and "
-        "packaging not counted)",
-    )
+    # parameters of their own (catalog rows), so a change of either is attributed to it
+    wk = ledger.factor(f"{pre}.fab_water_per_area", "embodied_factors", "wafer_fab",
+                       "water_per_area", "L/mm2", path=path, kind="factor", status="default",
+                       note="one full-process figure for every node; yield and packaging "
+                       "not counted")  # fmt: skip
+    area, wpa = ledger.params[ak].value, ledger.params[wk]
+
+    def water(p: Params) -> Num:
+        return p[ak] * p[wk]
+
+    name = derive(ledger, f"{pre}.fab_water", water, "L",
+                  f"die area {area:g} mm2 x fabrication water {wpa.value:.4g} L/mm2 "
+                  "(embodied_factors:wafer_fab, one full-process figure for every node; yield "
+                  "and packaging not counted)")  # fmt: skip
+    ledger.params[name] = replace(ledger.params[name], source=wpa.source)
+    return name

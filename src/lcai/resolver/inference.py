@@ -5,7 +5,6 @@ shared by the batch; accelerator power from how compute-bound the work is."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -80,15 +79,17 @@ def _batch(ledger: Ledger, inf: Inference) -> str:
 
 
 def _capped(
-    ledger: Ledger, inf: Inference, bk: str, g: str, mem_gb: float, weights: Fn, kv_gb: Fn
+    ledger: Ledger, inf: Inference, bk: str, g: str, mem: str | None, weights: Fn, kv_gb: Fn
 ) -> Fn:
     """The batch that runs at a time: what the KV cache beside the weights allows (as
-    serving engines do, the rest wait); a batch given beyond it is warned about."""
-    if not math.isfinite(mem_gb):
+    serving engines do, the rest wait); a batch given beyond it is warned about. ``mem``:
+    the key of one accelerator's memory [GB] (None: unknown, no cap)."""
+    if mem is None:
         return lambda p: np.maximum(p[bk], 1.0)
+    mem_key = mem
 
     def fits(p: Params) -> Num:
-        free = np.maximum(p[g] * mem_gb * MEMORY_HEADROOM - weights(p), 0.0)
+        free = np.maximum(p[g] * p[mem_key] * MEMORY_HEADROOM - weights(p), 0.0)
         return np.clip(np.floor(np.minimum(free / np.maximum(kv_gb(p), 1e-300), 1e12)), 1.0, 1e12)
 
     cap = derive(
@@ -266,8 +267,8 @@ def inference(ledger: Ledger, inf: Inference) -> Serving:
 
     kv_gb = _kv_per_request(ledger, inf, a)
     bk = _batch(ledger, inf)
-    g, mem_gb = replica(ledger, inf, key, weights_gb, kv_gb, param(bk))
-    batch = _capped(ledger, inf, bk, g, mem_gb, weights_gb, kv_gb)
+    g, mem = replica(ledger, inf, key, weights_gb, kv_gb, param(bk))
+    batch = _capped(ledger, inf, bk, g, mem, weights_gb, kv_gb)
     keys = {"g": g, "peak": pk, "in": n_in, "out": n_out}
     pw = _power(ledger, inf, key)
     dec_e, dec_s = _decode(ledger, inf, a, key, batch, keys, pw)

@@ -52,15 +52,21 @@ def _pow2(x: Num) -> Num:
 
 def replica(
     ledger: Ledger, inf: Inference, key: str, weights_gb: Fn, kv_gb: Fn, batch: Fn
-) -> tuple[str, float]:
-    """(key of the accelerators of one replica, memory of one [GB]).
+) -> tuple[str, str | None]:
+    """(key of the accelerators of one replica, key of the memory of one [GB], None where
+    the catalog has none).
 
     Given (whole, and able to hold the weights in their usable memory), or derived per
     sample: the fewest, a power of two, whose usable memory holds the weights and the
     batch's KV cache (``kv_gb`` per request), but no more than a node of 8 for the KV
     cache alone (beyond that, the batch is lowered to what fits)."""
-    acc = catalog.table("accelerators")
-    mem = acc.factor(key, "memory", "GB").value if acc.has(key, "memory") else math.inf
+    mk = None
+    mem = math.inf
+    if catalog.table("accelerators").has(key, "memory"):
+        # a parameter (not a number in a closure): a catalog change of it is attributed
+        mk = ledger.factor(f"{IP}.accelerator_memory", "accelerators", key, "memory", "GB",
+                           path=(*PATH, "accelerator"), kind="accelerator")  # fmt: skip
+        mem = ledger.params[mk].value
     usable = mem * MEMORY_HEADROOM
     if inf.accelerators is not None:
         g = inf.accelerators
@@ -76,11 +82,13 @@ def replica(
                 f"({w:,.1f} GB)",
                 path=(*PATH, "accelerators"),
             )
-        return ledger.user(f"{IP}.accelerators", g, "1"), mem
-    if not math.isfinite(mem):
-        return ledger.add(f"{IP}.accelerators", 1.0, "1", "derived", None, "no memory known"), mem
+        return ledger.user(f"{IP}.accelerators", g, "1"), mk
+    if mk is None:
+        return ledger.add(f"{IP}.accelerators", 1.0, "1", "derived", None, "no memory known"), mk
+    mem_key = mk
 
     def fewest(p: Params) -> Num:
+        usable = p[mem_key] * MEMORY_HEADROOM
         by_weights = _pow2(weights_gb(p) / usable)
         with_kv = _pow2((weights_gb(p) + batch(p) * kv_gb(p)) / usable)
         return np.maximum(by_weights, np.minimum(with_kv, np.maximum(8.0, by_weights)))
@@ -89,4 +97,4 @@ def replica(
         f"fewest {key}, a power of two, whose memory ({MEMORY_HEADROOM:.0%} usable) holds "
         "the weights and the batch's KV cache (at most 8 for the cache)"
     )
-    return derive(ledger, f"{IP}.accelerators", fewest, "1", note), mem
+    return derive(ledger, f"{IP}.accelerators", fewest, "1", note), mk

@@ -94,9 +94,8 @@ class Attribution:
 
 
 def _row_of(p: Param) -> str:
-    """``table:key.quantity`` from a catalog parameter's note, or ''."""
-    text = p.note.split(";")[-1].strip().split(" (user catalog")[0]
-    return text if ":" in text and "." in text and " " not in text else ""
+    """The catalog row (``table:key.quantity``) a parameter was read from, or ''."""
+    return p.row or ""
 
 
 def _total(plan: Plan, params: dict[str, float], quantity: str) -> float:
@@ -129,10 +128,12 @@ def attribute_change(
     old_plan = _plan_with(source, old_catalog)
     old_total = _total(old_plan, {}, quantity)
     new_total = _total(new_plan, {}, quantity)
+    # every input of the model: the file's and the catalog's values, and values worked out
+    # once while resolving (a fab water from a die area); not those recomputed from others
     changed = {
         n: old_plan.params[n]
         for n, p in new_plan.params.items()
-        if p.status != "derived"
+        if n not in new_plan.derived
         and n in old_plan.params
         and not math.isclose(old_plan.params[n].value, p.value, rel_tol=1e-12, abs_tol=0.0)
     }
