@@ -51,7 +51,8 @@ and line. Results say which rows came from your folder. An accelerator the catal
 can also be described in the assessment file itself (`hardware:`).
 
 To see what changed between two catalogs, `lcai data diff OLD NEW` (`packaged`, a
-catalog folder with a `catalog.yaml`, or a folder of your tables); to see why a result
+catalog folder with a `catalog.yaml`, or a folder of your tables; NEW defaults to the
+catalog in use, with `--catalog-dir` or `LCAI_CATALOG_DIR`); to see why a result
 moved, `lcai assess FILE --catalog-diff OLD` attributes the change row by row.
 
 To add a row to the packaged catalog: put it in the table's CSV with a source id, add

@@ -457,6 +457,12 @@ def test_data_diff_lists_the_three_rows(tmp_path: Path) -> None:
     )
     rows = json.loads(lcai("data", "diff", "packaged", str(d2), "--json"))["rows"]
     assert [(r["key"], r["change"], r["old"]) for r in rows] == [("XX-AUDIT", "added", None)]
+    # NEW defaults to the catalog in use: --catalog-dir's (it was the packaged one: 0 rows)
+    in_use = json.loads(lcai("--catalog-dir", str(d), "data", "diff", "packaged", "--json"))
+    assert {(r["key"], r["new"]["value"]) for r in in_use["rows"]} == {
+        ("DE", 200.0), ("industry_average", 1.3), ("DE", 2.5)
+    }  # fmt: skip
+    assert json.loads(lcai("data", "diff", "packaged", "--json"))["rows"] == []
 
 
 def test_catalog_diff_three_rows_by_hand(tmp_path: Path) -> None:

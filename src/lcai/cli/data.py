@@ -67,13 +67,19 @@ def data_cite(source_id: str) -> None:
 
 @data.command("diff")
 @click.argument("old")
-@click.argument("new", default="packaged")
+@click.argument("new", default="in-use")
 @click.option("--json", "json_out", is_flag=True, help="Print JSON.")
 def data_diff(old: str, new: str, json_out: bool) -> None:
     """Rows added, removed or changed from catalog OLD to NEW: 'packaged', a catalog folder
-    (with a catalog.yaml), or a folder of tables read over the packaged catalog."""
+    (with a catalog.yaml), or a folder of tables read over the packaged catalog. NEW
+    defaults to the catalog in use ('in-use': --catalog-dir or LCAI_CATALOG_DIR where
+    given, else the packaged one)."""
+    from lcai.catalog import user
     from lcai.catalog.diff import diff_catalogs, version_of
 
+    if new == "in-use":
+        in_use = user.overlay_dir() or user.base_dir()
+        new = str(in_use) if in_use is not None else "packaged"
     a, b = (None if x == "packaged" else x for x in (old, new))
     changes = diff_catalogs(a, b)
     if json_out:
