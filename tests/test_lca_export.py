@@ -24,8 +24,8 @@ from lcai.engine.plan import ItemPlan, Plan
 from lcai.engine.uncertainty import sample_params
 from lcai.errors import LcaiError
 from lcai.outputs.lca import Inventory, inventory_of
-from lcai.outputs.lca.inventory import CO2E, WATER, _Builder, transformed
-from lcai.spec.distributions import Dist
+from lcai.outputs.lca.inventory import CO2E, WATER, _Builder
+from lcai.spec.distributions import Dist, transformed
 from tests.conftest import EXAMPLES
 
 HAS_BW = all(importlib.util.find_spec(m) for m in ("bw2data", "bw2calc"))
