@@ -235,6 +235,20 @@ def test_the_tracked_command_gets_the_users_environment(tmp_path: Path) -> None:
     assert proc.stdout.strip() == "__all__"  # the lcai process itself
 
 
+def test_utilisation_estimate_counts_a_child_to_its_end() -> None:
+    """A command lcai started that has ended and been reaped: its whole CPU time (from
+    this process's rusage) counts, its last interval included (the process tree is gone)."""
+    pytest.importorskip("psutil", reason="the utilisation estimate needs psutil")
+    from lcai.measure.meters import UtilisationMeter
+
+    busy = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass"
+    child = subprocess.Popen([sys.executable, "-c", busy])
+    meter = UtilisationMeter(child.pid, watts_per_core=10.0, memory_w_per_gb=0.0)
+    child.wait()
+    energy = meter.read()["cpu:estimate"].energy_j
+    assert 0.4 * 10.0 <= energy <= 5.0 * 10.0, energy  # its 0.4 CPU-s (and start-up) x 10 W
+
+
 def test_file_survives_sigkill_of_the_tracker(tmp_path: Path) -> None:
     out = tmp_path / "t.jsonl"
     tracker = subprocess.Popen(

@@ -242,6 +242,17 @@ class RaplMeter:
 # --- fallback: utilisation x TDP -----------------------------------------------------
 
 
+def _children_cpu_s() -> float:
+    """CPU time [s] of this process's ended and reaped children (0 where the platform
+    does not say)."""
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return 0.0
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return float(r.ru_utime + r.ru_stime)
+
+
 class UtilisationMeter:
     """Estimate when nothing is measured: the process tree's share of CPU time x the
     CPU's power per core, and its resident memory x a cited W/GB figure.
@@ -271,6 +282,13 @@ class UtilisationMeter:
         self._w_gb = memory_w_per_gb
         self._clock = clock
         self._t = clock()
+        # a process this one started (lcai track -- CMD): once it has ended and been reaped,
+        # its whole CPU time (with its reaped children's) is in this process's rusage
+        try:
+            self._own_child = self._proc.ppid() == os.getpid()
+        except Exception:  # a process gone, or a stand-in without ppid
+            self._own_child = False
+        self._rusage0 = _children_cpu_s() if self._own_child else 0.0
         self._cpu_s = self._cpu_seconds()
         self._energy = {"cpu:estimate": 0.0, "dram:estimate": 0.0}
 
@@ -284,8 +302,11 @@ class UtilisationMeter:
         """CPU time of the live tree, with that of the children each process has reaped
         (``children_user``/``children_system``): a child that exits between two reads keeps
         counting through its parent, so the total does not fall."""
+        tree = self._tree()
+        if not tree and self._own_child:  # ended and reaped: its last interval counts too
+            return _children_cpu_s() - self._rusage0
         total = 0.0
-        for p in self._tree():
+        for p in tree:
             try:
                 t = p.cpu_times()
             except self._psutil.Error:
