@@ -769,6 +769,22 @@ def test_an_energy_counter_jump_is_capped_at_tdp(tmp_path: Path) -> None:
     assert r.quality.counts["impossible_counter"] == 1
 
 
+def test_an_energy_counter_jump_between_two_files_is_capped_too(tmp_path: Path) -> None:
+    """The same rule across the seam of two files of one device: 2 samples each, the
+    counter jumping by 5 MJ from the first file's last to the second's first (1 s)."""
+    t0 = 1_767_571_200_000
+    (tmp_path / "p").mkdir()
+    for name, ts, es in (("a", (0, 1), (0.0, 100.0)), ("b", (2, 3), (5e6, 5e6 + 100))):
+        pl.DataFrame(
+            {"t_ms": [t0 + i * 1000 for i in ts], "node": ["n0"] * 2, "gpu": [0] * 2,
+             "power_w": [100.0] * 2, "energy_j": list(es)}
+        ).write_parquet(tmp_path / "p" / f"{name}.parquet")  # fmt: skip
+    (tmp_path / "jobs.csv").write_text(_JOBS_OK)
+    r = account(tmp_path / "p", tmp_path / "jobs.csv")
+    assert r.total_energy_j == pytest.approx(300.0)
+    assert r.quality.counts["impossible_counter"] == 1
+
+
 def test_non_finite_energy_counter_is_a_counted_fault(tmp_path: Path) -> None:
     """Was: NaN in energy_j reached jobs.csv and quality.json ("total_energy_kwh": NaN).
     Now, like NaN power, the sample is dropped under its own rule, and the counter's

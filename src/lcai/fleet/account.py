@@ -536,13 +536,18 @@ def _stitch(edges: Any, ctx: _Context, quality: Quality) -> Any:
     ).sort(["dev", "t_ms_first"])
     prev = pl.col("dev").shift(1) == pl.col("dev")
     counter = pl.col("energy_j_first") - pl.col("energy_j_last").shift(1)
+    dt_ms = pl.col("t_ms_first") - pl.col("t_ms_last").shift(1)
+    cap = ctx.cap_w()
+    cap = cap if isinstance(cap, pl.Expr) else pl.lit(float(cap))
+    jump = (counter > cap * dt_ms / 1000.0 * (1 + 1e-6) + 1e-9).fill_null(False)
     iv = (
         e.select(
             "dev",
             pl.col("t_ms_last").shift(1).alias("t_ms"),
-            (pl.col("t_ms_first") - pl.col("t_ms_last").shift(1)).alias("dt_ms"),
+            dt_ms.alias("dt_ms"),
             ((pl.col("power_w_first") + pl.col("power_w_last").shift(1)) * 0.5).alias("p_mid"),
-            pl.when(counter >= 0).then(counter).otherwise(None).alias("counter_j"),
+            pl.when((counter >= 0) & ~jump).then(counter).otherwise(None).alias("counter_j"),
+            jump.alias("_jump"),
             prev.fill_null(False).alias("_prev"),
         )
         .filter(pl.col("_prev"))
@@ -551,6 +556,10 @@ def _stitch(edges: Any, ctx: _Context, quality: Quality) -> Any:
         .sort("key")
     )
     names = {v: k for k, v in node_ids.items()}
+    n_jump = int(iv.select(pl.col("_jump").sum()).item())
+    if n_jump:  # as within a file (kernel): the interval from its power samples
+        quality.add("impossible_counter", n_jump, _examples(iv.filter(pl.col("_jump")), names))
+    iv = iv.drop("_jump")
     return _named(_attribute(iv, ctx.jobs_x, ctx.gap_ms, quality, names), node_ids, ctx.job_names)
 
 
