@@ -257,6 +257,24 @@ def test_a_missing_hour_takes_the_annual_factor(
     assert any("1 hour(s) of the runs are not in h.csv" in w for w in doc["warnings"])
 
 
+def test_two_runs_in_one_missing_hour_are_one_hour(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The warning counts clock hours: a third run also in hour 23 (not in the CSV) makes
+    it "1 hour(s)", not 2 (it counted run-and-hour pairs)."""
+    _two_runs(tmp_path)
+    t0 = H + 3600.0
+    write_run(
+        tmp_path / "runs" / "train-3.jsonl",
+        [(t0 + 100.0, "gpu:0", "nvml", 0.0), (t0 + 200.0, "gpu:0", "nvml", 1 * KWH)],
+    )
+    _csv(tmp_path / "h.csv", ["2023-11-14T22:00:00+00:00,100"])  # no row for hour 23
+    f = tmp_path / "a.yaml"
+    f.write_text(GIVEN_GRID + "    runs: [runs/train-*.jsonl]\n    hourly_intensity: h.csv\n")
+    doc = assess_cli(f, capsys)
+    assert any("1 hour(s) of the runs are not in h.csv" in w for w in doc["warnings"])
+
+
 def test_hourly_timestamps_zones_and_mid_hour(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -127,18 +127,18 @@ def _hourly_supply(
     hourly = _hours(ledger, phase, hi)
     annual = ledger.value(s.grid)
     energy = carbon = 0.0
-    missing = 0
+    missing: set[int] = set()  # clock hours (two runs in one hour are one hour)
     for hour, kwh in m.hourly_kwh:
         energy += kwh
         if hour in hourly:
             carbon += kwh * hourly[hour]
         else:
-            missing += 1
+            missing.add(hour)
             carbon += kwh * annual
     name = Path(hi.file).name
     if missing:
         ledger.warnings.append(
-            f"{phase}: {missing} hour(s) of the runs are not in {name}; the annual "
+            f"{phase}: {len(missing)} hour(s) of the runs are not in {name}; the annual "
             "factor was used for them"
         )
     effective = carbon / energy if energy else annual
