@@ -14,6 +14,7 @@ from lcai.api import plan_file, result_of
 from lcai.engine.evaluate import evaluate
 from lcai.engine.plan import Plan
 from lcai.units import J_PER_KWH
+from tests.test_audit_hand_worked import TRAINING_MARKET
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(
@@ -42,23 +43,7 @@ usage:
   energy_per_request: 0.3 Wh
   deployment: 30 days
 """,
-    "t_market": """
-name: audit training, market-based
-grid: {region: DE, renewable_share: 75%, residual_intensity: 0.6 kgCO2e/kWh}
-facility: {pue: 1.25, wue: 1.8 L/kWh}
-training:
-  accelerators: {type: H100, count: 512, gpu_hours: 1.2M GPU-hours, power: 0.55 kW}
-  cpu: {power: 350 W, count: 128}
-  storage: {power: 15 kW}
-  idle: {power: 5 kW, duration: 20 days}
-  memory: {capacity: 64 TB}
-  network: {data: 2 TB, medium: fixed}
-manufacturing:
-  components:
-    - {hardware: H100, embodied_method: manufacturer, lifetime: 4 years, utilization: 0.8}
-    - {name: servers, embodied: 2.5 tCO2e, accelerators_per_unit: 8, lifetime: 5 years,
-       utilization: 85%}
-""",
+    "t_market": TRAINING_MARKET,  # the hand-worked audit's file
     "t_annot": """
 name: audit annotation
 annotation:
