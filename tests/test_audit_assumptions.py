@@ -202,13 +202,8 @@ def test_example_inference_derived_seconds_listed_but_unused() -> None:
     assert not set(_unused(path)) & set(DECODE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: a model without sliding-window attention gets a placeholder "
-    "sliding_window_layers = 0 [derived] that nothing reads",
-)
 def test_example_sliding_window_placeholder_listed_but_unused() -> None:
-    """DISCREPANCY: for a model without sliding-window attention the result lists
+    """FIXED: for a model without sliding-window attention the result lists
     usage.inference.model.sliding_window_layers = 0 [derived] ('no
     sliding_window_layers'), a placeholder no item reads: windowed_share short-circuits
     to 0 when the row has no window (resolver/architecture.py)."""

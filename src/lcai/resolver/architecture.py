@@ -215,6 +215,10 @@ def _attention(ledger: Ledger, r: _Reader) -> tuple[str, str, str, str, str]:
         else ("sliding_window", "sliding_window_layers")
     )
     window = r.get(size, 0.0)
+    if not r.has(size):  # no window: no windowed layers to count (no placeholder listed)
+        share = derive(ledger, f"{PRE}.windowed_share", lambda p: 0.0 * p[layers], "1",
+                       "no sliding-window attention")  # fmt: skip
+        return layers, kv_el, width, window, share
     wl = r.get(count, 0.0)
     if ledger.value(wl) > ledger.value(layers):
         raise SpecError(
@@ -225,7 +229,7 @@ def _attention(ledger: Ledger, r: _Reader) -> tuple[str, str, str, str, str]:
     share = derive(
         ledger,
         f"{PRE}.windowed_share",
-        lambda p: np.clip(p[wl] / p[layers], 0.0, 1.0) if r.has(size) else 0.0 * p[layers],
+        lambda p: np.clip(p[wl] / p[layers], 0.0, 1.0),
         "1",
         "share of layers with sliding-window attention",
     )
