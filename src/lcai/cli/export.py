@@ -60,10 +60,11 @@ def export(
     inv = inventory_of(plan_source(source), samples=samples, seed=seed)
     stem = file.stem or "assessment"
     if target == "brightway":
-        from lcai.outputs.lca.brightway import write_brightway
+        from lcai.outputs.lca.brightway import SAMPLES_FILE, write_brightway
 
         out = output or Path(f"{stem}-brightway")
         write_brightway(inv, out, project=project, force=force)
+        samples_file = out / SAMPLES_FILE
         what = f"Brightway project '{project}' written to {out} (BRIGHTWAY2_DIR)"
     else:
         from lcai.outputs.lca.openlca import write_openlca
@@ -82,14 +83,12 @@ def export(
         "per exchange (nominal in the export)",
         markup=False,
     )
-    if inv.samples is not None:
-        import numpy as np
-
-        p5, p50, p95 = np.percentile(inv.samples.co2e_kg, [5, 50, 95])
+    if inv.samples is not None:  # only with --to brightway
+        p5, p50, p95 = inv.samples.co2e_percentiles()
         moving = len(inv.samples.amounts)
         console.print(
             f"{inv.samples.n} joint draws (seed {seed}) of {moving} exchanges that move "
-            + (f"in {out / 'lcai-samples.zip'}" if moving else "(none: no draws written)")
+            + (f"in {samples_file}" if moving else "(none: no draws written)")
             + f"; lcai's p5/p50/p95 {p5:.6g} / {p50:.6g} / {p95:.6g} kgCO2e",
             markup=False,
         )

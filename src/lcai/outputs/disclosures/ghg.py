@@ -15,6 +15,7 @@ from lcai.engine.result import Result
 from lcai.outputs.disclosures.facts import (
     EMBODIED_KINDS,
     embodied,
+    operational,
     parameters,
     region_text,
 )
@@ -27,30 +28,24 @@ __all__ = ["ghg_inventory", "render_ghg_json", "render_ghg_markdown"]
 def ghg_inventory(result: Result, plan: Plan | None = None) -> dict[str, Any]:
     """Scope 2 per phase (energy, location- and market-based CO2e, grid) and Scope 3
     category 1 (embodied), absolute over the life cycle [kWh, kgCO2e]."""
-    d = result.divisor
-    scope2 = []
-    scope2_location = 0.0
+    scope2: list[dict[str, Any]] = []
     for ph in PHASES:
         items = [it for it in result.phases[ph].items if it.kind not in EMBODIED_KINDS]
         if not items:
             continue
-        energy = sum(it.energy_kwh for it in items) * d
-        location = sum(it.co2e_kg for it in items) * d
-        market = (
-            sum(it.co2e_market_kg if it.co2e_market_kg is not None else it.co2e_kg for it in items)
-            * d
-        )
-        scope2_location += location
+        x = operational(result, ph)
         scope2.append(
             {
                 "phase": ph,
-                "energy_kwh": energy,
-                "location_based_kgco2e": location,
-                "market_based_kgco2e": market,
+                "energy_kwh": x.energy_kwh,
+                "location_based_kgco2e": x.co2e_kg,
+                "market_based_kgco2e": x.co2e_kg if x.co2e_market_kg is None else x.co2e_market_kg,
                 "grid": region_text(result, ph),
-                "market_instruments": any(it.co2e_market_kg is not None for it in items),
+                "market_instruments": x.co2e_market_kg is not None,
             }
         )
+    location = sum(x["location_based_kgco2e"] for x in scope2)
+    market = sum(x["market_based_kgco2e"] for x in scope2)
     emb = embodied(result)
     reported = result.divisor * sum(
         it.co2e_kg for it in result.items if it.phase == keys.UNALLOCATED
@@ -66,13 +61,10 @@ def ghg_inventory(result: Result, plan: Plan | None = None) -> dict[str, Any]:
         "Standard (2011)",
         "name": result.name,
         "scope2": scope2,
-        "scope2_total": {
-            "location_based_kgco2e": sum(s["location_based_kgco2e"] for s in scope2),
-            "market_based_kgco2e": sum(s["market_based_kgco2e"] for s in scope2),
-        },
+        "scope2_total": {"location_based_kgco2e": location, "market_based_kgco2e": market},
         "scope3_category1_purchased_goods_kgco2e": emb.total_kg,
         "reported_scope_not_stated_kgco2e": reported,
-        "total_kgco2e": scope2_location + emb.total_kg + reported,
+        "total_kgco2e": location + emb.total_kg + reported,
         "instruments": instruments,
         "notes": [
             "Scope 2 is the electricity of every phase, facility overhead included; where no "

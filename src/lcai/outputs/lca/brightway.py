@@ -116,17 +116,24 @@ def open_project(base: Path, project: str = "lcai") -> ModuleType:
     return _bw2data(base, project)
 
 
+def _datapackages() -> tuple[ModuleType, ModuleType]:
+    """bw_processing and fsspec's zip file system (the lcai[lca] extra), imported when
+    called."""
+    try:
+        bwp = importlib.import_module("bw_processing")
+        zipfs = importlib.import_module("fsspec.implementations.zip")
+    except ImportError:
+        raise LcaiError(_EXTRA) from None
+    return bwp, zipfs
+
+
 def samples_datapackage(base: Path) -> Any:
     """The ``bw_processing`` datapackage of lcai's joint draws in an exported project folder
     (give it to ``bw2calc.LCA`` in ``data_objs`` with ``use_arrays=True``)."""
     path = base / SAMPLES_FILE
     if not path.is_file():
         raise LcaiError(f"{path}: no such file (export with --samples N to write the draws)")
-    try:
-        bwp = importlib.import_module("bw_processing")
-        zipfs = importlib.import_module("fsspec.implementations.zip")
-    except ImportError:
-        raise LcaiError(_EXTRA) from None
+    bwp, zipfs = _datapackages()
     import zipfile
 
     try:
@@ -257,11 +264,7 @@ def _write_samples(bd: ModuleType, inv: Inventory, samples: Samples, path: Path)
     """Write the draws of every exchange that moves as a datapackage of persistent arrays
     (sequential: iteration i reads column i; replacing, not adding to, the databases'
     amounts); what the project's metadata says of them."""
-    try:
-        bwp = importlib.import_module("bw_processing")
-        zipfs = importlib.import_module("fsspec.implementations.zip")
-    except ImportError:
-        raise LcaiError(_EXTRA) from None
+    bwp, zipfs = _datapackages()
     ids = {(n["database"], n["code"]): n.id for db in (FOREGROUND, BIOSPHERE)
            for n in bd.Database(db)}  # fmt: skip
     rows: dict[str, list[tuple[int, int]]] = {"technosphere": [], "biosphere": []}
@@ -299,7 +302,7 @@ def _write_samples(bd: ModuleType, inv: Inventory, samples: Samples, path: Path)
             flip_array=np.full(len(rows[kind]), kind == "technosphere", dtype=bool),
         )
     dp.finalize_serialization()
-    p5, p50, p95 = (float(v) for v in np.percentile(samples.co2e_kg, [5, 50, 95]))
+    p5, p50, p95 = samples.co2e_percentiles()
     return {
         "file": SAMPLES_FILE,
         "n": samples.n,

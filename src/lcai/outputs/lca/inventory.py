@@ -47,7 +47,7 @@ import numpy.typing as npt
 from lcai import keys
 from lcai.engine.evaluate import Evaluation, evaluate, require_finite
 from lcai.engine.plan import ItemPlan, Param, Plan, Supply
-from lcai.engine.uncertainty import sample_params
+from lcai.engine.uncertainty import PERCENTILES, sample_params
 from lcai.errors import LcaiError, SpecError
 from lcai.model.num import Num
 from lcai.spec.distributions import Dist, transformed
@@ -192,6 +192,12 @@ class Samples:
     amounts: Mapping[tuple[str, int], Array]
     co2e_kg: Array
     water_l: Array
+
+    def co2e_percentiles(self) -> tuple[float, float, float]:
+        """lcai's p5, p50 and p95 of the carbon per functional unit [kgCO2e] at the draws
+        (the percentiles ``lcai assess --samples`` reports)."""
+        p5, p50, p95 = (float(v) for v in np.percentile(self.co2e_kg, PERCENTILES))
+        return p5, p50, p95
 
 
 @dataclass(frozen=True)
