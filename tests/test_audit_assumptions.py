@@ -14,7 +14,7 @@ from lcai.api import plan_file, result_of
 from lcai.engine.evaluate import evaluate
 from lcai.engine.plan import Plan
 from lcai.units import J_PER_KWH
-from tests.test_audit_hand_worked import TRAINING_MARKET
+from tests.test_audit_hand_worked import ANNOTATION, PROVISIONED, TRAINING_MARKET, USAGE_GIVEN
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(
@@ -44,40 +44,9 @@ usage:
   deployment: 30 days
 """,
     "t_market": TRAINING_MARKET,  # the hand-worked audit's file
-    "t_annot": """
-name: audit annotation
-annotation:
-  grid: {region: IN, renewable_share: 0.4}
-  annotators: 50
-  hours: 2 weeks
-  devices:
-    - laptop
-    - {device: tablet, power: 8 W, embodied: 80 kg, lifetime: 3 years, count: 2}
-""",
-    "t_usage": """
-name: audit usage
-functional_unit: per 1000 requests
-usage:
-  grid: {region: US-VA, contract_intensity: 100 gCO2e/kWh, contract_share: 0.5,
-         residual_intensity: 450 g/kWh}
-  facility: {operator: google}
-  deployment: 180 days
-  requests_per_day: 2M
-  requests_per_session: 4
-  energy_per_request: 0.3 Wh
-  network: {medium: fixed, data_per_request: 50 kB}
-""",
-    "t_prov": """
-name: audit provisioned fleet
-functional_unit: per 1000 requests
-grid: {region: FR}
-facility: {pue: 1.2, wue: 0.5 L/kWh}
-usage:
-  requests: 1M
-  deployment: 30 days
-  provisioned: {accelerator: H100, count: 16, utilisation: 0.4}
-  boundary: it
-""",
+    "t_annot": ANNOTATION,
+    "t_usage": USAGE_GIVEN,
+    "t_prov": PROVISIONED,
     "t_prov2": """
 name: audit provisioned fleet facility
 functional_unit: per 1000 requests

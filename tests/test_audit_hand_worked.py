@@ -13,7 +13,6 @@ the code or in the docs) and its fix.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,8 @@ from lcai import catalog
 from lcai.api import assess_file, assess_source
 from lcai.engine.result import LineItem, Result
 from lcai.spec.loading import parse_source
+from tests.conftest import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 REL = 1e-9
 H_YEAR = 8760.0
 

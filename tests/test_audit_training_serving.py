@@ -16,25 +16,13 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from lcai import catalog
-from lcai.api import assess_source
 from lcai.engine.result import LineItem, Result
-from lcai.spec.loading import parse_source
+from lcai.units import J_PER_KWH
+from tests.test_audit_hand_worked import assess_text, close
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-REL = 1e-9
-J_PER_KWH = 3.6e6
-
-
-def close(got: float | None, want: float, rel: float = REL) -> None:
-    assert got is not None
-    assert got == pytest.approx(want, rel=rel, abs=1e-15)
-
-
-def assess_text(text: str) -> Result:
-    return assess_source(parse_source(yaml.safe_load(text), text=text))
 
 
 def item(r: Result, kind: str) -> LineItem:
