@@ -151,6 +151,45 @@ def test_moe_reads_only_the_experts_a_batch_touches() -> None:
     )
 
 
+def test_a_stack_that_computes_every_expert_reads_the_whole_moe_model() -> None:
+    """expert_execution: all (eager Transformers' gpt-oss layer): test-moe at batch 1 reads
+    all 8 experts, 8 + 8 x 4 = 40B weights per step, and each token computes 2 x 40B FLOP;
+    prefill too computes the 40B. Hand-worked: step (80 GB + KV) / (1e12 x 0.5), power at
+    the memory-bound 0.5 of TDP plus r x 0.5 of TDP."""
+    r = lcai.assess(_spec(model="test-moe", batch_size=1, expert_execution="all"))
+    a = {x.name: x.value for x in r.assumptions}
+    assert a["usage.inference.experts_computed"] == 8.0
+    kv = 10 * (2 * 2 * 100) * 2.0 * 1050
+    memory_s = (40e9 * 2 + kv) / (1e12 * 0.5)
+    compute_s = (2 * 40e9 + 4 * 10 * 1050 * 1000) / (1e15 * 0.5)
+    power = 500 * (0.5 + 0.5 * compute_s / memory_s)
+    decode_j = 100 * (power * memory_s + 50.0 * 0.001)
+    prefill_s = (2 * 40e9 * 1000 + 2 * 10 * 1000**2 * 1000) / (1e15 * 0.5)
+    assert a["usage.inference.decode_seconds"] == pytest.approx(100 * (memory_s + 0.001))
+    assert a["usage.inference.prefill_seconds"] == pytest.approx(prefill_s, rel=1e-9)
+    assert r.total.energy_kwh * J == pytest.approx(decode_j + prefill_s * 500, rel=1e-9)
+    routed = lcai.assess(_spec(model="test-moe", batch_size=1))
+    assert r.total.energy_kwh > 2.0 * routed.total.energy_kwh
+    assert "usage.inference.experts_computed" not in {x.name for x in routed.assumptions}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=1, max_value=256))
+def test_computing_every_expert_never_costs_less_than_routing(batch: int) -> None:
+    routed = lcai.assess(_spec(model="test-moe", batch_size=batch))
+    every = lcai.assess(_spec(model="test-moe", batch_size=batch, expert_execution="all"))
+    assert every.total.energy_kwh >= routed.total.energy_kwh * (1 - 1e-12)
+
+
+def test_expert_execution_on_a_dense_model_changes_nothing_and_says_so() -> None:
+    plain = lcai.assess(_spec(batch_size=4))
+    every = lcai.assess(_spec(batch_size=4, expert_execution="all"))
+    assert every.total.energy_kwh == pytest.approx(plain.total.energy_kwh, rel=1e-12)
+    assert any("'all' applies to mixture-of-experts models" in w for w in every.warnings)
+    with pytest.raises(SpecError, match="expert_execution"):
+        lcai.assess(_spec(expert_execution="dense"))
+
+
 def test_precision_changes_bytes_and_the_numbers_override_the_table() -> None:
     r16 = lcai.assess(_spec(batch_size=1))
     r8 = lcai.assess(_spec(model={"name": "test-10b", "weight_precision": "int8"}, batch_size=1))

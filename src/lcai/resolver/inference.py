@@ -16,6 +16,7 @@ from lcai.errors import SpecError
 from lcai.model import serving as sv
 from lcai.model.num import Num
 from lcai.resolver.architecture import Architecture, architecture
+from lcai.resolver.experts import Touched, expert_execution
 from lcai.resolver.factors import derive, load_power, serving_factor
 from lcai.resolver.hardware import accelerator_key
 from lcai.resolver.ledger import Ledger, param
@@ -189,19 +190,20 @@ def _decode(
     batch: Fn,
     keys: dict[str, str],
     pw: _Powers,
+    experts: Touched,
 ) -> tuple[str, str]:
     """Derived keys of (decode energy [kWh], decode accelerator-seconds) per request."""
     bw, ubw, uc, over_h = _decode_factors(ledger, inf, key)
-    g, pk, n_in, n_out = (keys[x] for x in ("g", "peak", "in", "out"))
+    g, pk, n_in, n_out, computed = (keys[x] for x in ("g", "peak", "in", "out", "computed"))
 
     def step(p: Params) -> tuple[Num, Num, Num]:
         b = batch(p)
-        touched = sv.distinct_experts(p[a.experts], p[a.experts_per_token], b)
+        touched = experts(p, b)
         ctx = sv.kv_context_tokens(p[n_in], p[n_out], p[a.window], p[a.windowed_share])
         kv = b * ctx * p[a.layers] * p[a.kv_elements] * p[a.kv_bytes]
         read = p[a.weight_bytes] * (p[a.dense_parameters] + touched * p[a.expert_parameters]) + kv
         flops = b * (
-            2.0 * p[a.active] + sv.attention_flops_per_token(ctx, p[a.layers], p[a.attention_width])
+            2.0 * p[computed] + sv.attention_flops_per_token(ctx, p[a.layers], p[a.attention_width])
         )
         t, r = sv.decode_step(read, flops, p[g], p[bw], p[ubw], p[pk], p[uc])
         return b, t, r
@@ -224,7 +226,7 @@ def _prefill(
     ledger: Ledger, inf: Inference, a: Architecture, key: str, keys: dict[str, str], pw: _Powers
 ) -> tuple[str, str]:
     """Derived keys of (prefill energy [kWh], prefill accelerator-seconds) per request."""
-    pk, n_in = keys["peak"], keys["in"]
+    pk, n_in, computed = keys["peak"], keys["in"], keys["computed"]
     up = serving_factor(
         ledger,
         "prefill_utilisation",
@@ -236,7 +238,7 @@ def _prefill(
     )
 
     def prefill_seconds(p: Params) -> Num:
-        flops = sv.prefill_flops(p[a.active], p[n_in], p[a.layers], p[a.attention_width])
+        flops = sv.prefill_flops(p[computed], p[n_in], p[a.layers], p[a.attention_width])
         return flops / (p[pk] * p[up])
 
     pre_s = derive(
@@ -269,9 +271,10 @@ def inference(ledger: Ledger, inf: Inference) -> Serving:
     bk = _batch(ledger, inf)
     g, mem = replica(ledger, inf, key, weights_gb, kv_gb, param(bk))
     batch = _capped(ledger, inf, bk, g, mem, weights_gb, kv_gb)
-    keys = {"g": g, "peak": pk, "in": n_in, "out": n_out}
+    experts, computed = expert_execution(ledger, inf, a)
+    keys = {"g": g, "peak": pk, "in": n_in, "out": n_out, "computed": computed}
     pw = _power(ledger, inf, key)
-    dec_e, dec_s = _decode(ledger, inf, a, key, batch, keys, pw)
+    dec_e, dec_s = _decode(ledger, inf, a, key, batch, keys, pw, experts)
     pre_e, pre_s = _prefill(ledger, inf, a, key, keys, pw)
     total = derive(
         ledger,

@@ -673,6 +673,16 @@ class Inference(_Model):
     memory_bandwidth: Annotated[PositiveDataRate, _within("bandwidth_gb_per_s")] | None = Field(
         None, description="Memory bandwidth per accelerator; default from the catalog."
     )
+    expert_execution: Literal["routed", "all"] = Field(
+        "routed",
+        description=(
+            "How the serving stack runs a mixture-of-experts layer: 'routed' reads and "
+            "computes only the experts the batch's tokens are routed to (serving engines "
+            "with fused MoE kernels); 'all' computes every expert for every token and "
+            "weights the outputs, as Hugging Face Transformers' eager gpt-oss code does "
+            "at inference."
+        ),
+    )
 
 
 class Provisioned(_Model):
