@@ -1304,6 +1304,20 @@ OPTION_CASES = [
         opt("scenarios", A_FILE, "-f", "{d}/missing.yaml", says=("{d}/missing.yaml",)),
         id="scen-file-missing",
     ),
+    pytest.param(
+        opt(
+            "export",
+            A_FILE,
+            "--to",
+            "openlca",
+            "--seed",
+            "3",
+            "-o",
+            "{d}/x.zip",
+            says=("--seed", "--samples"),
+        ),
+        id="export-seed-without-samples",
+    ),
     # project
     pytest.param(opt("project", "--preset", "nope", says=("nope",)), id="proj-preset"),
     pytest.param(opt(*p("--start", "1,5 TWh"), says=("--start", "comma")), id="proj-start-comma"),

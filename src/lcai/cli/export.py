@@ -28,9 +28,9 @@ _FILE = click.Path(path_type=Path)
               help="brightway: also write lcai's N joint Monte Carlo draws of every "
               "exchange that moves (lcai-samples.zip, a bw_processing datapackage; "
               "at most 100,000).")  # fmt: skip
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the Monte Carlo draws (the same draws as lcai assess "
-              "--seed).")  # fmt: skip
+@click.option("--seed", type=int,
+              help="With --samples: seed of the draws, the same draws as lcai assess "
+              "--seed (default 0).")  # fmt: skip
 @click.option("--outside-paths", is_flag=True,
               help="Read measured inputs from outside FILE's folder too.")  # fmt: skip
 def export(
@@ -40,7 +40,7 @@ def export(
     project: str,
     force: bool,
     samples: int | None,
-    seed: int,
+    seed: int | None,
     outside_paths: bool,
 ) -> None:
     """Export FILE's foreground inventory to Brightway or openLCA: one activity per phase
@@ -56,6 +56,9 @@ def export(
     if samples is not None and target != "brightway":
         raise LcaiError("--samples: only the Brightway export carries joint draws (openLCA's "
                         "JSON-LD has per-exchange distributions only)")  # fmt: skip
+    if seed is not None and samples is None:
+        raise LcaiError("--seed: it seeds the joint draws of --samples N; give --samples too")
+    seed = 0 if seed is None else seed
     source = load_source(file, outside_paths=outside_paths)
     inv = inventory_of(plan_source(source), samples=samples, seed=seed)
     stem = file.stem or "assessment"
