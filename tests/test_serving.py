@@ -190,6 +190,16 @@ def test_expert_execution_on_a_dense_model_changes_nothing_and_says_so() -> None
         lcai.assess(_spec(expert_execution="dense"))
 
 
+def test_every_expert_on_quantised_weights_is_questioned() -> None:
+    """The all-experts path of Transformers holds BF16 weights: 'all' with 8-bit weights
+    is computed as stated, with a warning to state the precision."""
+    model = {"name": "test-moe", "weight_precision": "int8"}
+    r = lcai.assess(_spec(model=model, batch_size=1, expert_execution="all"))
+    assert any("'all' with 8-bit weights" in w for w in r.warnings)
+    plain = lcai.assess(_spec(model="test-moe", batch_size=1, expert_execution="all"))
+    assert not any("-bit weights" in w for w in plain.warnings)
+
+
 def test_precision_changes_bytes_and_the_numbers_override_the_table() -> None:
     r16 = lcai.assess(_spec(batch_size=1))
     r8 = lcai.assess(_spec(model={"name": "test-10b", "weight_precision": "int8"}, batch_size=1))

@@ -35,6 +35,13 @@ def expert_execution(ledger: Ledger, inf: Inference, a: Architecture) -> tuple[T
             f"usage.inference.expert_execution: 'all' applies to mixture-of-experts models; "
             f"{a.label} is dense, so it changes nothing"
         )
+    elif a.weight_bits < 16.0:
+        ledger.warnings.append(
+            f"usage.inference.expert_execution: 'all' with {a.weight_bits:g}-bit weights; "
+            "Hugging Face Transformers' all-experts layer (GptOssExperts) holds weights "
+            "dequantized to BF16, its MXFP4 experts run other kernels: state "
+            "weight_precision: bf16 if the stack dequantizes"
+        )
     every = derive(
         ledger,
         f"{IP}.experts_computed",

@@ -679,8 +679,8 @@ class Inference(_Model):
             "How the serving stack runs a mixture-of-experts layer: 'routed' reads and "
             "computes only the experts the batch's tokens are routed to (serving engines "
             "with fused MoE kernels); 'all' computes every expert for every token and "
-            "weights the outputs, as Hugging Face Transformers' eager gpt-oss code does "
-            "at inference."
+            "weights the outputs, as the gpt-oss code of Hugging Face Transformers "
+            "4.55-4.57 does at inference on GPU with BF16 weights."
         ),
     )
 
