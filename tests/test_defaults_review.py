@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+import lcai
 from lcai import catalog
 
 
@@ -128,6 +129,7 @@ def test_every_operator_row_is_in_range_and_cited() -> None:
         "meta",
         "alibaba",
         "ovhcloud",
+        "equinix",
     }
     for r in rows:
         assert r.source_id in bib, r.key
@@ -169,6 +171,31 @@ def test_alibaba_series_hand_checked_and_improving() -> None:
     assert series == sorted(series, reverse=True)
     for alias in ("alibaba", "aliyun", "alibaba_cloud"):
         assert _v("facility", alias, "pue", "1") == pytest.approx(1.190)
+
+
+def test_equinix_portfolio_pue_and_the_wue_it_lacks() -> None:
+    """Equinix: 1.46 (2022) -> 1.42 (2023), its overhead PUE - 1 down 8.7% (the press's
+    '8%+'); no WUE, so an assessment falls back to the industry average and says why."""
+    assert _v("facility", "equinix", "pue", "1") == pytest.approx(1.42)
+    assert _v("facility", "operator:equinix:2022", "pue", "1") == pytest.approx(1.46)
+    assert pytest.approx(0.087, abs=0.001) == 1 - (1.42 - 1) / (1.46 - 1)
+    r = lcai.assess(
+        {
+            "name": "colo",
+            "functional_unit": "per 1 request",
+            "usage": {
+                "grid": {"region": "US-VA"},
+                "facility": {"operator": "Equinix"},
+                "requests": 1000,
+                "energy_per_request": "1 Wh",
+            },
+        }
+    )
+    a = {x.name: x for x in r.assumptions}
+    assert a["usage.facility.pue"].value == pytest.approx(1.42)
+    wue = a["usage.facility.wue"]
+    assert wue.value == pytest.approx(_v("facility", "industry_average", "wue", "L/kWh"))
+    assert "operator:equinix has none" in wue.note
 
 
 def test_ovhcloud_rows_and_the_wue_range_mid_point() -> None:

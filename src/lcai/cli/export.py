@@ -57,7 +57,8 @@ def export(
         raise LcaiError("--samples: only the Brightway export carries joint draws (openLCA's "
                         "JSON-LD has per-exchange distributions only)")  # fmt: skip
     if seed is not None and samples is None:
-        raise LcaiError("--seed: it seeds the joint draws of --samples N; give --samples too")
+        raise LcaiError("--seed: it seeds the joint draws of --samples N, which only the "
+                        "Brightway export writes; give --to brightway --samples N")  # fmt: skip
     seed = 0 if seed is None else seed
     source = load_source(file, outside_paths=outside_paths)
     inv = inventory_of(plan_source(source), samples=samples, seed=seed)

@@ -260,7 +260,14 @@ def _facility(
             continue
         key, why = next((r for r in rows if catalog.table("facility").has(r[0], q)), rows[-1])
         status: Status = "default" if why == "default" else "table"
-        note = f"no {q.upper()} given: industry average" if why == "default" else ""
+        note = ""
+        if why == "default":
+            lacking = [r[0] for r in rows[:-1]]  # an operator or cooling row without this factor
+            note = (
+                f"no {q.upper()} given"
+                + (f" ({', '.join(lacking)} has none)" if lacking else "")
+                + ": industry average"
+            )
         if why.startswith("cloud"):
             note = f"no {q.upper()} given: {why}"
         if why == "cooling" and q == "pue" and key in ("cooling:liquid", "cooling:immersion"):
