@@ -24,17 +24,30 @@ _WATER_NOTES = {
 }
 
 
-def _merge(a: Grid | Facility | None, b: Grid | Facility | None) -> dict[str, Any]:
-    """Field-wise merge: phase values (a) over the assessment's defaults (b)."""
-    out: dict[str, Any] = {}
-    for obj in (b, a):
-        if obj is not None:
-            out.update({k: v for k, v in obj.model_dump().items() if v is not None})
+Groups = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+_CONTRACT = ("renewable_share", "contract_intensity", "contract_share")  # Scope 2 instruments
+# (triggers, fields): a phase that sets a trigger inherits none of the fields. Its own region
+# takes none of the default's factors; its own contract replaces the default's whole; its
+# own operator or cooling describes its own facility.
+_GRID_GROUPS: Groups = (
+    (("region",), ("co2e_intensity", "water_intensity", "residual_intensity")),
+    (_CONTRACT, _CONTRACT),
+)
+_FACILITY_GROUPS: Groups = ((("operator", "cooling"), ("pue", "wue", "operator", "cooling")),)
+
+
+def _merge(a: Grid | Facility | None, b: Grid | Facility | None, groups: Groups) -> dict[str, Any]:
+    """Field-wise merge: phase values (a) over the assessment's defaults (b), but a group's
+    fields come from b only if the phase sets none of its triggers."""
+    out = {} if b is None else {k: v for k, v in b.model_dump().items() if v is not None}
+    if a is not None:
+        own = {k: v for k, v in a.model_dump().items() if v is not None}
+        for triggers, fields in groups:
+            if any(t in own for t in triggers):
+                for f in fields:
+                    out.pop(f, None)
+        out.update(own)
     return out
-
-
-_CONTRACT = ("renewable_share", "contract_intensity", "contract_share")
-"""The fields of a grid's contractual instruments (GHG Protocol Scope 2, market-based)."""
 
 
 def supply(
@@ -46,17 +59,8 @@ def supply(
 ) -> Supply:
     """The supply of ``phase``: its own grid and facility fields over the assessment's
     ``defaults``; PUE and WUE only for phases in a data center."""
-    g = _merge(grid, defaults[0])
+    g = _merge(grid, defaults[0], _GRID_GROUPS)
     own_region = grid is not None and grid.region is not None
-    if own_region:  # a phase in its own region does not inherit the default's factors
-        for own in ("co2e_intensity", "water_intensity", "residual_intensity"):
-            if getattr(grid, own) is None:
-                g.pop(own, None)
-    if grid is not None and any(getattr(grid, f) is not None for f in _CONTRACT):
-        # a phase's own contract replaces the default's whole, never mixes with it
-        for f in _CONTRACT:
-            if getattr(grid, f) is None:
-                g.pop(f, None)
     path: tuple[str | int, ...] = (phase, "grid", "region") if own_region else ("grid", "region")
     region = g.get("region")
     region_key = None
@@ -84,7 +88,10 @@ def supply(
     market = _market(ledger, f"{phase}.grid", g, grid_key, src)
     pue_key = wue_key = None
     if facility is not None or phase in ("training", "usage"):
-        pue_key, wue_key = _facility(ledger, phase, facility, defaults[1], region_key)
+        # a phase in its own cloud region is in that operator's facility, not the default's
+        cloud = own_region and _operator({}, region_key)[0] is not None
+        default = None if cloud else defaults[1]
+        pue_key, wue_key = _facility(ledger, phase, facility, default, region_key)
     used = [grid_key, ewif_key] + [x for x in (pue_key, wue_key) if x]
     return Supply(grid_key, market, ewif_key, wue_key, pue_key, ledger.sources_of(used), contracts)
 
@@ -241,7 +248,7 @@ def _facility(
 ) -> tuple[str, str]:
     """Keys of the phase's PUE and WUE: given, else the operator's (stated, or implied by
     a cloud region), cooling, industry average."""
-    f = _merge(facility, default)
+    f = _merge(facility, default, _FACILITY_GROUPS)
     path: tuple[str | int, ...] = (phase, "facility")
     rows: list[tuple[str, str]] = []
     op, implied = _operator(f, region_key)

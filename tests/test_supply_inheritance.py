@@ -1,0 +1,83 @@
+"""What a phase inherits from the assessment's top-level grid and facility.
+
+Field by field, except for groups that describe one thing (resolver/supply.py): a phase in
+its own region takes none of the default's factors, its own contract replaces the
+default's whole, and its own operator, cooling or cloud region describes its own facility,
+so none of the default's PUE, WUE, operator or cooling is inherited. Operator figures from
+the packaged catalog (AWS 1.14 and 0.12 L/kWh, Google 1.10, Meta 1.08)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import lcai
+from lcai import catalog
+
+
+def _fac(key: str, quantity: str, unit: str) -> float:
+    return catalog.table("facility").factor(key, quantity, unit).value
+
+
+def _assumed(spec: dict[str, Any]) -> dict[str, Any]:
+    return {a.name: a for a in lcai.assess(spec).assumptions}
+
+
+def _spec(top: dict[str, Any], **usage: Any) -> dict[str, Any]:
+    return {
+        "name": "inherit",
+        "functional_unit": "per 1 request",
+        "grid": {"region": "US-VA"},
+        **top,
+        "training": {"accelerators": {"type": "A100", "gpu_hours": "100 h"}},
+        "usage": {"requests": 1000, "energy_per_request": "1 Wh", **usage},
+    }
+
+
+def _given(spec: dict[str, Any], name: str) -> float:
+    """A value the file states (not listed among assumptions): read from the plan."""
+    from lcai.api import plan_source
+    from lcai.spec.loading import parse_source
+
+    return plan_source(parse_source(spec)).params[name].value
+
+
+def test_a_phase_naming_its_operator_takes_none_of_the_default_facility() -> None:
+    """Top-level PUE 1.5 (the user's own site); usage at AWS gets AWS's PUE and WUE;
+    training, with no facility of its own, keeps 1.5."""
+    spec = _spec({"facility": {"pue": 1.5, "wue": "1.8 L/kWh"}}, facility={"operator": "aws"})
+    a = _assumed(spec)
+    assert a["usage.facility.pue"].value == pytest.approx(_fac("operator:aws", "pue", "1"))
+    assert a["usage.facility.wue"].value == pytest.approx(_fac("operator:aws", "wue", "L/kWh"))
+    assert _given(spec, "training.facility.pue") == pytest.approx(1.5)
+    assert _given(spec, "training.facility.wue") == pytest.approx(1.8)
+
+
+def test_a_phase_in_its_own_cloud_region_is_in_that_operators_facility() -> None:
+    spec = _spec({"facility": {"pue": 1.5}}, grid={"region": "aws:us-east-1"})
+    a = _assumed(spec)
+    assert a["usage.facility.pue"].value == pytest.approx(_fac("operator:aws", "pue", "1"))
+    assert _given(spec, "training.facility.pue") == pytest.approx(1.5)
+
+
+def test_a_phase_stating_its_own_pue_keeps_it_over_its_operator() -> None:
+    spec = _spec({"facility": {"operator": "google"}}, facility={"pue": 1.3, "operator": "aws"})
+    assert _given(spec, "usage.facility.pue") == pytest.approx(1.3)
+    a = _assumed(spec)
+    assert a["usage.facility.wue"].value == pytest.approx(_fac("operator:aws", "wue", "L/kWh"))
+
+
+def test_a_phase_naming_its_cooling_drops_the_default_operator() -> None:
+    spec = _spec({"facility": {"operator": "google"}}, facility={"cooling": "liquid"})
+    a = _assumed(spec)
+    assert a["usage.facility.pue"].value == pytest.approx(_fac("cooling:liquid", "pue", "1"))
+    assert a["training.facility.pue"].value == pytest.approx(_fac("operator:google", "pue", "1"))
+
+
+def test_numbers_alone_still_merge_field_by_field() -> None:
+    """A phase giving only its PUE keeps the default operator for what it does not give."""
+    spec = _spec({"facility": {"operator": "aws"}}, facility={"pue": 1.25})
+    assert _given(spec, "usage.facility.pue") == pytest.approx(1.25)
+    a = _assumed(spec)
+    assert a["usage.facility.wue"].value == pytest.approx(_fac("operator:aws", "wue", "L/kWh"))
