@@ -2,8 +2,10 @@
 
 Field by field, except for groups that describe one thing (resolver/supply.py): a phase in
 its own region takes none of the default's factors, its own contract replaces the
-default's whole, and its own operator, cooling or cloud region describes its own facility,
-so none of the default's PUE, WUE, operator or cooling is inherited. Operator figures from
+default's whole, and its own operator or cooling describes its own facility,
+so none of the default's PUE, WUE, operator or cooling is inherited (a stated PUE or WUE
+set aside is warned about). A cloud region alone brings its operator's figures only where
+the file gives none. Operator figures from
 the packaged catalog (AWS 1.14 and 0.12 L/kWh, Google 1.10, Meta 1.08)."""
 
 from __future__ import annotations
@@ -54,11 +56,26 @@ def test_a_phase_naming_its_operator_takes_none_of_the_default_facility() -> Non
     assert _given(spec, "training.facility.wue") == pytest.approx(1.8)
 
 
-def test_a_phase_in_its_own_cloud_region_is_in_that_operators_facility() -> None:
+def test_a_cloud_region_brings_its_operator_only_where_the_file_gives_nothing() -> None:
+    """A phase in its own cloud region keeps the file's top-level PUE (the file overrides
+    the operator's figure, issue 15's rule) and takes the operator's WUE the file does not
+    give."""
     spec = _spec({"facility": {"pue": 1.5}}, grid={"region": "aws:us-east-1"})
+    assert _given(spec, "usage.facility.pue") == pytest.approx(1.5)
     a = _assumed(spec)
-    assert a["usage.facility.pue"].value == pytest.approx(_fac("operator:aws", "pue", "1"))
-    assert _given(spec, "training.facility.pue") == pytest.approx(1.5)
+    assert a["usage.facility.wue"].value == pytest.approx(_fac("operator:aws", "wue", "L/kWh"))
+
+
+def test_a_stated_top_level_pue_set_aside_is_said() -> None:
+    spec = _spec({"facility": {"pue": 1.5, "wue": "1.8 L/kWh"}}, facility={"operator": "aws"})
+    warnings = lcai.assess(spec).warnings
+    assert any(
+        w.startswith("usage: the top-level facility's PUE and WUE does not apply")
+        and "operator aws" in w
+        for w in warnings
+    )
+    plain = _spec({"facility": {"operator": "google"}}, facility={"operator": "aws"})
+    assert not any("top-level facility" in w for w in lcai.assess(plain).warnings)
 
 
 def test_a_phase_stating_its_own_pue_keeps_it_over_its_operator() -> None:

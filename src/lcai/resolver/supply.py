@@ -12,6 +12,7 @@ from lcai import model as m
 from lcai.engine.plan import Fn, Params, Status, Supply
 from lcai.errors import SpecError
 from lcai.model.num import Num
+from lcai.resolver.inherit import merged_facility, merged_grid
 from lcai.resolver.ledger import Ledger, param
 from lcai.spec.schema import Facility, Grid
 
@@ -24,32 +25,6 @@ _WATER_NOTES = {
 }
 
 
-Groups = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
-_CONTRACT = ("renewable_share", "contract_intensity", "contract_share")  # Scope 2 instruments
-# (triggers, fields): a phase that sets a trigger inherits none of the fields. Its own region
-# takes none of the default's factors; its own contract replaces the default's whole; its
-# own operator or cooling describes its own facility.
-_GRID_GROUPS: Groups = (
-    (("region",), ("co2e_intensity", "water_intensity", "residual_intensity")),
-    (_CONTRACT, _CONTRACT),
-)
-_FACILITY_GROUPS: Groups = ((("operator", "cooling"), ("pue", "wue", "operator", "cooling")),)
-
-
-def _merge(a: Grid | Facility | None, b: Grid | Facility | None, groups: Groups) -> dict[str, Any]:
-    """Field-wise merge: phase values (a) over the assessment's defaults (b), but a group's
-    fields come from b only if the phase sets none of its triggers."""
-    out = {} if b is None else {k: v for k, v in b.model_dump().items() if v is not None}
-    if a is not None:
-        own = {k: v for k, v in a.model_dump().items() if v is not None}
-        for triggers, fields in groups:
-            if any(t in own for t in triggers):
-                for f in fields:
-                    out.pop(f, None)
-        out.update(own)
-    return out
-
-
 def supply(
     ledger: Ledger,
     phase: str,
@@ -59,7 +34,7 @@ def supply(
 ) -> Supply:
     """The supply of ``phase``: its own grid and facility fields over the assessment's
     ``defaults``; PUE and WUE only for phases in a data center."""
-    g = _merge(grid, defaults[0], _GRID_GROUPS)
+    g = merged_grid(grid, defaults[0])
     own_region = grid is not None and grid.region is not None
     path: tuple[str | int, ...] = (phase, "grid", "region") if own_region else ("grid", "region")
     region = g.get("region")
@@ -88,10 +63,7 @@ def supply(
     market = _market(ledger, f"{phase}.grid", g, grid_key, src)
     pue_key = wue_key = None
     if facility is not None or phase in ("training", "usage"):
-        # a phase in its own cloud region is in that operator's facility, not the default's
-        cloud = own_region and _operator({}, region_key)[0] is not None
-        default = None if cloud else defaults[1]
-        pue_key, wue_key = _facility(ledger, phase, facility, default, region_key)
+        pue_key, wue_key = _facility(ledger, phase, facility, defaults[1], region_key)
     used = [grid_key, ewif_key] + [x for x in (pue_key, wue_key) if x]
     return Supply(grid_key, market, ewif_key, wue_key, pue_key, ledger.sources_of(used), contracts)
 
@@ -248,7 +220,7 @@ def _facility(
 ) -> tuple[str, str]:
     """Keys of the phase's PUE and WUE: given, else the operator's (stated, or implied by
     a cloud region), cooling, industry average."""
-    f = _merge(facility, default, _FACILITY_GROUPS)
+    f = merged_facility(ledger, phase, facility, default)
     path: tuple[str | int, ...] = (phase, "facility")
     rows: list[tuple[str, str]] = []
     op, implied = _operator(f, region_key)

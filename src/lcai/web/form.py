@@ -56,9 +56,9 @@ SECTIONS: tuple[tuple[str, str, tuple[Field, ...]], ...] = (
         Field("functional_unit", "functional unit", "units"),
         Field("grid.region", "grid region (every phase)", "regions"),
         Field("grid.co2e_intensity", "grid carbon intensity (every phase)"),
-        Field("facility.pue", "PUE (every phase)"),
-        Field("facility.cooling", "cooling (every phase)"),
-        Field("facility.operator", "operator (every phase)", "operators"),
+        Field("facility.pue", "PUE (default of every phase)"),
+        Field("facility.cooling", "cooling (default of every phase)"),
+        Field("facility.operator", "operator (default of every phase)", "operators"),
     )),
     ("manufacturing", "Manufacturing: the embodied impact of the hardware (first component)", (
         Field(f"{_C0}.name", "component"),

@@ -422,7 +422,10 @@ def _op_cooling(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
             continue
         top = data.get("facility") or {}
         own = data[phase].get("facility") or {}
-        if (own.get("cooling") or top.get("cooling")) == target:
+        # the phase's cooling as resolver/inherit.py merges it: a phase naming its own
+        # operator or cooling takes none of the top-level facility
+        inherits = not any(own.get(f) is not None for f in ("operator", "cooling"))
+        if (own.get("cooling") or (top.get("cooling") if inherits else None)) == target:
             note = f"every data center is already on {target} cooling" if note else None
             continue
         pue = _paired(base.params[keys.pue(phase)], r_pue, 1 - r_pue, "1")

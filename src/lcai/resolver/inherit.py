@@ -1,0 +1,66 @@
+"""What a phase inherits from the assessment's top-level grid and facility: field by
+field, except for groups of fields that describe one thing together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lcai.resolver.ledger import Ledger
+from lcai.spec.schema import Facility, Grid
+
+__all__ = ["CONTRACT", "merged_facility", "merged_grid"]
+
+Groups = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+"""(triggers, fields): a phase that sets one of the triggers inherits none of the fields."""
+
+CONTRACT = ("renewable_share", "contract_intensity", "contract_share")
+"""The fields of a grid's contractual instruments (GHG Protocol Scope 2, market-based)."""
+
+_GRID: Groups = (
+    (("region",), ("co2e_intensity", "water_intensity", "residual_intensity")),
+    (CONTRACT, CONTRACT),
+)
+"""A phase in its own region takes none of the default's factors; a phase's own contract
+replaces the default's whole, never mixes with it."""
+
+_FACILITY_OWN = ("operator", "cooling")
+_FACILITY: Groups = ((_FACILITY_OWN, ("pue", "wue", "operator", "cooling")),)
+"""A phase that names its own operator or cooling describes its own facility."""
+
+
+def _fields(obj: Grid | Facility | None) -> dict[str, Any]:
+    return {} if obj is None else {k: v for k, v in obj.model_dump().items() if v is not None}
+
+
+def _merge(own: dict[str, Any], default: dict[str, Any], groups: Groups) -> dict[str, Any]:
+    """The phase's fields over the default's, but a group's fields come from the default
+    only if the phase sets none of the group's triggers."""
+    out = dict(default)
+    for triggers, fields in groups:
+        if any(t in own for t in triggers):
+            for f in fields:
+                out.pop(f, None)
+    out.update(own)
+    return out
+
+
+def merged_grid(grid: Grid | None, default: Grid | None) -> dict[str, Any]:
+    """A phase's grid fields over the top-level ones."""
+    return _merge(_fields(grid), _fields(default), _GRID)
+
+
+def merged_facility(
+    ledger: Ledger, phase: str, facility: Facility | None, default: Facility | None
+) -> dict[str, Any]:
+    """A phase's facility fields over the top-level ones; a stated top-level PUE or WUE
+    that the phase's own operator or cooling sets aside is said."""
+    own, top = _fields(facility), _fields(default)
+    named = [f"{t} {own[t]}" for t in _FACILITY_OWN if t in own]
+    lost = [q.upper() for q in ("pue", "wue") if q in top and q not in own]
+    if named and lost:
+        ledger.warnings.append(
+            f"{phase}: the top-level facility's {' and '.join(lost)} does not apply: the "
+            f"phase names its own {' and '.join(named)} (give {phase}.facility values to "
+            "keep them)"
+        )
+    return _merge(own, top, _FACILITY)
