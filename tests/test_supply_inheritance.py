@@ -16,6 +16,7 @@ import pytest
 
 import lcai
 from lcai import catalog
+from lcai.errors import SpecError
 
 
 def _fac(key: str, quantity: str, unit: str) -> float:
@@ -98,3 +99,44 @@ def test_numbers_alone_still_merge_field_by_field() -> None:
     assert _given(spec, "usage.facility.pue") == pytest.approx(1.25)
     a = _assumed(spec)
     assert a["usage.facility.wue"].value == pytest.approx(_fac("operator:aws", "wue", "L/kWh"))
+
+
+def _grid_spec(top: dict[str, Any], grid: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": "grid",
+        "grid": top,
+        "training": {
+            "grid": grid,
+            "facility": {"pue": 1.0},
+            "accelerators": {"type": "A100", "count": 8, "duration": "10 days", "power": "300 W"},
+        },
+    }
+
+
+def test_a_phase_grid_keeps_the_top_level_boundary() -> None:
+    """Before, a phase's own grid reset the boundary to life-cycle (its default filled in):
+    a top-level `boundary: direct` did not reach a phase with its own region."""
+    spec = _grid_spec({"region": "US-VA", "boundary": "direct"}, {"region": "US-OR"})
+    a = _assumed(spec)["training.grid.co2e_intensity"]
+    direct = catalog.table("grid_intensity").factor("US-OR", "co2e_intensity_direct", "kg/kWh")
+    assert a.value == pytest.approx(direct.value)
+    own = _grid_spec({"region": "US-VA", "boundary": "direct"}, {"boundary": "life-cycle"})
+    lc = catalog.table("grid_intensity").factor("US-VA", "co2e_intensity", "kg/kWh")
+    assert _assumed(own)["training.grid.co2e_intensity"].value == pytest.approx(lc.value)
+
+
+def test_a_phase_contract_share_alone_sets_the_share_of_the_inherited_contract() -> None:
+    """Top-level contract 100 g/kWh over 90%; training's own share 0.5: 576 kWh x (0.5 x
+    0.100 + 0.5 x I_FR) market-based."""
+    top = {"region": "FR", "contract_intensity": "100 gCO2e/kWh", "contract_share": 0.9}
+    r = lcai.assess(_grid_spec(top, {"contract_share": 0.5}))
+    i_fr = catalog.table("grid_intensity").factor("FR", "co2e_intensity", "kg/kWh").value
+    assert r.total.co2e_market_kg == pytest.approx(576 * (0.5 * 0.100 + 0.5 * i_fr))
+
+
+def test_a_contract_share_without_a_contract_intensity_is_refused() -> None:
+    """With a renewable share (which carries its own share) or no contract at all, a
+    contract_share would be silently ignored: refused, naming the field."""
+    for top in ({"region": "FR", "renewable_share": 0.9}, {"region": "FR"}):
+        with pytest.raises(SpecError, match="contract_share is the share of contract_intensity"):
+            lcai.assess(_grid_spec(top, {"contract_share": 0.5}))

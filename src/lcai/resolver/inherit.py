@@ -18,10 +18,11 @@ CONTRACT = ("renewable_share", "contract_intensity", "contract_share")
 
 _GRID: Groups = (
     (("region",), ("co2e_intensity", "water_intensity", "residual_intensity")),
-    (CONTRACT, CONTRACT),
+    (("renewable_share", "contract_intensity"), CONTRACT),
 )
 """A phase in its own region takes none of the default's factors; a phase's own contract
-replaces the default's whole, never mixes with it."""
+instrument replaces the default's whole, never mixes with it (a phase's contract_share
+alone sets the share of the inherited contract_intensity)."""
 
 _FACILITY_OWN = ("operator", "cooling")
 _FACILITY: Groups = ((_FACILITY_OWN, ("pue", "wue", "operator", "cooling")),)

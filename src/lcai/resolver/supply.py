@@ -136,6 +136,12 @@ def _market(
 ) -> Fn:
     """Market-based intensity (GHG Protocol Scope 2): contracts over their share, the
     residual mix (or, without one, the location-based factor) over the rest."""
+    if g.get("contract_share") is not None and g.get("contract_intensity") is None:
+        raise SpecError(
+            "contract_share is the share of contract_intensity, and this grid has none "
+            "(renewable_share carries its own share)",
+            path=tuple(src("contract_share").split(".")),
+        )
     if g.get("contract_intensity") is None and g.get("renewable_share") is None:
         return param(grid_key)
     ledger.market = True

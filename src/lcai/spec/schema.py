@@ -185,12 +185,13 @@ class Grid(_Model):
             "See `lcai data show grid_intensity`."
         ),
     )
-    boundary: Literal["life-cycle", "direct"] = Field(
-        "life-cycle",
+    boundary: Literal["life-cycle", "direct"] | None = Field(
+        None,
         description=(
             "Boundary of the region's carbon factor: 'life-cycle' (generation with fuel "
             "supply and plant construction; the default, so every region compares) or "
-            "'direct' (combustion only, where the catalog has it)."
+            "'direct' (combustion only, where the catalog has it). A phase's grid takes "
+            "the top-level one's unless it states its own."
         ),
     )
     co2e_intensity: CarbonIntensity | None = Field(
