@@ -7,6 +7,7 @@ import importlib
 import importlib.util
 import math
 import os
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -712,6 +713,46 @@ def test_openlca_export_is_atomic_and_repeatable(simple: Path, tmp_path: Path) -
     first = zipfile.ZipFile(out).namelist()
     assert run(["export", str(simple), "--to", "openlca", "-o", str(out)]) == 0
     assert zipfile.ZipFile(out).namelist() == first  # the same ids, not appended to
+
+
+@needs_olca
+def test_openlca_export_with_source_date_epoch_is_byte_reproducible(
+    simple: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SOURCE_DATE_EPOCH 1764633600 = 2025-12-02T00:00:00Z: every lastChange (entities and
+    the parameters inside processes) and every zip entry carry it; two exports, seconds
+    apart, give the same bytes, and olca-schema still reads the zip."""
+    import olca_schema as o
+    from olca_schema import zipio
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764633600")
+    a, b = tmp_path / "a.zip", tmp_path / "b.zip"
+    assert run(["export", str(simple), "--to", "openlca", "-o", str(a)]) == 0
+    assert run(["export", str(simple), "--to", "openlca", "-o", str(b)]) == 0
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as z:
+        assert {i.date_time for i in z.infolist()} == {(2025, 12, 2, 0, 0, 0)}
+        stamps = set(re.findall(r'"lastChange": "([^"]+)"', "".join(
+            z.read(n).decode() for n in z.namelist()
+        )))  # fmt: skip
+    assert stamps == {"2025-12-02T00:00:00+00:00"}
+    with zipio.ZipReader(a) as r:
+        assert list(r.read_each(o.Process))
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "100", "1e9", "99999999999999"])
+def test_a_bad_source_date_epoch_is_exit_2(
+    simple: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    value: str,
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    out = tmp_path / "x.zip"
+    assert run(["export", str(simple), "--to", "openlca", "-o", str(out)]) == 2
+    assert "SOURCE_DATE_EPOCH" in capsys.readouterr().err
+    assert not out.exists()
 
 
 # the command line

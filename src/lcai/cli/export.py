@@ -56,6 +56,10 @@ def export(
     if samples is not None and target != "brightway":
         raise LcaiError("--samples: only the Brightway export carries joint draws (openLCA's "
                         "JSON-LD has per-exchange distributions only)")  # fmt: skip
+    if target == "openlca":
+        from lcai.outputs.lca.stamp import source_date
+
+        source_date()  # a bad SOURCE_DATE_EPOCH is said before anything loads
     if seed is not None and samples is None:
         raise LcaiError("--seed: it seeds the joint draws of --samples N, which only the "
                         "Brightway export writes; give --to brightway --samples N")  # fmt: skip

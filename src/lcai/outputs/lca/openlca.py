@@ -12,7 +12,9 @@ of the functional unit, and an impact method (IPCC GWP100 from the catalog's fac
 water consumed). Ids are derived from the assessment's name, a digest of its inventory
 and the activity codes: exporting the same assessment again gives the same ids, and two
 assessments of one name but different contents do not share any. Written to a temporary
-file and renamed.
+file and renamed. With ``SOURCE_DATE_EPOCH`` set (the reproducible-builds convention), every
+entity's ``lastChange`` and every zip entry's time is that instant, so the same assessment
+gives the same bytes; without it, they are the time of the export.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 
 from lcai.errors import LcaiError
 from lcai.outputs.lca.inventory import CO2E, CO2E_MARKET, WATER, Activity, Exchange, Inventory
+from lcai.outputs.lca.stamp import restamp_zip, source_date, stamp_entities
 from lcai.spec.distributions import Dist
 
 __all__ = ["UNITS", "write_openlca"]
@@ -296,7 +299,10 @@ class _Zip:
 def write_openlca(inv: Inventory, output: Path) -> Path:
     """Write ``inv`` as an openLCA JSON-LD zip at ``output`` (replaced in one step)."""
     o = _olca()
+    stamp = source_date()
     entities = _Zip(o, inv).entities()
+    if stamp is not None:
+        stamp_entities(entities, stamp)
     if output.is_dir():
         raise IsADirectoryError(21, "is a folder, expected a .zip file name", str(output))
     target = Path(os.path.realpath(output))
@@ -311,6 +317,8 @@ def write_openlca(inv: Inventory, output: Path) -> Path:
         with o.zipio.ZipWriter(tmp) as w:
             for e in entities:
                 w.write(e)
+        if stamp is not None:
+            restamp_zip(tmp, stamp)
         os.replace(tmp, target)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
