@@ -64,6 +64,22 @@ def test_duplicate_keys_are_an_error(tmp_path: Path) -> None:
     assert info.value.line == 3 and "duplicate key 'grid'" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("!!binary MTAwIGg=", "binary"),  # '100 h' as bytes: it was read as the text
+        ("!!set {100 h}", "set"),
+        ("!!omap [{a: 1}]", "omap"),
+        ("!!pairs [{a: 1}]", "pairs"),
+    ],
+)
+def test_yaml_only_types_are_refused_at_their_line(tmp_path: Path, value: str, kind: str) -> None:
+    text = f"name: x\ntraining:\n  accelerators:\n    type: A100\n    gpu_hours: {value}\n"
+    with pytest.raises(SpecError) as info:
+        lcai.assess_file(_write(tmp_path, text))
+    assert info.value.line == 5 and f"a YAML !!{kind} value" in str(info.value)
+
+
 def test_a_decimal_comma_is_an_error_not_thousands() -> None:
     """'1,5 kW' was read as 15,000 W."""
     with pytest.raises(UnitError, match="comma only groups thousands"):

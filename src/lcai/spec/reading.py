@@ -81,9 +81,26 @@ def _duplicate_key(node: Any, name: str) -> None:
             seen.add(key.value)
 
 
+_YAML_ONLY = {"binary": "bytes", "set": "a set", "omap": "an ordered map", "pairs": "pairs"}
+"""Tags PyYAML's safe loader builds that no assessment field takes: refused, not guessed at
+(bytes would be read as text)."""
+
+
+def _plain_tag(node: Any, name: str) -> None:
+    tag = str(getattr(node, "tag", ""))
+    kind = tag.removeprefix("tag:yaml.org,2002:")
+    if kind in _YAML_ONLY:
+        raise SpecError(
+            f"a YAML !!{kind} value ({_YAML_ONLY[kind]}): lcai reads text, numbers, "
+            "lists and mappings; write it as one of those",
+            file=name, line=node.start_mark.line + 1,
+        )  # fmt: skip
+
+
 def check_nodes(root: Any, name: str) -> None:
     """Refuse a node graph that expands past MAX_VALUES, nests past MAX_DEPTH, refers to
-    itself, or repeats a key. Iterative: no recursion on hostile depth."""
+    itself, repeats a key, or holds a YAML-only type (!!binary, !!set, ...). Iterative: no
+    recursion on hostile depth."""
     size: dict[int, int] = {}
     height: dict[int, int] = {}
     stack: list[tuple[Any, bool]] = [(root, False)]
@@ -110,6 +127,7 @@ def check_nodes(root: Any, name: str) -> None:
         if len(open_nodes) > MAX_DEPTH:
             raise SpecError(f"nests deeper than {MAX_DEPTH} levels", file=name)
         _duplicate_key(node, name)
+        _plain_tag(node, name)
         open_nodes.add(key)
         stack.append((node, True))
         stack += [(k, False) for k in _children(node) if id(k) not in size]
