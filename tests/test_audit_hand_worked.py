@@ -95,6 +95,7 @@ ROWS: list[tuple[str, str, str, str, float]] = [
     ("accelerators", "H100-SXM5-80GB", "memory", "GB", 80.0),
     ("accelerators", "H100-SXM5-80GB", "embodied_manufacturer", "kg", 164.0),
     ("embodied_factors", "wafer_fab", "water_per_area", "L/mm2", 0.169),  # 16.9 L/cm2
+    ("embodied_factors", "wafer_fab", "fab_yield", "1", 0.875),  # ACT's default
     ("embodied_factors", "logic:4nm", "carbon_per_area", "kg/mm2", 0.018),  # 1.8 kg/cm2
     ("embodied_factors", "hbm", "carbon_per_gb", "kg/GB", 0.774),
     ("utilisation", "training:A100", "mfu", "1", 0.385),
@@ -178,8 +179,9 @@ def test_bloom_embodied(bloom: Result) -> None:
     useful_h = 6 * 8760 * 0.85  # 44,676 h of useful life
     # 150 kg x 1,082,990 h / 44,676 h = 3,636.147 kg (paper: 3.64 t)
     close(gpus.co2e_kg, 150 * 1082990 / useful_h)
-    # fabrication water: 826 mm2 x 0.169 L/mm2 = 139.594 L per die, allocated alike
-    close(gpus.water_l, 826 * 0.169 * 1082990 / useful_h)
+    # fabrication water: 826 mm2 x 0.169 L/mm2 / 0.875 yield = 159.536 L per good die,
+    # allocated alike
+    close(gpus.water_l, 826 * 0.169 / 0.875 * 1082990 / useful_h)
     # 2,500 kg per node x (1,082,990 / 8) node-h / 44,676 h = 7,575.306 kg (paper 7.57 t)
     close(servers.co2e_kg, 2500 * (1082990 / 8) / useful_h)
     assert servers.water_l == 0 and gpus.energy_kwh == 0
@@ -300,7 +302,7 @@ def test_open_manufacturing(open_model: Result) -> None:
     gpus = item(open_model, "manufacturing", "training GPUs (A100-80GB)")
     # bottom-up 567.7 kg x 2,158,344 GPU-h / 37,230 h = 32,911 kg
     close(gpus.co2e_kg, 567.7 * OPEN_GPU_H / useful_h / FU)
-    close(gpus.water_l, 826 * 0.169 * OPEN_GPU_H / useful_h / FU)
+    close(gpus.water_l, 826 * 0.169 / 0.875 * OPEN_GPU_H / useful_h / FU)
     servers = item(open_model, "manufacturing", "training servers without GPUs")
     # 2,500 kg x (2,158,344 / 8) node-h / 37,230 h = 18,117 kg
     close(servers.co2e_kg, 2500 * OPEN_GPU_H / 8 / useful_h / FU)
@@ -308,7 +310,7 @@ def test_open_manufacturing(open_model: Result) -> None:
     # die area: 814 mm2 x 0.018 kg/mm2 + 80 GB x 0.774 kg/GB = 14.652 + 61.92 = 76.572 kg
     # x 64 GPUs x 8,760 h / 37,230 h = 1,153.1 kg
     close(h100.co2e_kg, (814 * 0.018 + 80 * 0.774) * 64 * 8760 / useful_h / FU)
-    close(h100.water_l, 814 * 0.169 * 64 * 8760 / useful_h / FU)
+    close(h100.water_l, 814 * 0.169 / 0.875 * 64 * 8760 / useful_h / FU)
     for it in (gpus, servers, h100):  # embodied carbon has no market-based variant
         assert it.energy_kwh == 0 and it.co2e_market_kg == it.co2e_kg
 
@@ -460,7 +462,7 @@ def test_own_manufacturing_lifetime_and_utilisation(t1: Result) -> None:
     h100 = item(t1, "manufacturing", "NVIDIA H100 SXM5 80GB")
     # 164 kg x 1.2e6 GPU-h / (4 x 8,760 h x 0.8 = 28,032 h) = 7,020.548 kg
     close(h100.co2e_kg, 164 * 1.2e6 / (4 * 8760 * 0.8))
-    close(h100.water_l, 814 * 0.169 * 1.2e6 / (4 * 8760 * 0.8))  # 137.566 L per die
+    close(h100.water_l, 814 * 0.169 / 0.875 * 1.2e6 / (4 * 8760 * 0.8))  # 157.218 L per die
     # 2.5 t = 2,500 kg x 150,000 node-h / (43,800 h x 0.85) = 10,072.52 kg
     close(item(t1, "manufacturing", "servers").co2e_kg, 2500 * 1.2e6 / 8 / (5 * 8760 * 0.85))
     sw = item(t1, "manufacturing", "switches")
@@ -569,7 +571,7 @@ def test_own_provisioned_fleet_it_boundary() -> None:
     emb = item(r, "usage", "serving hardware embodied (NVIDIA H100 SXM5 80GB and server)")
     # (164 + 6,000 / 8) kg x 4,608 h / (6 y x 8,760 h x 0.4) = 200.33 kg
     close(emb.co2e_kg, (164 + 6000 / 8) * busy_h / (6 * 8760 * 0.4) / 1000)
-    close(emb.water_l, 814 * 0.169 * busy_h / (6 * 8760 * 0.4) / 1000)
+    close(emb.water_l, 814 * 0.169 / 0.875 * busy_h / (6 * 8760 * 0.4) / 1000)
     assert not any(it.kind == "overhead" for it in r.phases["usage"].items)
     check_sums(r)
 

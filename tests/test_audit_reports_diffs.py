@@ -295,11 +295,11 @@ def test_html_cards_headline_and_equivalences_equal_the_json() -> None:
         f"Over the whole life cycle (365,000 functional units): {mag(lc['energy_kwh'], 'kWh')}, "
         f"{mag(lc['co2e_kg'], 'kgCO2e')}, {mag(lc['water_l'], 'L')}." in html
     )
-    assert "1.747 GWh, 379.2 tCO2e, 6.227 million L" in html
+    assert "1.747 GWh, 379.2 tCO2e, 6.229 million L" in html
     # equivalences of the life cycle, three significant digits:
     # 379,154 kg / 19,580 = 19.36 -> 19.4; / 14,299 = 26.52 -> 26.5; / 4,670 = 81.19;
     # / 8,367 = 45.32; / 5,571 = 68.06; / 0.24855 kg/km = 1,525,464 km -> 1.53 million;
-    # 6,227,148 L / 0.5 L = 12,454,296 -> 12.5 million bottles
+    # 6,228,600 L / 0.5 L = 12,457,200 -> 12.5 million bottles
     close(lc["co2e_kg"] / 19580, 19.364, rel=1e-4)
     for text in (
         "<li>19.4 people",
@@ -657,10 +657,10 @@ def test_catalog_diff_fab_water_row(tmp_path: Path) -> None:
     """FIXED: a fabrication-water row's change is left 0% attributed.
 
     embodied_factors:wafer_fab.water_per_area 16.9 -> 20 L/cm2 is the only row changed.
-    The fab water of both manufactured components is die area x this row, allocated by
-    unit-hours: 8,092.69 L (A100s) + 2,071.58 L (H100s) = 10,164.27 L over the life cycle,
-    so the change is 10,164.27 x (20 / 16.9 - 1) = +1,864.45 L, all of it this row's.
-    lcai finds the change (+1,864.45 L) but lists no step: attributed_share 0.0, all of it
+    The fab water of both manufactured components is die area x this row / fab yield
+    0.875, allocated by unit-hours: (8,092.69 L (A100s) + 2,071.58 L (H100s)) / 0.875 =
+    11,616.31 L over the life cycle, so the change is 11,616.31 x (20 / 16.9 - 1) =
+    +2,130.80 L, all of it this row's. lcai found the change but listed no step: 0.0, all of it
     '(structure)'. Cause: the components' ``fab_water`` is a 'derived' parameter (computed
     at plan time from the row), and attribute_change skips derived parameters."""
     d = user_folder(
@@ -669,7 +669,7 @@ def test_catalog_diff_fab_water_row(tmp_path: Path) -> None:
     )
     base = example_life_cycle()
     fab = base["phases"]["manufacturing"]["water_l"]
-    close(fab, 10164.27, rel=1e-6)
+    close(fab, 10164.27 / 0.875, rel=1e-6)
     w = attribution(d, EXAMPLE)["water_l"]
     close(w["change"], fab * (20 / 16.9 - 1), rel=1e-9)  # the change itself is right
     assert w["attributed_share"] >= 0.99, (w["attributed_share"], w["steps"])
@@ -680,9 +680,9 @@ def test_catalog_diff_die_area_with_tdp(tmp_path: Path) -> None:
 
     accelerators:H100-SXM5-80GB.tdp 700 -> 800 W (serving power) and
     accelerators:A100-SXM4-80GB.die_area 826 -> 900 mm2 (fab water of the training GPUs).
-    By hand the die-area row moves water by 8,092.69 L x (900 / 826 - 1) = +725.01 L
-    (the training GPUs' fab water); lcai attributes the TDP step only and reports exactly
-    this 725.01 L as unattributed. Same cause: fab_water is a derived parameter."""
+    By hand the die-area row moves water by 8,092.69 / 0.875 L x (900 / 826 - 1) =
+    +828.58 L (the training GPUs' fab water at the fab yield); lcai attributed the TDP step
+    only and reported exactly that part as unattributed. Same cause: fab_water is a derived parameter."""
     rows = (
         "H100-SXM5-80GB,H100 (mine),tdp,800,W,2025,mine2025,x\n"
         "A100-SXM4-80GB,A100 (mine),die_area,900,mm2,2025,mine2025,x\n"

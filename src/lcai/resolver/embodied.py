@@ -177,16 +177,19 @@ def fab_water(ledger: Ledger, c: Component, key: str | None, pre: str, path: Fie
     # parameters of their own (catalog rows), so a change of either is attributed to it
     wk = ledger.factor(f"{pre}.fab_water_per_area", "embodied_factors", "wafer_fab",
                        "water_per_area", "L/mm2", path=path, kind="factor", status="default",
-                       note="one full-process figure for every node; yield and packaging "
-                       "not counted")  # fmt: skip
-    area, wpa = ledger.params[ak].value, ledger.params[wk]
+                       note="one full-process figure for every node; packaging not "
+                       "counted")  # fmt: skip
+    yk = ledger.factor(f"{pre}.fab_yield", "embodied_factors", "wafer_fab", "fab_yield", "1",
+                       path=path, kind="factor", status="default",
+                       note="good dies per die area made, as the carbon per area")  # fmt: skip
+    area, wpa, fy = ledger.params[ak].value, ledger.params[wk], ledger.value(yk)
 
     def water(p: Params) -> Num:
-        return p[ak] * p[wk]
+        return p[ak] * p[wk] / p[yk]
 
     name = derive(ledger, f"{pre}.fab_water", water, "L",
-                  f"die area {area:g} mm2 x fabrication water {wpa.value:.4g} L/mm2 "
-                  "(embodied_factors:wafer_fab, one full-process figure for every node; yield "
-                  "and packaging not counted)")  # fmt: skip
+                  f"die area {area:g} mm2 x fabrication water {wpa.value:.4g} L/mm2 / fab "
+                  f"yield {fy:g} (embodied_factors:wafer_fab, one full-process figure for "
+                  "every node; wafer edge and packaging not counted)")  # fmt: skip
     ledger.params[name] = replace(ledger.params[name], source=wpa.source)
     return name
