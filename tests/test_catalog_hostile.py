@@ -39,6 +39,7 @@ from tests.test_bad_input import run_cli
 HEADER = "key,label,quantity,value,unit,year,source_id,note\n"
 SOURCE = "mine2025:\n  title: My utility's 2025 disclosure\n  authors: My utility\n  year: 2025\n"
 FR_ROW = "FR,France (supplier),co2e_intensity,20,gCO2e/kWh,2025,mine2025,supplier figure\n"
+YIELD_ROW = "wafer_fab,Wafer (mine),fab_yield,{v},1,2025,mine2025,my fab\n"
 TRAIN = (
     "name: t\ntraining:\n  grid: {region: FR}\n  accelerators: {type: H100, gpu_hours: 1000 h}\n"
 )
@@ -302,6 +303,23 @@ def test_a_hostile_user_folder_is_refused(
         args = ["--catalog-dir", str(d), "data", "show", "grid_intensity", "-f", "key=FR"]
         code, _, err = cli_case(tmp_path, capsys, args, output=False)
     assert_bad_input(code, err, names)
+
+
+@pytest.mark.parametrize("value", ["1.5", "0"])
+def test_an_impossible_fab_yield_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """A yield above 1, or 0 (it divides the per-area fab water), in a user table read by
+    an assessment that manufactures a die."""
+    d = folder(tmp_path, {"embodied_factors.csv": HEADER + YIELD_ROW.format(v=value)})
+    f = tmp_path / "m.yaml"
+    f.write_text(
+        "name: m\ntraining:\n  accelerators: {type: H100, gpu_hours: 1000 h}\n"
+        "manufacturing:\n  components:\n    - {name: gpus, hardware: H100}\n",
+        encoding="utf-8",
+    )
+    code, _, err = cli_case(tmp_path, capsys, ["--catalog-dir", str(d), "assess", str(f)])
+    assert_bad_input(code, err, "embodied_factors.csv:2", "fab_yield")
 
 
 def test_an_empty_user_table_changes_nothing(tmp_path: Path) -> None:

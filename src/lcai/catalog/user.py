@@ -149,7 +149,7 @@ def read_text(path: Path) -> str:
         raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
-_SHARES = ("utilisation", "mfu", "goodput", "_fraction", "_share", "_utilisation")
+_SHARES = ("utilisation", "mfu", "goodput", "_fraction", "_share", "_utilisation", "_yield")
 """Quantities that are shares of a whole: from 0 to 1."""
 
 
@@ -162,6 +162,8 @@ def _bound(quantity: str, value: float) -> str | None:
         return f"a PUE is at least 1 (total facility energy / IT energy), got {value:g}"
     if (quantity.endswith(_SHARES) or quantity in _SHARES) and value > 1:
         return f"{quantity} is a share: at most 1, got {value:g}"
+    if quantity.endswith("_yield") and value == 0:
+        return f"{quantity} divides the per-area impacts: above 0, got 0"
     return None
 
 
