@@ -682,7 +682,8 @@ def test_catalog_diff_die_area_with_tdp(tmp_path: Path) -> None:
     accelerators:A100-SXM4-80GB.die_area 826 -> 900 mm2 (fab water of the training GPUs).
     By hand the die-area row moves water by 8,092.69 / 0.875 L x (900 / 826 - 1) =
     +828.58 L (the training GPUs' fab water at the fab yield); lcai attributed the TDP step
-    only and reported exactly that part as unattributed. Same cause: fab_water is a derived parameter."""
+    only and reported exactly that part as unattributed. Same cause: fab_water is a derived
+    parameter."""
     rows = (
         "H100-SXM5-80GB,H100 (mine),tdp,800,W,2025,mine2025,x\n"
         "A100-SXM4-80GB,A100 (mine),die_area,900,mm2,2025,mine2025,x\n"

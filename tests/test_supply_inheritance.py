@@ -140,3 +140,16 @@ def test_a_contract_share_without_a_contract_intensity_is_refused() -> None:
     for top in ({"region": "FR", "renewable_share": 0.9}, {"region": "FR"}):
         with pytest.raises(SpecError, match="contract_share is the share of contract_intensity"):
             lcai.assess(_grid_spec(top, {"contract_share": 0.5}))
+
+
+def test_top_level_defaults_are_checked_even_when_every_phase_has_its_own() -> None:
+    """An unknown top-level region or operator was accepted (exit 0) when every phase set
+    its own; it is an error at the top-level field now."""
+    spec = _grid_spec({"region": "Narnia"}, {"region": "FR"})
+    with pytest.raises(SpecError, match="Narnia") as info:
+        lcai.assess(spec)
+    assert info.value.path == ("grid", "region")
+    spec = _spec({"facility": {"operator": "nosuch"}}, facility={"operator": "aws"})
+    with pytest.raises(SpecError, match="nosuch") as info:
+        lcai.assess(spec)
+    assert info.value.path == ("facility", "operator")

@@ -115,6 +115,12 @@ def _load_yaml(text: str, origin: str = "") -> Any:
         for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.AliasEvent):
                 raise DataError(f"{origin}: YAML aliases are not allowed in catalog files")
+            kind = _yaml_only_tag(event)
+            if kind is not None:
+                mark = event.start_mark
+                line = f":{mark.line + 1}" if mark is not None else ""
+                raise DataError(f"{origin}{line}: a YAML !!{kind} value: catalog files hold "
+                                "text, numbers, lists and mappings")  # fmt: skip
         root = yaml.compose(text, Loader=loader)
         _no_duplicate_keys(root, origin)
         return yaml.load(text, Loader=loader)
@@ -124,6 +130,32 @@ def _load_yaml(text: str, origin: str = "") -> Any:
         raise DataError(
             f"{origin}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"
         ) from None
+
+
+def _check_quantities(quantities: Any, origin: str) -> None:
+    """A user card's ``quantities``: a mapping of text names to {unit, description} text."""
+    if quantities is None:
+        return
+    if not isinstance(quantities, dict):
+        raise DataError(f"{origin}: quantities must be a mapping of name: {{unit, description}}")
+    for name, spec in quantities.items():
+        if not isinstance(name, str) or not name:
+            raise DataError(f"{origin}: a quantity's name must be text, got {name!r}")
+        if not isinstance(spec, dict) or not all(
+            isinstance(spec.get(f, ""), str) for f in ("unit", "description")
+        ):
+            raise DataError(f"{origin}: quantity {name!r} must be a mapping of text unit and "
+                            "description")  # fmt: skip
+
+
+_YAML_ONLY = ("binary", "set", "omap", "pairs")
+"""YAML tags the safe loader builds into bytes, sets or pairs: no catalog field takes them."""
+
+
+def _yaml_only_tag(event: Any) -> str | None:
+    tag = str(getattr(event, "tag", None) or "")
+    kind = tag.removeprefix("tag:yaml.org,2002:")
+    return kind if kind in _YAML_ONLY else None
 
 
 def _no_duplicate_keys(node: Any, origin: str, depth: int = 0) -> None:
@@ -164,6 +196,7 @@ class Table:
                 raise DataError(f"{upath}: expected a mapping of fields")
             if not isinstance(extra.get("aliases") or {}, dict):
                 raise DataError(f"{upath}: aliases must be a mapping of name: key")
+            _check_quantities(extra.get("quantities"), str(upath))
             aliases = {**(meta.get("aliases") or {}), **(extra.get("aliases") or {})}
             meta = {**extra, **meta, "aliases": aliases}  # the packaged card wins but aliases
         return meta
@@ -481,6 +514,11 @@ def bibliography() -> Mapping[str, Source]:
                 raise DataError(f"{name}: source {sid!r} must be a mapping of fields")
             e = dict(e or {})
             year = e.pop("year", None)
+            if untrusted:
+                for f in ("title", "authors", "venue", "url", "note", "accessed", "licence"):
+                    if f in e and not isinstance(e[f], str):
+                        raise DataError(f"{name}: source {sid!r}: {f} must be text, got "
+                                        f"{type(e[f]).__name__}")  # fmt: skip
             out[sid] = Source(
                 id=sid,
                 title=str(e.pop("title", "")),

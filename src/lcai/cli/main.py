@@ -10,6 +10,7 @@ no traceback); 70 an internal error (one line asking for a report; the traceback
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from typing import Any
 
@@ -225,7 +226,29 @@ def main() -> None:
         # lcai.measure.supervise takes both out of the environment of a command that
         # `lcai track` runs: the setting is this process's, not the user's
         os.environ["LCAI_SET_PYDANTIC_DISABLE_PLUGINS"] = "1"
+    problem = _source_date_epoch(os.environ)
+    if problem:
+        sys.stderr.write(f"error: {problem}\n")
+        sys.exit(2)
     sys.exit(run())
+
+
+def _source_date_epoch(env: Any) -> str | None:
+    """What is wrong with ``SOURCE_DATE_EPOCH``, or None. numpy's f2py (which scipy loads)
+    reads it with ``int()`` and would crash on anything else: an empty value is taken as
+    unset (put back for a command `lcai track` runs), one that is not whole seconds since
+    1970 is refused here, before anything loads."""
+    raw = env.get("SOURCE_DATE_EPOCH")
+    if raw is None:
+        return None
+    if not raw.strip():
+        env["LCAI_UNSET_SOURCE_DATE_EPOCH"] = raw
+        del env["SOURCE_DATE_EPOCH"]
+        return None
+    if not re.fullmatch(r"\s*[0-9]{1,12}\s*", raw):
+        shown = raw[:40].encode("unicode_escape").decode("ascii")
+        return f"SOURCE_DATE_EPOCH: expected whole seconds since 1970-01-01, got '{shown}'"
+    return None
 
 
 if __name__ == "__main__":

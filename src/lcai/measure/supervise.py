@@ -57,10 +57,14 @@ def _forward_signals(child: subprocess.Popen[bytes]) -> Iterator[None]:
 
 def child_environment() -> dict[str, str]:
     """This process's environment for a command it runs, without what the ``lcai`` command
-    set for itself (``PYDANTIC_DISABLE_PLUGINS``, see :func:`lcai.cli.main.main`)."""
+    set for itself (``PYDANTIC_DISABLE_PLUGINS``, an empty ``SOURCE_DATE_EPOCH`` it set
+    aside; see :func:`lcai.cli.main.main`)."""
     env = dict(os.environ)
     if env.pop("LCAI_SET_PYDANTIC_DISABLE_PLUGINS", None) is not None:
         env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    unset = env.pop("LCAI_UNSET_SOURCE_DATE_EPOCH", None)
+    if unset is not None:  # an empty SOURCE_DATE_EPOCH the lcai command set aside
+        env["SOURCE_DATE_EPOCH"] = unset
     return env
 
 

@@ -34,6 +34,7 @@ def supply(
 ) -> Supply:
     """The supply of ``phase``: its own grid and facility fields over the assessment's
     ``defaults``; PUE and WUE only for phases in a data center."""
+    _check_defaults(ledger, *defaults)
     g = merged_grid(grid, defaults[0])
     own_region = grid is not None and grid.region is not None
     path: tuple[str | int, ...] = (phase, "grid", "region") if own_region else ("grid", "region")
@@ -215,6 +216,24 @@ def _operator(f: dict[str, Any], region_key: str | None) -> tuple[str | None, st
     if prefix in _CLOUD_OPERATORS:
         return _CLOUD_OPERATORS[prefix], f"cloud region {region_key}: the operator's fleet figure"
     return None, ""
+
+
+def _check_defaults(ledger: Ledger, grid: Grid | None, facility: Facility | None) -> None:
+    """The top-level grid and facility are checked even where every phase has its own: an
+    unknown region or operator, or a contract_share no phase could apply, is an error."""
+    if grid is not None and grid.region is not None:
+        ledger.catalog_key("grid_intensity", grid.region, path=("grid", "region"),
+                           kind="grid region")  # fmt: skip
+    if grid is not None and grid.contract_share is not None and grid.contract_intensity is None:
+        raise SpecError(
+            "contract_share is the share of contract_intensity, and the top-level grid has "
+            "none (a phase's own contract_intensity replaces the top-level contract whole)",
+            path=("grid", "contract_share"),
+        )
+    if facility is not None and facility.operator is not None:
+        op = facility.operator
+        key = op if op.startswith("operator:") else f"operator:{op}"
+        ledger.catalog_key("facility", key, path=("facility", "operator"), kind="operator")
 
 
 def _facility(

@@ -116,6 +116,18 @@ PowerPerData = Annotated[
 ]
 Count = Annotated[float, BeforeValidator(_number), Field(ge=0), _NumberSchema]
 PositiveCount = Annotated[float, BeforeValidator(_number), Field(gt=0), _NumberSchema]
+
+
+def _whole(value: float) -> float:
+    if not float(value).is_integer():
+        raise ValueError(f"expected a whole number, got {value:g}")
+    return value
+
+
+WholeCount = Annotated[
+    float, BeforeValidator(_number), Field(ge=1), AfterValidator(_whole), _NumberSchema
+]
+"""A count of things that come whole (layers, heads, experts): 1, 2, 3, ..."""
 _SHARE, _PUE = RANGES["share"], RANGES["pue"]
 
 
@@ -550,12 +562,12 @@ class ServedModel(_Model):
     active_parameters: PositiveCount | None = Field(
         None, description="Parameters active per token (mixture of experts); default all."
     )
-    layers: PositiveCount | None = Field(None, description="Transformer layers.")
-    attention_heads: PositiveCount | None = Field(None, description="Query heads per layer.")
-    kv_heads: PositiveCount | None = Field(
+    layers: WholeCount | None = Field(None, description="Transformer layers.")
+    attention_heads: WholeCount | None = Field(None, description="Query heads per layer.")
+    kv_heads: WholeCount | None = Field(
         None, description="Key/value heads per layer (grouped-query attention)."
     )
-    head_dim: PositiveCount | None = Field(None, description="Dimension of one head.")
+    head_dim: WholeCount | None = Field(None, description="Dimension of one head.")
     kv_elements_per_layer: PositiveCount | None = Field(
         None,
         description=(
@@ -563,10 +575,10 @@ class ServedModel(_Model):
             "(576 for DeepSeek-V3's multi-head latent attention)."
         ),
     )
-    experts: PositiveCount | None = Field(
+    experts: WholeCount | None = Field(
         None, description="Routed experts per MoE layer (mixture of experts)."
     )
-    experts_per_token: PositiveCount | None = Field(
+    experts_per_token: WholeCount | None = Field(
         None, description="Routed experts each token uses."
     )
     weight_precision: Precision | None = Field(
