@@ -47,7 +47,8 @@ packaged catalog with `lcai --catalog-dir DIR ...` or the `LCAI_CATALOG_DIR` env
 variable: a row with the same key and quantity replaces the packaged one, a new one is
 added, and every row is checked as the packaged ones are (a finite value, a unit lcai
 parses, a year from 1900 to 2100, a source in the bibliography); an error names the file
-and line. Results say which rows came from your folder. An accelerator the catalog lacks
+and line. A table file spelt nearly like a packaged one (`grid_intensty.csv`) is refused as
+a typo rather than added as a new table. Results say which rows came from your folder. An accelerator the catalog lacks
 can also be described in the assessment file itself (`hardware:`).
 
 To see what changed between two catalogs, `lcai data diff OLD NEW` (`packaged`, a

@@ -322,6 +322,16 @@ def test_an_impossible_fab_yield_is_refused(
     assert_bad_input(code, err, "embodied_factors.csv:2", "fab_yield")
 
 
+def test_a_near_spelling_of_a_packaged_table_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tables/grid_intensty.csv was taken as a new table beside grid_intensity (exit 0, the
+    packaged FR factor kept, nothing said)."""
+    d = folder(tmp_path, {"grid_intensty.csv": HEADER + FR_ROW})
+    code, err = assess_with(tmp_path, capsys, d)
+    assert_bad_input(code, err, "grid_intensty.csv", "grid_intensity.csv")
+
+
 def test_an_empty_user_table_changes_nothing(tmp_path: Path) -> None:
     d = folder(tmp_path, {"grid_intensity.csv": HEADER})
     base = packaged_co2e(tmp_path)

@@ -379,3 +379,21 @@ def test_impossible_serving_inputs_are_refused(field: str, value: object, match:
     with exit 0 is worse than an error."""
     with pytest.raises(SpecError, match=match):
         lcai.assess(_spec(**{field: value}))
+
+
+def test_fleet_fields_beside_a_given_energy_are_said_to_be_unused() -> None:
+    """usage.host_power and fleet_utilisation size estimated serving; beside
+    energy_per_request they were silently ignored."""
+    spec = {
+        "name": "s",
+        "grid": {"region": "AA"},
+        "usage": {
+            "requests": 10,
+            "energy_per_request": "1 Wh",
+            "host_power": "300 W",
+            "fleet_utilisation": 0.5,
+        },
+    }
+    r = lcai.assess(spec)
+    assert "host" not in {it.kind for it in r.items}
+    assert any("host_power and fleet_utilisation not used" in w for w in r.warnings)

@@ -56,6 +56,29 @@ def _folder(path: str | Path, what: str) -> Path:
     return p
 
 
+def _near_spellings(folder: Path) -> None:
+    """A user's table that is not packaged but is spelt nearly like a packaged one is a
+    typo, not a new table: it would be added beside the packaged one and change nothing."""
+    import difflib
+    from importlib import resources
+
+    tables = folder / "tables"
+    if not tables.is_dir():
+        return
+    packaged = {
+        f.stem for f in Path(str(resources.files("lcai") / "data" / "tables")).glob("*.csv")
+    }
+    for f in sorted(tables.glob("*.csv")):
+        if f.stem in packaged:
+            continue
+        close = difflib.get_close_matches(f.stem, sorted(packaged), n=1, cutoff=0.85)
+        if close:
+            raise DataError(
+                f"{f}: no packaged table {f.stem!r}; did you mean {close[0]}.csv? (a new "
+                "table may not be spelt nearly like a packaged one)"
+            )
+
+
 def use(
     base: str | Path | None = None, overlay: str | Path | None = None, *, env: bool = True
 ) -> None:
@@ -63,6 +86,8 @@ def use(
     (default: ``LCAI_CATALOG_DIR`` where ``env``)."""
     b = None if base is None else _folder(base, "catalog")  # both checked before either is set
     o = None if overlay is None else _folder(overlay, "catalog folder")
+    if o is not None:
+        _near_spellings(o)
     _state["base"], _state["overlay"], _state["env"] = b, o, env
     for clear in _clearers:
         clear()
@@ -133,6 +158,8 @@ def env_check() -> None:
         _state["seen_env"] = env
         for clear in _clearers:
             clear()
+        if env:
+            _near_spellings(_folder(env, f"{ENV}:"))
 
 
 def read_text(path: Path) -> str:

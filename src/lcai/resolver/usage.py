@@ -159,6 +159,18 @@ def _outside_boundary(ledger: Ledger, u: Usage) -> None:
         )
 
 
+def _unused_fleet_fields(ledger: Ledger, u: Usage, given: bool) -> None:
+    """Host power and fleet utilisation describe estimated serving: with the energy given
+    or measured they are not used, which is said."""
+    unused = [f for f in ("host_power", "fleet_utilisation") if getattr(u, f) is not None]
+    if given and unused:
+        ledger.warnings.append(
+            f"usage: {' and '.join(unused)} not used: they size the hosts and idle capacity "
+            "of estimated serving (usage.inference or usage.provisioned), and this file gives "
+            "the serving energy"
+        )
+
+
 def usage(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) -> UsageOut:
     """Resolve ``spec.usage`` (which must be set)."""
     u = spec.usage
@@ -177,6 +189,8 @@ def usage(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) -> 
         deployment = param("usage.deployment")
     out = UsageOut(requests=req)
     items: list[ItemPlan] = []
+    _unused_fleet_fields(ledger, u, measured is not None or u.energy is not None or (
+        u.energy_per_request is not None and req is not None))  # fmt: skip
     if measured is not None:
         got, s = measured_items(ledger, "usage", measured, s)
         items += got
