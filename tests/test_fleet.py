@@ -839,3 +839,21 @@ def test_synth_parameters_are_checked(field: str, value: Any, tmp_path: Path) ->
     assert e.value.path == (field,)
     assert not (tmp_path / "s").exists()
     synthesize(tmp_path / "s", nodes=1, hours=1, seed=2**63 - 1)  # the largest seed is one
+
+
+def test_the_terminal_table_says_how_many_rows_it_leaves_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The terminal shows the 15 rows with the most carbon; the one more of the default
+    synth (15 jobs + idle) was dropped without a word."""
+    d = tmp_path / "synth"
+    assert run_cli(["fleet", "synth", "-o", str(d)], capsys)[0] == 0
+    outdir = tmp_path / "out"
+    code, out, err = run_cli(
+        ["fleet", "account", "--power", str(d / "power"), "--jobs", str(d / "jobs.csv"),
+         "-o", str(outdir)], capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    rows = len(pl.read_csv(outdir / "jobs.csv"))
+    assert rows == 16  # 15 jobs and the idle row
+    assert "and 1 more row with less carbon" in out

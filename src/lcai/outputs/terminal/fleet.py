@@ -18,7 +18,8 @@ __all__ = ["render_fleet"]
 
 
 def render_fleet(res: FleetResult, output: Path, console: Console, top: int = 15) -> None:
-    """Print the ``top`` jobs by carbon, the data faults found, and the assumptions."""
+    """Print the ``top`` jobs by carbon (saying how many more the output holds), the data
+    faults found, and the assumptions."""
     t = Table(title=escape(f"Fleet: {res.samples:,} samples -> {output}"), title_justify="left")
     for col in ("job", "project", "GPU-hours", "energy", "carbon", "water"):
         t.add_column(col, justify="left" if col in ("job", "project") else "right")
@@ -29,6 +30,11 @@ def render_fleet(res: FleetResult, output: Path, console: Console, top: int = 15
             magnitude(row["co2e_kg"], "kg"), magnitude(row["water_l"], "L"),
         )  # fmt: skip
     console.print(t)
+    hidden = res.jobs.height - top
+    if hidden > 0:
+        rows = "row" if hidden == 1 else "rows"
+        console.print(f"  ... and {hidden:,} more {rows} with less carbon: every row is in "
+                      f"{escape(str(output))}", soft_wrap=True)  # fmt: skip
     faults = {k: v for k, v in res.quality.to_dict().items() if v["count"]}
     for k, v in faults.items():
         console.print(f"[yellow]{escape(k)}[/yellow]: {v['count']} ({escape(v['rule'])})",
