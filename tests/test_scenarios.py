@@ -306,3 +306,19 @@ def test_renewable_contract_shows_its_market_change_by_phase(
     assert "+0.0%" in usage and "-100.0%" in usage
     code, out, _ = run_cli(["scenarios", str(EXAMPLE), "-s", "liquid-cooling"], capsys)
     assert "market:" not in out  # the same change either way: no market columns
+
+
+def test_the_terminal_shows_the_market_based_interval_where_it_tells_more(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """renewable-contract changes only the market-based figure: its location-based interval
+    is 0 / 0 / 0, and the terminal printed nothing else (the market-based one was in
+    --json only)."""
+    f = str(Path(__file__).resolve().parent.parent / "examples" / "open-model-lifecycle.yaml")
+    code, out, err = run_cli(["scenarios", f, "-s", "renewable-contract", "-n", "200"], capsys)
+    assert code == 0, err
+    assert "carbon change p5/p50/p95 on paired samples: 0 kg / 0 kg / 0 kg" in out
+    line = next(x for x in out.splitlines() if "market-based carbon change p5/p50/p95" in x)
+    assert "-" in line.split(":", 1)[1]  # a reduction
+    code, out, _ = run_cli(["scenarios", f, "-s", "fine-tune-open-base", "-n", "200"], capsys)
+    assert code == 0 and "market-based carbon change" not in out  # it tells nothing more

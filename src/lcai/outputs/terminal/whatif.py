@@ -177,11 +177,14 @@ def render_scenarios(comps: Sequence[Comparison], console: Console) -> None:
             continue
         console.print(_phase_table(c))
         if c.interval:
-            iv = c.interval["co2e_kg"]
-            console.print(
-                "  carbon change p5/p50/p95 on paired samples: "
-                + " / ".join(magnitude(iv[p], "kg") for p in ("p5", "p50", "p95"))
-            )
+            for q, label in (("co2e_kg", "carbon"), ("co2e_market_kg", "market-based carbon")):
+                iv = c.interval.get(q)
+                if iv is None or (q == "co2e_market_kg" and not _market_tells_more(c)):
+                    continue
+                console.print(
+                    f"  {label} change p5/p50/p95 on paired samples: "
+                    + " / ".join(magnitude(iv[p], "kg") for p in ("p5", "p50", "p95"))
+                )
         text = escape(f"{c.description} Sources: {', '.join(c.sources)}")
         console.print(f"  [dim]{text}[/dim]")
 
