@@ -843,3 +843,11 @@ def test_report_validation_paragraph_follows_the_rows() -> None:
     assert (
         f"its median energy error is {100 * med:.0f}% over 6 cases, the worst {worst:.2f}x" in html
     )
+
+
+def test_catalog_diff_with_nothing_changed_says_so() -> None:
+    """Against the catalog in use, nothing moves: it printed '100.0% of the change
+    attributed' over an empty table; now each total says it is unchanged."""
+    text = lcai("assess", str(EXAMPLE), "--catalog-diff", "packaged")
+    assert "of the change attributed" not in text
+    assert text.count("unchanged: no row this assessment reads differs") >= 3

@@ -88,6 +88,14 @@ def render_diff(changes: Sequence[RowChange], old: str, new: str, console: Conso
 
 def render_attribution(a: Attribution, console: Console) -> None:
     """Print the change of a life-cycle total and the parameters that made it."""
+    if not a.change and not a.steps:
+        console.print(
+            escape(
+                f"{a.quantity}: {number(a.old_total, 6)}, unchanged: no row this "
+                "assessment reads differs between the two catalogs"
+            )
+        )
+        return
     t = Table(
         title=escape(
             f"{a.quantity}: {number(a.old_total, 6)} -> {number(a.new_total, 6)} "
