@@ -322,3 +322,15 @@ def test_the_terminal_shows_the_market_based_interval_where_it_tells_more(
     assert "-" in line.split(":", 1)[1]  # a reduction
     code, out, _ = run_cli(["scenarios", f, "-s", "fine-tune-open-base", "-n", "200"], capsys)
     assert code == 0 and "market-based carbon change" not in out  # it tells nothing more
+
+
+def test_move_region_drops_the_old_regions_residual_mix() -> None:
+    """The example's training grid gives a residual mix of 400 g/kWh for US-OR; moved to SE
+    it was kept, so market-based carbon moved -4% while location-based moved -69%."""
+    src = load_source(
+        Path(__file__).resolve().parent.parent / "examples" / "open-model-lifecycle.yaml"
+    )
+    assert "residual_intensity" in src.data["training"]["grid"]
+    data = apply(dict(src.data), library()["move-region"], "SE", None)
+    for phase in ("training", "usage"):
+        assert "residual_intensity" not in (data.get(phase, {}).get("grid") or {}), phase
