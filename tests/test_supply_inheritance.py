@@ -153,3 +153,18 @@ def test_top_level_defaults_are_checked_even_when_every_phase_has_its_own() -> N
     with pytest.raises(SpecError, match="nosuch") as info:
         lcai.assess(spec)
     assert info.value.path == ("facility", "operator")
+
+
+def test_a_market_based_item_lists_the_contract_and_residual_it_used() -> None:
+    """result.md: an item's inputs are every parameter it used; the market-based
+    parameters (contract share and intensity, residual mix) were left out."""
+    top = {
+        "region": "FR",
+        "contract_intensity": "100 gCO2e/kWh",
+        "contract_share": 0.5,
+        "residual_intensity": "300 gCO2e/kWh",
+    }
+    r = lcai.assess(_grid_spec(top, {}))
+    (item,) = [it for it in r.items if it.co2e_market_kg is not None and it.energy_kwh]
+    for q in ("contract_share", "contract_intensity", "residual_intensity"):
+        assert f"training.grid.{q}" in item.inputs, q

@@ -80,6 +80,9 @@ class Supply:
     """The sources of the grid and facility factors."""
     contracts: bool = False
     """Whether market instruments (contracts, renewable shares) set ``market``."""
+    market_inputs: tuple[str, ...] = ()
+    """The parameters ``market`` reads besides ``grid`` (contract share and intensity,
+    residual mix)."""
 
     def outside(self) -> Supply:
         """The same electricity used outside the data center: no on-site water."""

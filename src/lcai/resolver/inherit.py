@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from lcai.errors import SpecError
 from lcai.resolver.ledger import Ledger
 from lcai.spec.schema import Facility, Grid
 
-__all__ = ["CONTRACT", "merged_facility", "merged_grid"]
+__all__ = ["CONTRACT", "check_defaults", "merged_facility", "merged_grid"]
 
 Groups = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
 """(triggers, fields): a phase that sets one of the triggers inherits none of the fields."""
@@ -65,3 +66,21 @@ def merged_facility(
             "keep them)"
         )
     return _merge(own, top, _FACILITY)
+
+
+def check_defaults(ledger: Ledger, grid: Grid | None, facility: Facility | None) -> None:
+    """The top-level grid and facility are checked even where every phase has its own: an
+    unknown region or operator, or a contract_share no phase could apply, is an error."""
+    if grid is not None and grid.region is not None:
+        ledger.catalog_key("grid_intensity", grid.region, path=("grid", "region"),
+                           kind="grid region")  # fmt: skip
+    if grid is not None and grid.contract_share is not None and grid.contract_intensity is None:
+        raise SpecError(
+            "contract_share is the share of contract_intensity, and the top-level grid has "
+            "none (a phase's own contract_intensity replaces the top-level contract whole)",
+            path=("grid", "contract_share"),
+        )
+    if facility is not None and facility.operator is not None:
+        op = facility.operator
+        key = op if op.startswith("operator:") else f"operator:{op}"
+        ledger.catalog_key("facility", key, path=("facility", "operator"), kind="operator")

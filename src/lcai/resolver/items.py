@@ -37,7 +37,7 @@ def dc_item(
         kind=kind,
         energy=it_energy,
         supply=s,
-        inputs=(*inputs, s.grid, s.ewif, s.wue),
+        inputs=(*inputs, s.grid, *s.market_inputs, s.ewif, s.wue),
         sources=ledger.sources_of(list(inputs)) + s.sources,
         note=note,
     )
@@ -61,7 +61,7 @@ def grid_item(
         kind=kind,
         energy=energy,
         supply=s.outside(),
-        inputs=(*inputs, s.grid, s.ewif),
+        inputs=(*inputs, s.grid, *s.market_inputs, s.ewif),
         sources=ledger.sources_of([*inputs, s.grid, s.ewif]),
         note=note,
     )

@@ -12,7 +12,7 @@ from lcai import model as m
 from lcai.engine.plan import Fn, Params, Status, Supply
 from lcai.errors import SpecError
 from lcai.model.num import Num
-from lcai.resolver.inherit import merged_facility, merged_grid
+from lcai.resolver.inherit import check_defaults, merged_facility, merged_grid
 from lcai.resolver.ledger import Ledger, param
 from lcai.spec.schema import Facility, Grid
 
@@ -34,7 +34,7 @@ def supply(
 ) -> Supply:
     """The supply of ``phase``: its own grid and facility fields over the assessment's
     ``defaults``; PUE and WUE only for phases in a data center."""
-    _check_defaults(ledger, *defaults)
+    check_defaults(ledger, *defaults)
     g = merged_grid(grid, defaults[0])
     own_region = grid is not None and grid.region is not None
     path: tuple[str | int, ...] = (phase, "grid", "region") if own_region else ("grid", "region")
@@ -66,7 +66,15 @@ def supply(
     if facility is not None or phase in ("training", "usage"):
         pue_key, wue_key = _facility(ledger, phase, facility, defaults[1], region_key)
     used = [grid_key, ewif_key] + [x for x in (pue_key, wue_key) if x]
-    return Supply(grid_key, market, ewif_key, wue_key, pue_key, ledger.sources_of(used), contracts)
+    pre = f"{phase}.grid."
+    mkeys = tuple(
+        f"{pre}{q}"
+        for q in ("contract_share", "contract_intensity", "residual_intensity")
+        if f"{pre}{q}" in ledger.params
+    )
+    return Supply(
+        grid_key, market, ewif_key, wue_key, pue_key, ledger.sources_of(used), contracts, mkeys
+    )
 
 
 def _carbon(
@@ -216,24 +224,6 @@ def _operator(f: dict[str, Any], region_key: str | None) -> tuple[str | None, st
     if prefix in _CLOUD_OPERATORS:
         return _CLOUD_OPERATORS[prefix], f"cloud region {region_key}: the operator's fleet figure"
     return None, ""
-
-
-def _check_defaults(ledger: Ledger, grid: Grid | None, facility: Facility | None) -> None:
-    """The top-level grid and facility are checked even where every phase has its own: an
-    unknown region or operator, or a contract_share no phase could apply, is an error."""
-    if grid is not None and grid.region is not None:
-        ledger.catalog_key("grid_intensity", grid.region, path=("grid", "region"),
-                           kind="grid region")  # fmt: skip
-    if grid is not None and grid.contract_share is not None and grid.contract_intensity is None:
-        raise SpecError(
-            "contract_share is the share of contract_intensity, and the top-level grid has "
-            "none (a phase's own contract_intensity replaces the top-level contract whole)",
-            path=("grid", "contract_share"),
-        )
-    if facility is not None and facility.operator is not None:
-        op = facility.operator
-        key = op if op.startswith("operator:") else f"operator:{op}"
-        ledger.catalog_key("facility", key, path=("facility", "operator"), kind="operator")
 
 
 def _facility(
