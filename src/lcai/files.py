@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import stat
 import sys
@@ -123,3 +124,16 @@ def exchange(a: Path, b: Path) -> bool:
     if err in (errno.EINVAL, errno.ENOSYS, errno.ENOENT, errno.EPERM):
         return False  # not supported here (or ``b`` just vanished: the caller tries again)
     raise OSError(err, os.strerror(err), str(b))
+
+
+def source_date_epoch(raw: str | None) -> int | None:
+    """``SOURCE_DATE_EPOCH`` (the reproducible-builds convention: whole seconds since
+    1970-01-01 UTC, the time to write into outputs) as seconds; None when it is unset or
+    blank. Anything else is a ValueError naming the variable."""
+    if raw is None or not raw.strip():
+        return None
+    if not re.fullmatch(r"[0-9]{1,12}", raw.strip()):
+        raise ValueError(
+            f"SOURCE_DATE_EPOCH: expected whole seconds since 1970-01-01, got {raw[:40]!r}"
+        )
+    return int(raw.strip())

@@ -56,6 +56,11 @@ def _folder(path: str | Path, what: str) -> Path:
     return p
 
 
+_NEAR = 0.85
+"""difflib's similarity above which a name is a misspelling: one or two letters off a name
+of ten or more (grid_intensty 0.96); distinct names like devices / servers score 0.57."""
+
+
 def _near_spellings(folder: Path) -> None:
     """A user's table that is not packaged but is spelt nearly like a packaged one is a
     typo, not a new table: it would be added beside the packaged one and change nothing."""
@@ -71,7 +76,7 @@ def _near_spellings(folder: Path) -> None:
     for f in sorted(tables.glob("*.csv")):
         if f.stem in packaged:
             continue
-        close = difflib.get_close_matches(f.stem, sorted(packaged), n=1, cutoff=0.85)
+        close = difflib.get_close_matches(f.stem, sorted(packaged), n=1, cutoff=_NEAR)
         if close:
             raise DataError(
                 f"{f}: no packaged table {f.stem!r}; did you mean {close[0]}.csv? (a new "

@@ -10,7 +10,6 @@ no traceback); 70 an internal error (one line asking for a report; the traceback
 from __future__ import annotations
 
 import importlib
-import re
 import sys
 from typing import Any
 
@@ -245,9 +244,12 @@ def _source_date_epoch(env: Any) -> str | None:
         env["LCAI_UNSET_SOURCE_DATE_EPOCH"] = raw
         del env["SOURCE_DATE_EPOCH"]
         return None
-    if not re.fullmatch(r"\s*[0-9]{1,12}\s*", raw):
-        shown = raw[:40].encode("unicode_escape").decode("ascii")
-        return f"SOURCE_DATE_EPOCH: expected whole seconds since 1970-01-01, got '{shown}'"
+    from lcai.files import source_date_epoch  # only when set: keeps the start light
+
+    try:
+        source_date_epoch(raw)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 

@@ -22,6 +22,7 @@ from lcai.measure.inputs import MeasuredEnergy
 from lcai.model.num import Num
 from lcai.resolver.annotation import annotation
 from lcai.resolver.hardware import file_hardware
+from lcai.resolver.inherit import check_defaults
 from lcai.resolver.items import reported_item
 from lcai.resolver.ledger import Ledger
 from lcai.resolver.manufacturing import manufacturing
@@ -52,6 +53,7 @@ def _resolve(source: Source, measured: Mapping[str, MeasuredEnergy] | None) -> P
     measured = measured or {}
     _check_measured(spec, measured)
     ledger = Ledger(distributions=source.distributions)
+    check_defaults(ledger, spec.grid, spec.facility)  # once, even where no phase uses them
     items: list[ItemPlan] = []
     # training first: manufacturing may follow its accelerator-hours
     trained = training(ledger, spec, measured.get("training")) if spec.training else TrainingOut()

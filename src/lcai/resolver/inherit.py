@@ -3,13 +3,21 @@ field, except for groups of fields that describe one thing together."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from lcai.errors import SpecError
 from lcai.resolver.ledger import Ledger
 from lcai.spec.schema import Facility, Grid
 
-__all__ = ["CONTRACT", "check_defaults", "merged_facility", "merged_grid"]
+__all__ = [
+    "CONTRACT",
+    "check_defaults",
+    "inherits_facility",
+    "merged_facility",
+    "merged_grid",
+    "operator_key",
+]
 
 Groups = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
 """(triggers, fields): a phase that sets one of the triggers inherits none of the fields."""
@@ -28,6 +36,16 @@ alone sets the share of the inherited contract_intensity)."""
 _FACILITY_OWN = ("operator", "cooling")
 _FACILITY: Groups = ((_FACILITY_OWN, ("pue", "wue", "operator", "cooling")),)
 """A phase that names its own operator or cooling describes its own facility."""
+
+
+def operator_key(name: str) -> str:
+    """The facility table's key of an operator named in a file (``aws`` or ``operator:aws``)."""
+    return name if name.startswith("operator:") else f"operator:{name}"
+
+
+def inherits_facility(own: Mapping[str, Any]) -> bool:
+    """Whether a phase whose facility fields are ``own`` takes the top-level facility's."""
+    return not any(own.get(t) is not None for t in _FACILITY_OWN)
 
 
 def _fields(obj: Grid | Facility | None) -> dict[str, Any]:
@@ -81,6 +99,5 @@ def check_defaults(ledger: Ledger, grid: Grid | None, facility: Facility | None)
             path=("grid", "contract_share"),
         )
     if facility is not None and facility.operator is not None:
-        op = facility.operator
-        key = op if op.startswith("operator:") else f"operator:{op}"
+        key = operator_key(facility.operator)
         ledger.catalog_key("facility", key, path=("facility", "operator"), kind="operator")

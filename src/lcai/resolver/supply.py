@@ -12,7 +12,7 @@ from lcai import model as m
 from lcai.engine.plan import Fn, Params, Status, Supply
 from lcai.errors import SpecError
 from lcai.model.num import Num
-from lcai.resolver.inherit import check_defaults, merged_facility, merged_grid
+from lcai.resolver.inherit import merged_facility, merged_grid, operator_key
 from lcai.resolver.ledger import Ledger, param
 from lcai.spec.schema import Facility, Grid
 
@@ -34,7 +34,6 @@ def supply(
 ) -> Supply:
     """The supply of ``phase``: its own grid and facility fields over the assessment's
     ``defaults``; PUE and WUE only for phases in a data center."""
-    check_defaults(ledger, *defaults)
     g = merged_grid(grid, defaults[0])
     own_region = grid is not None and grid.region is not None
     path: tuple[str | int, ...] = (phase, "grid", "region") if own_region else ("grid", "region")
@@ -240,7 +239,7 @@ def _facility(
     rows: list[tuple[str, str]] = []
     op, implied = _operator(f, region_key)
     if op is not None:
-        key = op if op.startswith("operator:") else f"operator:{op}"
+        key = operator_key(op)
         key = ledger.catalog_key("facility", key, path=(*path, "operator"), kind="operator")
         rows.append((key, implied or "operator"))
     if isinstance(f.get("cooling"), str):

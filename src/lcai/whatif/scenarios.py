@@ -24,6 +24,7 @@ from lcai import catalog, keys
 from lcai.engine.evaluate import evaluate
 from lcai.engine.plan import PHASES, Param, Plan
 from lcai.errors import DataError, SpecError, UnitError, UnknownKeyError
+from lcai.resolver.inherit import inherits_facility
 from lcai.spec.distributions import file_spec, plus_minus_spec, transformed, truncation_matters
 from lcai.spec.loading import read_data
 from lcai.spec.source import Source
@@ -422,10 +423,8 @@ def _op_cooling(data: dict[str, Any], arg: Any, base: Plan | None) -> Note:
             continue
         top = data.get("facility") or {}
         own = data[phase].get("facility") or {}
-        # the phase's cooling as resolver/inherit.py merges it: a phase naming its own
-        # operator or cooling takes none of the top-level facility
-        inherits = not any(own.get(f) is not None for f in ("operator", "cooling"))
-        if (own.get("cooling") or (top.get("cooling") if inherits else None)) == target:
+        inherited = top.get("cooling") if inherits_facility(own) else None
+        if (own.get("cooling") or inherited) == target:
             note = f"every data center is already on {target} cooling" if note else None
             continue
         pue = _paired(base.params[keys.pue(phase)], r_pue, 1 - r_pue, "1")

@@ -6,12 +6,12 @@ exporters."""
 from __future__ import annotations
 
 import os
-import re
 import zipfile
 from datetime import UTC, datetime
 from typing import Any
 
 from lcai.errors import LcaiError
+from lcai.files import source_date_epoch
 
 __all__ = ["restamp_zip", "source_date", "stamp_entities"]
 
@@ -21,14 +21,12 @@ ZIP_EPOCHS = (315532800, 4354819199)
 
 def source_date() -> datetime | None:
     """``SOURCE_DATE_EPOCH`` as a UTC time; None when it is unset or empty."""
-    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not raw:
+    try:
+        secs = source_date_epoch(os.environ.get("SOURCE_DATE_EPOCH"))
+    except ValueError as exc:
+        raise LcaiError(str(exc)) from None
+    if secs is None:
         return None
-    if not re.fullmatch(r"[0-9]{1,12}", raw):
-        raise LcaiError(
-            f"SOURCE_DATE_EPOCH: expected whole seconds since 1970-01-01, got {raw[:40]!r}"
-        )
-    secs = int(raw)
     if not ZIP_EPOCHS[0] <= secs <= ZIP_EPOCHS[1]:
         raise LcaiError(
             f"SOURCE_DATE_EPOCH: expected a time a zip can hold (1980 to 2107), got {secs}"
