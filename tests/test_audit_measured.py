@@ -518,9 +518,12 @@ def test_the_closing_line_co2e_and_water(tmp_path: Path, monkeypatch: pytest.Mon
     line = t.summary()
     assert "estimated (utilisation x TDP, backend utilisation-estimate)" in line
     assert "measured" not in line
-    close(_numbers(r"^([0-9.e+-]+) kWh estimated", line), kwh, rel=1e-5)
-    close(_numbers(r"; ([0-9.e+-]+) gCO2e at 41.44 gCO2e/kWh", line), kwh * 41.44, rel=1e-3)
-    close(_numbers(r"; ([0-9.e+-]+) L water at 3.6737 L/kWh", line), kwh * 3.6737, rel=1e-3)
+    # formatted for people (four significant digits, the unit scaled, no exponent):
+    # 36.49 mWh; 1.512 mgCO2e; 0.134 mL
+    close(_numbers(r"^([0-9.]+) mWh estimated", line), kwh * 1e6, rel=5e-4)
+    close(_numbers(r"; ([0-9.]+) mgCO2e at 41.44 gCO2e/kWh", line), kwh * 41.44 * 1e3, rel=5e-4)
+    close(_numbers(r"; ([0-9.]+) mL water at 3.6737 L/kWh", line), kwh * 3.6737 * 1e3, rel=5e-4)
+    assert not re.search(r"\de[+-]?\d", line), line
     # the run file says the same
     s = summarise(read_run(out))
     close(s["energy_kwh"], kwh)

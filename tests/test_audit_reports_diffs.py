@@ -5,7 +5,7 @@ validation summary, against the machine-readable results they restate.
    figure equals the JSON result (``lcai assess FILE --json``, same seed and samples)
    after the documented rounding (docs/result.md: four significant digits, whole numbers
    from 1,000 up, the unit scaled both ways), re-implemented here from the docs rather
-   than imported from ``lcai.outputs.fmt``; shares sum to 100% within rounding.
+   than imported from ``lcai.fmt``; shares sum to 100% within rounding.
 2. ``lcai compare``, ``lcai data diff`` and ``lcai assess --catalog-diff``: a user
    catalog folder (docs/data.md, "Your own data") changes a few rows; each row's part of
    the change is worked by hand from the line items and the rows' old and new values.

@@ -94,7 +94,7 @@ _FACTORS = {
 def printed(text: str) -> tuple[float, float]:
     """A printed figure ('825.1 MWh', '620,616 L', '**0.8778 kgCO2e**') in the base unit
     (kWh, kgCO2e, L), and half a unit of its last digit (four significant digits; whole
-    numbers from 1,000 up, lcai.outputs.fmt), in the base unit."""
+    numbers from 1,000 up, lcai.fmt), in the base unit."""
     m = re.fullmatch(r"\s*\**(-?[\d,]*\.?\d+)\s*([^*]*?)\**\s*", text)
     assert m, text
     value, unit = float(m[1].replace(",", "")), m[2].strip()

@@ -152,7 +152,7 @@ def test_help_loads_nothing_of_the_library() -> None:
     ],
 )
 def test_one_number_formatter(value: float, unit: str, text: str) -> None:
-    from lcai.outputs.fmt import magnitude
+    from lcai.fmt import magnitude
 
     assert magnitude(value, unit) == text
 
@@ -168,7 +168,7 @@ def test_one_number_formatter(value: float, unit: str, text: str) -> None:
     ],
 )
 def test_percentages_have_no_exponent(fraction: float, signed: bool, text: str) -> None:
-    from lcai.outputs.fmt import percent
+    from lcai.fmt import percent
 
     assert percent(fraction, signed=signed) == text
 

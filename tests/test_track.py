@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -367,6 +368,25 @@ def _mixed_run(path: Path) -> None:
     w.close(10.0, 0)
 
 
+def test_a_small_run_is_shown_without_exponents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: `lcai runs show` and the tracker's closing line printed `2.54e-06 kWh`, against
+    result.md's rule for people's outputs. 9.144 J on a CPU in 2 s: 2.54 mWh at 4.572 W;
+    in FR at 41.44 gCO2e/kWh, 0.1053 mgCO2e."""
+    f = tmp_path / "small.jsonl"
+    w = RunWriter(f)
+    w.sample(Sample(0.0, "cpu:package-0", "rapl", 0.0, 4.572))
+    w.sample(Sample(2.0, "cpu:package-0", "rapl", 9.144, 4.572))
+    w.close(2.0, 0)
+    sm = summarise(read_run(f))
+    assert sm["energy"] == "2.54 mWh measured (backend rapl)"
+    code, text, _ = run_cli(["runs", "show", str(f)], capsys)
+    flat = " ".join(text.split())
+    assert code == 0 and "2.54 mWh" in flat and "4.572 W" in flat
+    assert not re.search(r"\de[+-]?\d", flat), flat
+
+
 def test_an_estimate_is_never_called_measured(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -388,7 +408,7 @@ def test_an_estimate_is_never_called_measured(
     with Tracker(tmp_path / "e.jsonl", interval_s=0.02, meters=[EstimateMeter()]) as t:
         time.sleep(0.05)
     assert "measured" not in t.summary()
-    assert t.summary().endswith("kWh estimated (utilisation x TDP, backend utilisation-estimate)")
+    assert t.summary().endswith("Wh estimated (utilisation x TDP, backend utilisation-estimate)")
     monkeypatch.setattr(tracker_mod, "RaplMeter", _no_rapl)  # the fallback, on any host
     monkeypatch.setattr(tracker_mod, "nvidia_present", lambda: False)
     code, _, err = run_cli(["track", "-o", str(tmp_path / "c.jsonl"), "--", "true"], capsys)

@@ -211,7 +211,8 @@ class RaplMeter:
         if not self._files:
             raise MeterUnavailableError(
                 "rapl", "no RAPL package or DRAM zone under " + str(base),
-                "not an Intel/AMD Linux host, or powercap is not exposed (e.g. in a VM)",
+                "run on an Intel or AMD Linux host (bare metal, or a VM or container given "
+                "/sys/class/powercap) with the RAPL driver loaded (modprobe intel_rapl_msr)",
             )  # fmt: skip
         try:
             self._prev = {d: float(f.read_text()) for d, (f, _) in self._files.items()}

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lcai.errors import SpecError
+from lcai.fmt import magnitude
 from lcai.units import J_PER_KWH, S_PER_H
 
 __all__ = [
@@ -97,7 +98,8 @@ def energy_methods(kwh_by_backend: Mapping[str, float]) -> list[dict[str, Any]]:
 
 def describe_energy(kwh_by_backend: Mapping[str, float]) -> str:
     """``0.12 kWh measured (backends nvml, rapl)``; an estimate is never called measured:
-    ``0.01 kWh estimated (utilisation x TDP, backend utilisation-estimate)``."""
+    ``36.49 mWh estimated (utilisation x TDP, backend utilisation-estimate)``. Energies are
+    formatted for people (:func:`lcai.fmt.magnitude`); the run file keeps full precision."""
     methods = energy_methods(kwh_by_backend)
     if not methods:
         return "no energy: no device was read"
@@ -106,10 +108,10 @@ def describe_energy(kwh_by_backend: Mapping[str, float]) -> str:
         backends = f"backend{'s' if len(m['backends']) > 1 else ''} {', '.join(m['backends'])}"
         how = m["method"]
         how = f"{how[:-1]}, {backends})" if how.endswith(")") else f"{how} ({backends})"
-        parts.append(f"{m['energy_kwh']:.6g} kWh {how}")
+        parts.append(f"{magnitude(m['energy_kwh'], 'kWh')} {how}")
     if len(parts) == 1:
         return parts[0]
-    return f"{sum(kwh_by_backend.values()):.6g} kWh: " + " + ".join(parts)
+    return f"{magnitude(sum(kwh_by_backend.values()), 'kWh')}: " + " + ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from lcai.errors import SpecError
+from lcai.fmt import magnitude
 from lcai.measure.meters import (
     TRACK_EXTRA,
     EnergyMeter,
@@ -108,7 +109,7 @@ def _cpu_watts_per_core() -> tuple[float, str]:
     value = statistics.median(per)
     return value, (
         f"CPU {model or 'unknown'} not in the catalog: median TDP per core of the catalog's "
-        f"server CPUs ({', '.join(c[4:] for c in cpus)})"
+        f"{len(cpus)} server CPUs (lcai data show servers)"
     )
 
 
@@ -333,8 +334,8 @@ class Tracker:
         if f is not None:
             kwh_total = self.energy_kwh
             text += (
-                f"; {f.co2e_g(kwh_total):.4g} gCO2e at {f.carbon_citation()}; "
-                f"{f.water_l(kwh_total):.4g} L water at {f.water_citation()}"
+                f"; {magnitude(f.co2e_g(kwh_total) / 1000, 'kgCO2e')} at {f.carbon_citation()}; "
+                f"{magnitude(f.water_l(kwh_total), 'L')} water at {f.water_citation()}"
             )
         return text
 

@@ -82,7 +82,7 @@ class Outcome:
 
 
 def _hint(f: form.Field, assumptions: Mapping[str, Any], given: bool) -> Hint:
-    from lcai.outputs.fmt import quantity
+    from lcai.fmt import quantity
     from lcai.units import DIMENSIONS
 
     info = form.field_info(f.path)
@@ -175,7 +175,7 @@ def _same(a: float | None, b: float | None) -> bool:
 def reproduction_notice(shared: Shared, out: Outcome) -> list[str]:
     """What opening a share link found: the same result, or what differs and why."""
     from lcai import __version__
-    from lcai.outputs.fmt import magnitude
+    from lcai.fmt import magnitude
 
     now = calc.catalog_version()
     notes = []
@@ -212,7 +212,7 @@ def reproduction_notice(shared: Shared, out: Outcome) -> list[str]:
 
 def _figures_changed(was: Mapping[str, float], out: Outcome, most: int = 12) -> list[str]:
     """Each catalog figure the link recorded that is now different, gone or new."""
-    from lcai.outputs.fmt import number
+    from lcai.fmt import number
 
     lines = []
     for name in sorted(set(was) | set(out.figures)):

@@ -14,8 +14,8 @@ from typing import Any
 
 from lcai.engine.plan import Plan
 from lcai.engine.result import Result
+from lcai.fmt import magnitude, number
 from lcai.outputs.disclosures.facts import NOT_STATED, region_text, training_facts
-from lcai.outputs.fmt import magnitude, number
 from lcai.outputs.report.markdown import md_escape
 
 __all__ = ["REGULATION", "ai_act_items", "render_ai_act_json", "render_ai_act_markdown"]

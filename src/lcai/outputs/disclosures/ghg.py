@@ -12,6 +12,7 @@ from typing import Any
 from lcai import keys
 from lcai.engine.plan import PHASES, Plan
 from lcai.engine.result import Result
+from lcai.fmt import magnitude
 from lcai.outputs.disclosures.facts import (
     EMBODIED_KINDS,
     embodied,
@@ -19,7 +20,6 @@ from lcai.outputs.disclosures.facts import (
     parameters,
     region_text,
 )
-from lcai.outputs.fmt import magnitude
 from lcai.outputs.report.markdown import md_escape
 
 __all__ = ["ghg_inventory", "render_ghg_json", "render_ghg_markdown"]

@@ -17,8 +17,8 @@ from lcai import __version__, keys
 from lcai.engine.plan import Plan
 from lcai.engine.result import Impact, Result
 from lcai.errors import SpecError
+from lcai.fmt import magnitude, number
 from lcai.outputs.disclosures.facts import lifecycle, parameters, region_text, training_facts
-from lcai.outputs.fmt import magnitude, number
 from lcai.outputs.parts import boundary_text, rates_of
 from lcai.outputs.report.markdown import md_escape
 

@@ -17,6 +17,7 @@ from typing import Any
 from lcai import keys
 from lcai.engine.plan import Plan
 from lcai.engine.result import Result
+from lcai.fmt import magnitude, number
 from lcai.outputs.disclosures.facts import (
     EMBODIED_KINDS,
     NOT_STATED,
@@ -26,7 +27,6 @@ from lcai.outputs.disclosures.facts import (
     region_text,
     training_facts,
 )
-from lcai.outputs.fmt import magnitude, number
 from lcai.outputs.parts import BOUNDARIES
 from lcai.outputs.report.markdown import md_escape
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lcai.engine.result import LineItem, Result
-from lcai.outputs.fmt import magnitude
+from lcai.fmt import magnitude
 from lcai.outputs.report import svg
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.svg import Flow

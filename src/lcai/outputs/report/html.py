@@ -16,7 +16,7 @@ from string import Template
 from typing import Any
 
 from lcai.engine.result import Result
-from lcai.outputs.fmt import count, magnitude, number, percent, quantity
+from lcai.fmt import count, magnitude, number, percent, quantity
 from lcai.outputs.parts import boundary_text, rates_of
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.charts import IMPACTS, charts_for

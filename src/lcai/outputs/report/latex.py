@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lcai.engine.result import Result
-from lcai.outputs.fmt import magnitude
+from lcai.fmt import magnitude
 from lcai.outputs.parts import boundary_text, rates_of
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.charts import PHASES

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from lcai.engine.result import Result
-from lcai.outputs.fmt import magnitude, percent, quantity
+from lcai.fmt import magnitude, percent, quantity
 from lcai.outputs.parts import boundary_text, rates_of
 from lcai.outputs.report.build import Report
 from lcai.outputs.report.charts import charts_for

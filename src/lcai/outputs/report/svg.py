@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lcai.outputs.fmt import axis_number as tick
+from lcai.fmt import axis_number as tick
 from lcai.text import html_text as escape
 
 __all__ = ["PALETTE", "Flow", "bar_chart", "interval_chart", "sankey", "tornado_chart"]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
-from lcai.outputs.fmt import number
+from lcai.fmt import number
 from lcai.outputs.terminal import escape
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lcai.engine.result import Assumption, Impact, Result
-from lcai.outputs.fmt import count, magnitude, number, quantity, share
+from lcai.fmt import count, magnitude, number, quantity, share
 from lcai.outputs.parts import boundary_text, rates_of, uncertainty_of
 from lcai.outputs.terminal import escape
 

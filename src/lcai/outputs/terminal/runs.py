@@ -8,19 +8,25 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from lcai.fmt import magnitude
 from lcai.outputs.terminal import escape
 
 __all__ = ["render_runs"]
 
 
-def _num(value: float | None, spec: str, unit: str) -> str:
-    return "-" if value is None else f"{value:{spec}} {unit}"
+def _num(value: float | None, unit: str) -> str:
+    """``value`` in ``unit`` for people (:func:`lcai.fmt.magnitude`), '-' when unknown."""
+    return "-" if value is None else magnitude(value, unit)
+
+
+def _kg(grams: float | None) -> float | None:
+    return None if grams is None else grams / 1000
 
 
 def _table(sm: Mapping[str, Any]) -> Table:
     """The title says how the energy was obtained (an estimate is never "measured")."""
     t = Table(
-        title=escape(f"{sm['file']}: {_num(sm['duration_s'], '.1f', 's')}, {sm['energy']}"),
+        title=escape(f"{sm['file']}: {_num(sm['duration_s'], 's')}, {sm['energy']}"),
         title_justify="left",
     )
     for col in ("device", "energy", "average power", "method"):
@@ -28,8 +34,8 @@ def _table(sm: Mapping[str, Any]) -> Table:
     for d, v in sm["devices"].items():
         t.add_row(
             escape(d),
-            _num(v["energy_kwh"], ".6g", "kWh"),
-            _num(v["average_power_w"], ".1f", "W"),
+            _num(v["energy_kwh"], "kWh"),
+            _num(v["average_power_w"], "W"),
             escape(v["method"]),
         )
     return t
@@ -41,8 +47,8 @@ def _footprint(sm: Mapping[str, Any], console: Console) -> None:
         return
     console.print(
         escape(
-            f"  region {sm['region']}: {_num(sm['co2e_g'], '.4g', 'gCO2e')}, "
-            f"{_num(sm['water_l'], '.4g', 'L water')} (IT energy only: no PUE)"
+            f"  region {sm['region']}: {_num(_kg(sm['co2e_g']), 'kgCO2e')}, "
+            f"{_num(sm['water_l'], 'L')} water (IT energy only: no PUE)"
         ),
         soft_wrap=True,
     )

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
-from lcai.outputs.fmt import magnitude, number, percent
-from lcai.outputs.fmt import quantity as with_unit
+from lcai.fmt import magnitude, number, percent
+from lcai.fmt import quantity as with_unit
 from lcai.outputs.terminal import escape
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""The one number formatter of lcai's outputs: terminal tables, reports and chart axes.
+"""The one number formatter of what people read: terminal tables, reports, chart axes
+and the tracker's lines.
 
 ``magnitude(433196, "kWh")`` -> ``"433.2 MWh"``; ``magnitude(24690, "kg")`` -> ``"24.69 t"``;
 ``magnitude(8.17e-06, "kg")`` -> ``"8.17 mg"``: four significant digits, whole numbers from
@@ -6,7 +7,9 @@
 short. Units it scales: kWh (Wh, mWh; MWh, GWh, TWh), kg and kgCO2e (g, mg; t, Mt), L (mL;
 million L, billion L), W (kW, MW, GW), FLOP/s (GFLOP/s to PFLOP/s) and FLOP (PFLOP to
 YFLOP); any other unit is printed as given. Machine-readable
-outputs (JSON, CSV) keep full precision and are not formatted here.
+outputs (JSON, CSV, run files) keep full precision and are not formatted here.
+
+May import nothing of lcai (it sits below measure/, whose lines it formats too).
 """
 
 from __future__ import annotations
