@@ -16,10 +16,18 @@ import numpy as np
 import numpy.typing as npt
 
 from lcai.engine.evaluate import Evaluation, evaluate, require_finite
-from lcai.engine.plan import PHASES, Plan
+from lcai.engine.plan import PHASES, Param, Plan
 from lcai.errors import SpecError
 
-__all__ = ["Band", "Percentiles", "Uncertainty", "run", "sample_params", "summarise"]
+__all__ = [
+    "Band",
+    "Percentiles",
+    "Uncertainty",
+    "run",
+    "sample_params",
+    "shared_inputs",
+    "summarise",
+]
 
 Array = npt.NDArray[np.float64]
 QUANTITIES = ("energy_kwh", "co2e_kg", "water_l")
@@ -29,23 +37,53 @@ items), about 3 GB at this cap for the largest example (77 inputs, 19 items)."""
 PERCENTILES = (5, 50, 95)
 
 
+def _row_key(p: Param) -> tuple[object, ...] | None:
+    """What makes two parameters one uncertain factor: the same catalog row, value, unit
+    and distribution (NaN fields compared as None)."""
+    if p.row is None or p.dist is None:
+        return None
+    d = p.dist
+    fields = (d.kind, d.a, d.b, d.c, d.lower, d.upper)
+    return (p.row, p.value, p.unit, *(None if x != x else x for x in fields))
+
+
+def shared_inputs(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """The uncertain inputs of ``plan``, each factor once: the first name (sorted) of
+    every group of parameters read from one catalog row with one distribution, mapped to
+    all the group's names. Two phases on one grid row (``training.grid.water_intensity``
+    and ``usage.grid.water_intensity``, both the US row) are one uncertain factor: drawn
+    apart, their errors would cancel and the interval of the total would be too narrow.
+    A value the file states, or one derived, is its own input."""
+    groups: dict[object, list[str]] = {}
+    for name in sorted(plan.params):
+        p = plan.params[name]
+        if p.dist is None:
+            continue
+        key = _row_key(p)
+        groups.setdefault(name if key is None else key, []).append(name)
+    return {names[0]: tuple(names) for names in groups.values()}
+
+
 def sample_params(plan: Plan, n: int, seed: int | None) -> dict[str, Array]:
     """N draws of every uncertain parameter, reproducible for a seed.
 
-    Each parameter draws from its own stream, keyed by the seed and its name:
-    the same input gets the same draws in every assessment run with the same
-    seed, so a scenario and its baseline are compared on paired samples.
+    Each uncertain factor (:func:`shared_inputs`) draws from its own stream, keyed by the
+    seed and its first name; the parameters that share it get the same draws. So the same
+    input gets the same draws in every assessment run with the same seed, and a scenario
+    and its baseline are compared on paired samples.
     """
     if not 1 <= n <= MAX_SAMPLES:
         raise SpecError(f"expected 1 to {MAX_SAMPLES:,}, got {n:,}", path=("samples",))
     if seed is not None and not 0 <= seed < 2**63:
         raise SpecError(f"expected 0 to 2**63 - 1, got {seed}", path=("seed",))
     out: dict[str, Array] = {}
-    for name, p in plan.params.items():
-        if p.dist is None:
-            continue
-        ss = np.random.SeedSequence([seed if seed is not None else 0, zlib.crc32(name.encode())])
-        out[name] = p.dist.sample(np.random.default_rng(ss), n)
+    for first, names in shared_inputs(plan).items():
+        dist = plan.params[first].dist
+        assert dist is not None  # shared_inputs holds uncertain parameters only
+        ss = np.random.SeedSequence([seed if seed is not None else 0, zlib.crc32(first.encode())])
+        draws = dist.sample(np.random.default_rng(ss), n)
+        draws.flags.writeable = False  # one array for every name of the factor
+        out.update(dict.fromkeys(names, draws))
     return out
 
 

@@ -18,11 +18,19 @@ import numpy.typing as npt
 
 from lcai.engine.evaluate import evaluate
 from lcai.engine.plan import Plan
-from lcai.engine.uncertainty import MAX_SAMPLES
+from lcai.engine.uncertainty import MAX_SAMPLES, shared_inputs
 from lcai.errors import SpecError
 from lcai.spec.distributions import Dist
 
-__all__ = ["SobolIndex", "TornadoBar", "max_base_samples", "plan_sobol", "sobol_indices", "tornado"]
+__all__ = [
+    "SobolIndex",
+    "TornadoBar",
+    "input_label",
+    "max_base_samples",
+    "plan_sobol",
+    "sobol_indices",
+    "tornado",
+]
 
 Array = npt.NDArray[np.float64]
 QUANTITIES = {"co2e": "co2e_kg", "energy": "energy_kwh", "water": "water_l"}
@@ -158,25 +166,41 @@ def _output(plan: Plan, quantity: str) -> Callable[[dict[str, Array]], Array]:
 def plan_sobol(
     plan: Plan, quantity: str = "co2e", n_base: int = 1024, seed: int = 0
 ) -> list[SobolIndex]:
-    """Sobol indices of every uncertain input of ``plan`` for a total (co2e, energy, water)."""
-    uncertain = {k: p.dist for k, p in sorted(plan.params.items()) if p.dist is not None}
-    names = list(uncertain)
+    """Sobol indices of every uncertain input of ``plan`` for a total (co2e, energy, water).
+
+    A factor that several parameters read (one catalog row, :func:`shared_inputs`) is one
+    input, named by its first parameter, with every parameter set to its column."""
+    groups = list(shared_inputs(plan).values())
     run = _output(plan, quantity)
 
     def fn(cols: Sequence[Array]) -> Array:
-        return run(dict(zip(names, cols, strict=True)))
+        return run({m: c for members, c in zip(groups, cols, strict=True) for m in members})
 
-    return sobol_indices(fn, list(uncertain.values()), names, n_base, seed)
+    dists = [_dist(plan, members[0]) for members in groups]
+    return sobol_indices(fn, dists, [input_label(m) for m in groups], n_base, seed)
+
+
+def input_label(members: Sequence[str]) -> str:
+    """The name of one uncertain input: its parameter, or the parameters that read one
+    catalog row joined by ``=`` (``training.grid.water_intensity =
+    usage.grid.water_intensity``)."""
+    return " = ".join(members)
+
+
+def _dist(plan: Plan, name: str) -> Dist:
+    d = plan.params[name].dist
+    assert d is not None  # shared_inputs holds uncertain parameters only
+    return d
 
 
 def tornado(plan: Plan, quantity: str = "co2e") -> list[TornadoBar]:
-    """One-at-a-time: each uncertain input at its p5 and p95, the others at point values."""
+    """One-at-a-time: each uncertain input at its p5 and p95, the others at point values
+    (a factor several parameters read moves them together, :func:`shared_inputs`)."""
     run = _output(plan, quantity)
     bars = []
-    for name, p in plan.params.items():
-        if p.dist is None:
-            continue
-        lo, hi = (float(x) for x in p.dist.ppf(np.array([0.05, 0.95])))
-        out = run({name: np.array([lo, hi])})
-        bars.append(TornadoBar(name, lo, hi, p.unit, float(out[0]), float(out[1])))
+    for name, members in shared_inputs(plan).items():
+        lo, hi = (float(x) for x in _dist(plan, name).ppf(np.array([0.05, 0.95])))
+        out = run(dict.fromkeys(members, np.array([lo, hi])))
+        unit = plan.params[name].unit
+        bars.append(TornadoBar(input_label(members), lo, hi, unit, float(out[0]), float(out[1])))
     return sorted(bars, key=lambda b: -b.swing)

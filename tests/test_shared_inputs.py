@@ -1,0 +1,117 @@
+"""One catalog row is one uncertain input: two phases that read the same factor draw it
+once (Monte Carlo), move it together (tornado) and count it once (Sobol).
+
+Was: `training.grid.co2e_intensity` and `usage.grid.co2e_intensity`, both the FR row of
+`grid_intensity` (lognormal, gsd 1.1), were drawn from two independent streams. Their
+errors partly cancelled, so the interval of the total was narrower than the factor's own:
+for 375 and 1,250 kWh, the total's p95/p50 was about 1.1^(1.645 x 0.80) instead of
+1.1^1.645.
+
+Hand-worked file: training 8 x 300 W x 1000 h / 8 = 300 kWh IT, usage 1M x 1 Wh = 1000 kWh
+IT, both at PUE 1.25 in FR: 375 + 1,250 = 1,625 kWh drawn from the grid, on-site water
+(300 + 1000) x 0.5 L/kWh = 650 L.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import yaml
+from scipy.special import ndtri
+
+from lcai import catalog
+from lcai.api import plan_source
+from lcai.engine.evaluate import evaluate
+from lcai.engine.plan import Plan
+from lcai.engine.uncertainty import run as monte_carlo
+from lcai.engine.uncertainty import sample_params, shared_inputs
+from lcai.spec.loading import parse_source
+from lcai.whatif.sensitivity import plan_sobol, tornado
+
+TEXT = """
+name: one factor, two phases
+grid: {region: FR}
+facility: {pue: 1.25, wue: 0.5 L/kWh}
+training:
+  accelerators: {type: A100, count: 8, gpu_hours: 1000 h, power: 300 W}
+usage:
+  requests: 1M
+  energy_per_request: 1 Wh
+"""
+GRID_KWH = 375 + 1250
+ONSITE_L = (300 + 1000) * 0.5
+CARBON = ("training.grid.co2e_intensity", "usage.grid.co2e_intensity")
+WATER = ("training.grid.water_intensity", "usage.grid.water_intensity")
+
+
+def _plan(text: str = TEXT) -> Plan:
+    return plan_source(parse_source(yaml.safe_load(text)))
+
+
+def test_two_phases_on_one_row_are_one_input() -> None:
+    plan = _plan()
+    assert shared_inputs(plan) == {CARBON[0]: CARBON, WATER[0]: WATER}
+    draws = sample_params(plan, 500, 3)
+    assert set(draws) == {*CARBON, *WATER}
+    np.testing.assert_array_equal(draws[CARBON[0]], draws[CARBON[1]])
+    np.testing.assert_array_equal(draws[WATER[0]], draws[WATER[1]])
+    # every sample's total is the one factor times the whole energy drawn from the grid
+    ev = evaluate(plan, draws)
+    np.testing.assert_allclose(ev.total("co2e_kg"), GRID_KWH * draws[CARBON[0]], rtol=1e-12)
+    np.testing.assert_allclose(
+        ev.total("water_l"), ONSITE_L + GRID_KWH * draws[WATER[0]], rtol=1e-12
+    )
+    # the Monte Carlo still lists every parameter it drew
+    assert monte_carlo(plan, 200, 3).uncertain_inputs == tuple(sorted({*CARBON, *WATER}))
+
+
+def test_the_interval_of_the_total_is_the_factors_own() -> None:
+    """p5 and p95 of the total carbon: 1,625 kWh x 0.04144 x 1.1^(-+1.645), within five
+    standard errors of a quantile of 20,000 samples."""
+    plan = _plan()
+    i_fr = catalog.table("grid_intensity").factor("FR", "co2e_intensity", "kg/kWh").value
+    n = 20_000
+    unc = monte_carlo(plan, n, 11)
+    for key, q in (("p5", 0.05), ("p95", 0.95)):
+        z = float(ndtri(q))
+        want = GRID_KWH * i_fr * 1.1**z
+        phi = math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+        density = phi / (want * math.log(1.1))
+        se = math.sqrt(q * (1 - q) / n) / density
+        got = unc.total["co2e_kg"]
+        assert abs(getattr(got, key) - want) < 5 * se, (key, getattr(got, key), want)
+
+
+def test_a_shared_factor_moves_together_in_the_tornado_and_counts_once_in_sobol() -> None:
+    plan = _plan()
+    bars = {b.name: b for b in tornado(plan, "co2e")}
+    label = " = ".join(CARBON)
+    assert set(bars) == {label, " = ".join(WATER)}  # one bar per factor
+    assert bars[" = ".join(WATER)].swing == 0  # water does not move carbon
+    bar = bars[label]
+    # both phases at the factor's p5, then at its p95: 1,625 kWh x (p95 - p5)
+    np.testing.assert_allclose(
+        bar.output_at_high - bar.output_at_low,
+        GRID_KWH * (bar.high_input - bar.low_input),
+        rtol=1e-12,
+    )
+    indices = {s.name: s for s in plan_sobol(plan, "co2e", n_base=256, seed=1)}
+    assert set(indices) == {label, " = ".join(WATER)}
+    assert indices[label].st > 0.95  # the carbon total is the one carbon factor
+    assert abs(indices[" = ".join(WATER)].st) < 0.05
+
+
+def test_a_stated_value_is_its_own_input() -> None:
+    """A file's own figure is not a catalog row: usage states the FR intensity with its
+    own spread, so it is drawn apart from training's catalog row."""
+    text = TEXT.replace(
+        "usage:\n",
+        "usage:\n  grid: {co2e_intensity: {dist: lognormal, median: 41.44 gCO2e/kWh, gsd: 1.1}}\n",
+    )
+    plan = _plan(text)
+    groups = shared_inputs(plan)
+    assert groups[CARBON[0]] == (CARBON[0],)
+    assert groups[CARBON[1]] == (CARBON[1],)
+    draws = sample_params(plan, 500, 3)
+    assert not np.array_equal(draws[CARBON[0]], draws[CARBON[1]])
