@@ -334,3 +334,30 @@ def test_move_region_drops_the_old_regions_residual_mix() -> None:
     data = apply(dict(src.data), library()["move-region"], "SE", None)
     for phase in ("training", "usage"):
         assert "residual_intensity" not in (data.get(phase, {}).get("grid") or {}), phase
+
+
+def test_json_has_market_based_carbon_only_with_an_instrument(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Was: `lcai scenarios --json` gave `co2e_market_kg` (equal to the location-based
+    figure) for a file and a scenario with no market instrument, where the assessment's
+    own JSON leaves it out (result.md). A renewable contract is an instrument: with it
+    the market-based carbon is there, and the electricity's falls to 0."""
+    code, text, _ = run_cli(
+        ["scenarios", str(EXAMPLE.with_name("bloom-176b.yaml")), "-s", "liquid-cooling",
+         "-s", "renewable-contract", "--json", "--samples", "200"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    cooling, contract = json.loads(text)
+    assert "co2e_market_kg" not in cooling["total"]
+    assert all("co2e_market_kg" not in ph for ph in cooling["phases"].values())
+    assert "co2e_market_kg" not in cooling["change_interval"]
+    assert set(cooling["total"]) == {"energy_kwh", "co2e_kg", "water_l"}
+    m = contract["total"]["co2e_market_kg"]
+    assert m["baseline"] == contract["total"]["co2e_kg"]["baseline"]
+    # the contract covers electricity: training's market-based carbon is 0, and what is
+    # left is the hardware's embodied carbon (11.21 t)
+    assert contract["phases"]["training"]["co2e_market_kg"]["scenario"] == 0
+    assert m["scenario"] == contract["phases"]["manufacturing"]["co2e_kg"]["scenario"]
+    assert "co2e_market_kg" in contract["change_interval"]

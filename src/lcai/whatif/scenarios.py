@@ -544,6 +544,9 @@ class Comparison:
     result: dict[str, dict[str, float]]
     interval: dict[str, dict[str, float]] = field(default_factory=dict)
     not_applicable: str | None = None
+    market: bool = True
+    """Whether the baseline or the scenario states a market instrument: without one the
+    JSON leaves ``co2e_market_kg`` out, as an assessment's result does."""
 
     @property
     def applicable(self) -> bool:
@@ -565,10 +568,11 @@ class Comparison:
         if not self.applicable:
             d["not_applicable"] = self.not_applicable
             return d
+        shown = [q for q in QUANTITIES if self.market or q != "co2e_market_kg"]
         parts: dict[str, Any] = {}
         for part in self.baseline:
             parts[part] = {}
-            for q in self.baseline[part]:
+            for q in shown:
                 diff, rel = self.change(part, q)
                 parts[part][q] = {
                     "baseline": self.baseline[part][q],
@@ -579,7 +583,7 @@ class Comparison:
         d["total"] = parts.pop("total")
         d["phases"] = parts
         if self.interval:
-            d["change_interval"] = self.interval
+            d["change_interval"] = {q: v for q, v in self.interval.items() if q in shown}
         return d
 
 
@@ -662,5 +666,7 @@ def compare(
         except SpecError as exc:
             raise exc.located(file=f"{label} [scenario {full}]") from None
         interval = _paired_interval(base, plan, samples, seed) if samples else {}
-        out.append(Comparison(full, sc.description, sc.sources, base_fig, fig, interval))
+        market = base.has_market or plan.has_market
+        out.append(Comparison(full, sc.description, sc.sources, base_fig, fig, interval,
+                              market=market))  # fmt: skip
     return out

@@ -146,7 +146,7 @@ def _scenario_row(s: dict[str, Any], market: bool, bib: Bibliography) -> str:
             f'<td class="n">{magnitude(c["scenario"], "kgCO2e")}</td><td class="n">{_rel(c)}</td>'
         )
         if market:
-            cells += f'<td class="n">{_rel(s["total"]["co2e_market_kg"])}</td>'
+            cells += f'<td class="n">{_rel(s["total"].get("co2e_market_kg", c))}</td>'
     else:
         span = 3 if market else 2
         cells = (
@@ -163,6 +163,7 @@ def _scenarios(rep: Report, ch: dict[str, str], bib: Bibliography) -> str:
         return ""
     market = any(
         s.get("applicable", True)
+        and "co2e_market_kg" in s["total"]
         and s["total"]["co2e_market_kg"]["scenario"] != s["total"]["co2e_kg"]["scenario"]
         for s in rep.scenarios
     )

@@ -32,7 +32,8 @@ def _scenario_rows(scenarios: list[dict[str, Any]]) -> list[str]:
             why = md_escape(f"not applicable: {s['not_applicable']}")
             rows.append(f"| {name} | {why} | | | {sources} |")
             continue
-        c, m = s["total"]["co2e_kg"], s["total"]["co2e_market_kg"]
+        c = s["total"]["co2e_kg"]
+        m = s["total"].get("co2e_market_kg", c)  # no instrument: market-based = location
         changes = ["-" if x["rel_change"] is None else percent(x["rel_change"], signed=True)
                    for x in (c, m)]  # fmt: skip
         rows.append(f"| {name} | {magnitude(c['scenario'], 'kgCO2e')} | {changes[0]} | "
