@@ -135,8 +135,8 @@ def _unused(path: Path, allow: tuple[str, ...] = ()) -> list[str]:
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_example_assumptions_feed_items(path: Path) -> None:
-    """Apart from the two known inference discrepancies, every listed value is used."""
-    assert _unused(path, (*DECODE, WINDOW)) == []
+    """Every listed value is used."""
+    assert _unused(path) == []
 
 
 @pytest.mark.parametrize("name", sorted(OWN))
@@ -157,18 +157,16 @@ def test_item_inputs_are_params_and_statuses_consistent(path: Path) -> None:
             assert p.source or p.note, k
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: the inference model always derives decode/busy seconds; at the "
-    "accelerator boundary (no host or idle items) nothing reads them, yet they are listed",
-)
 def test_example_inference_derived_seconds_listed_but_unused() -> None:
-    """DISCREPANCY: without usage.provisioned, usage.inference.decode_seconds and
-    busy_seconds are listed as [derived] assumptions, yet no line item reads them (only
-    the provisioned fleet path, resolver/usage.py, uses busy_seconds); the
-    resolver registers them unconditionally (resolver/inference.py)."""
+    """FIXED: at the accelerator boundary usage.inference.decode_seconds and busy_seconds
+    were listed as [derived] assumptions, yet nothing read them (hosts, idle capacity and
+    serving hardware read busy_seconds, and the token rates split those items by
+    decode_seconds; the boundary has none of them). They are resolved outside it only."""
     path = ROOT / "examples/validation/infer-argonne-llama2-7b-a100-b1.yaml"
     assert not set(_unused(path)) & set(DECODE)
+    plan, res = load(path)
+    assert not set(DECODE) & set(plan.params)
+    assert {"usage_per_1m_input_tokens", "usage_per_1m_output_tokens"} <= set(res.rates)  # type: ignore[attr-defined]
 
 
 def test_example_sliding_window_placeholder_listed_but_unused() -> None:

@@ -175,12 +175,12 @@ def md_rows(text: str, header: str) -> list[list[str]]:
 def test_markdown_totals_rates_and_line_items_equal_the_json() -> None:
     d, md = example_json(), report("md")
     t = d["total"]
-    # total 4.785228964 kWh -> '4.785 kWh'; 1.03877796 kg -> '1.039 kgCO2e'; 17.0607 L
+    # total 4.785568964 kWh -> '4.786 kWh'; 1.03886944 kg -> '1.039 kgCO2e'; 17.06572 L
     assert md_rows(md, "| energy | carbon (location) | water |") == [
-        ["4.785 kWh", "1.039 kgCO2e", "17.06 L"]
+        ["4.786 kWh", "1.039 kgCO2e", "17.07 L"]
     ]
     assert [mag(t["energy_kwh"], "kWh"), mag(t["co2e_kg"], "kgCO2e")] == [
-        "4.785 kWh",
+        "4.786 kWh",
         "1.039 kgCO2e",
     ]
     rates = md_rows(md, "| rate |")
@@ -192,9 +192,9 @@ def test_markdown_totals_rates_and_line_items_equal_the_json() -> None:
             mag(x["co2e_kg"], "kgCO2e"),
             mag(x["water_l"], "L"),
         ]
-    # per request: 4.785229 Wh (0.004785 kWh, below 1/100 kWh -> Wh); serving 0.22455 Wh
+    # per request: 4.785569 Wh (0.004786 kWh, below 1/100 kWh -> Wh); usage 0.22489 Wh
     # = 224.6 mWh (below 1/100 Wh... scaled to mWh); water 0.0007599 L -> 0.7599 mL
-    assert rates[0][1] == "4.785 Wh" and rates[1][1] == "224.6 mWh" and rates[1][3] == "0.7599 mL"
+    assert rates[0][1] == "4.786 Wh" and rates[1][1] == "224.9 mWh" and rates[1][3] == "0.761 mL"
     rows = md_rows(md, "| phase | item |")
     its = items(d)
     assert len(rows) == len(its)
@@ -220,10 +220,10 @@ def test_the_rates_by_hand() -> None:
         close(r["usage_per_request"][q], d["phases"]["usage"][q] / 1000)
         close(r["training_per_request"][q], d["phases"]["training"][q] / 1000)
     # serving per request 1.0326e-4 kWh = prefill 2.9638e-5 + decode 7.3618e-5 kWh;
-    # the rest of usage 2.2455e-4 - 1.0326e-4 = 1.2129e-4 kWh splits by time:
+    # the rest of usage 2.2489e-4 - 1.0326e-4 = 1.2163e-4 kWh splits by time:
     # prefill 0.15242 s / busy 0.81879 s = 0.18616.
-    # input: (2.9638e-5 + 1.2129e-4 x 0.18616) / 500 tokens x 1e6 = 0.10444 kWh
-    # output: (7.3618e-5 + 1.2129e-4 x 0.81384) / 300 tokens x 1e6 = 0.57445 kWh
+    # input: (2.9638e-5 + 1.2163e-4 x 0.18616) / 500 tokens x 1e6 = 0.10456 kWh
+    # output: (7.3618e-5 + 1.2163e-4 x 0.81384) / 300 tokens x 1e6 = 0.57535 kWh
     pre, dec = a["usage.inference.prefill_energy"], a["usage.inference.decode_energy"]
     share_t = a["usage.inference.prefill_seconds"] / a["usage.inference.busy_seconds"]
     serving = next(it for it in d["phases"]["usage"]["items"] if it["kind"] == "serving")
@@ -231,8 +231,8 @@ def test_the_rates_by_hand() -> None:
     close(serving["energy_kwh"] / 1000, pre + dec, rel=1e-9)
     close(r["usage_per_1m_input_tokens"]["energy_kwh"], (pre + rest * share_t) / 500 * 1e6)
     close(r["usage_per_1m_output_tokens"]["energy_kwh"], (dec + rest * (1 - share_t)) / 300 * 1e6)
-    close(r["usage_per_1m_input_tokens"]["energy_kwh"], 0.10444, rel=1e-3)
-    close(r["usage_per_1m_output_tokens"]["energy_kwh"], 0.57445, rel=1e-3)
+    close(r["usage_per_1m_input_tokens"]["energy_kwh"], 0.10456, rel=1e-3)
+    close(r["usage_per_1m_output_tokens"]["energy_kwh"], 0.57535, rel=1e-3)
 
 
 def test_latex_table_and_sentence_equal_the_json() -> None:
@@ -297,10 +297,10 @@ def test_html_cards_headline_and_equivalences_equal_the_json() -> None:
     )
     assert "1.747 GWh, 379.2 tCO2e, 6.229 million L" in html
     # equivalences of the life cycle, three significant digits:
-    # 379,154 kg / 19,580 = 19.36 -> 19.4; / 14,299 = 26.52 -> 26.5; / 4,670 = 81.19;
-    # / 8,367 = 45.32; / 5,571 = 68.06; / 0.24855 kg/km = 1,525,464 km -> 1.53 million;
-    # 6,228,600 L / 0.5 L = 12,457,200 -> 12.5 million bottles
-    close(lc["co2e_kg"] / 19580, 19.364, rel=1e-4)
+    # 379,187 kg / 19,580 = 19.37 -> 19.4; / 14,299 = 26.52 -> 26.5; / 4,670 = 81.20;
+    # / 8,367 = 45.32; / 5,571 = 68.06; / 0.24855 kg/km = 1,525,597 km -> 1.53 million;
+    # 6,228,989 L / 0.5 L = 12,457,977 -> 12.5 million bottles
+    close(lc["co2e_kg"] / 19580, 19.366, rel=1e-4)
     for text in (
         "<li>19.4 people",
         "<li>26.5 people",
@@ -377,8 +377,8 @@ def test_terminal_phase_shares_sum_to_100_percent(tmp_path: Path) -> None:
         # four shares each rounded to 0.1: their sum is within 4 x 0.05 of 100
         assert abs(sum(shares) - 100) <= 0.2 + 1e-9
         close(sum(d["phases"][ph][q] for ph in d["phases"]), d["total"][q], rel=1e-12)
-    # energy: 0.0 + 95.0 (4.5436/4.7852 = 94.95) + 0.4 + 4.7 = 100.1%
-    assert [cells[ph][2] for ph in d["phases"]] == ["0.0%", "95.0%", "0.4%", "4.7%"]
+    # energy: 0.0 + 94.9 (4.5436/4.7856 = 94.94) + 0.4 + 4.7 = 100.0%
+    assert [cells[ph][2] for ph in d["phases"]] == ["0.0%", "94.9%", "0.4%", "4.7%"]
 
 
 # -- compare -----------------------------------------------------------------------------
@@ -592,7 +592,7 @@ def test_catalog_diff_serving_grid_pue_and_bandwidth(tmp_path: Path) -> None:
     """US-VA grid 269.07 -> 200 g/kWh, Microsoft's PUE 1.18 -> 1.25, H100 bandwidth 3,350
     -> 4,000 GB/s; all three act on usage only.
     carbon, grid first (all else old): every usage item is at the US-VA factor, so
-      22,053.6 kg x (0.2 / 0.26907 - 1) = -5,661.1 kg.
+      22,087.0 kg x (0.2 / 0.26907 - 1) = -5,669.7 kg.
     PUE, last in every quantity (the others new): the serving IT energy E_IT,new is the
       new facility-overhead item / (1.25 - 1); energy step 0.07 x E_IT,new; carbon step
       x 0.2 kg/kWh; water step x 3.1321 L/kWh (US EWIF; WUE is per IT kWh, no PUE).
@@ -620,7 +620,7 @@ def test_catalog_diff_serving_grid_pue_and_bandwidth(tmp_path: Path) -> None:
     )
     sc, se, sw = (steps_of(att[q]) for q in ("co2e_kg", "energy_kwh", "water_l"))
     close(sc[g], base["phases"]["usage"]["co2e_kg"] * (0.2 / 0.26907 - 1), rel=1e-9)
-    close(sc[g], -5661.1, rel=1e-4)
+    close(sc[g], -5669.7, rel=1e-4)
     close(se[p], 0.07 * it_new, rel=1e-9)
     close(sc[p], 0.07 * it_new * 0.2, rel=1e-9)
     close(sw[p], 0.07 * it_new * 3.1321, rel=1e-9)

@@ -47,7 +47,7 @@ EWIF_FR, EWIF_SE = 3.6737, 6.0315  # L/kWh
 PUE_AIR, PUE_LIQUID, WUE_AIR, WUE_LIQUID = 1.58, 1.343, 0.84, 0.58
 R_PUE = (PUE_LIQUID - 1) / (PUE_AIR - 1)  # 0.343 / 0.58 = 0.591379
 R_WUE = WUE_LIQUID / WUE_AIR  # 0.58 / 0.84 = 0.690476
-NET_4G, NET_5G = 0.104, 0.0104  # kWh/GB
+NET_4G, NET_5G = 0.121, 0.0275  # kWh/GB, whole operator network (catalog 2026.5)
 GSD_GRID = 1.1  # lognormal spread of every grid factor (uncertainty table)
 
 
@@ -513,11 +513,11 @@ def test_tornado_of_a_catalog_lognormal(capsys: Any, tmp_path: Path) -> None:
 
 # Per 1,000 requests; 360M requests -> R = 360,000. Hand figures (life cycle):
 #   training: 1.2M GPU-h x 0.55 kW = 660,000 kWh, overhead x 0.25 = 165,000 kWh, network
-#     2 TB x 0.06 kWh/GB = 120 kWh -> 825,120 kWh; x 0.32965 = 272,000.808 kg location,
-#     x (0.25 x 0.6) = 123,768 kg market
+#     2 TB x 0.05 kWh/GB = 100 kWh -> 825,100 kWh; x 0.32965 = 271,994.215 kg location,
+#     x (0.25 x 0.6) = 123,765 kg market
 #   usage: 360M x 0.3 Wh = 108,000 kWh, overhead 27,000 kWh, network 360M x 50 kB
-#     = 18,000 GB x 0.06 = 1,080 kWh -> 136,080 kWh; x 0.26907 = 36,615.05 kg; market
-#     x (0.5 x 0.1 + 0.5 x 0.45) = 37,422 kg
+#     = 18,000 GB x 0.05 = 900 kWh -> 135,900 kWh; x 0.26907 = 36,566.61 kg; market
+#     x (0.5 x 0.1 + 0.5 x 0.45) = 37,372.5 kg
 #   annotation: 50 x 80 h x 22 W = 88 kWh x 0.67013 = 58.971 kg
 RICH = """
 name: audit disclosures
@@ -578,20 +578,20 @@ def _embodied_kg(d: dict[str, Any]) -> float:
 def test_rich_hand_figures(rich: Path, capsys: Any) -> None:
     d = _json(rich, capsys)
     close(d["functional_units"], R_RICH)
-    close(_life(d, "training", "energy_kwh"), 825_120)
-    close(_life(d, "training", "co2e_kg"), 825_120 * I_DE)
-    close(_life(d, "training", "co2e_market_kg"), 825_120 * 0.15)
-    close(_life(d, "usage", "energy_kwh"), 136_080)
-    close(_life(d, "usage", "co2e_kg"), 136_080 * I_VA)
-    close(_life(d, "usage", "co2e_market_kg"), 136_080 * 0.275)
+    close(_life(d, "training", "energy_kwh"), 825_100)
+    close(_life(d, "training", "co2e_kg"), 825_100 * I_DE)
+    close(_life(d, "training", "co2e_market_kg"), 825_100 * 0.15)
+    close(_life(d, "usage", "energy_kwh"), 135_900)
+    close(_life(d, "usage", "co2e_kg"), 135_900 * I_VA)
+    close(_life(d, "usage", "co2e_market_kg"), 135_900 * 0.275)
 
 
 def test_hf_card_metadata_and_section(rich: Path, tmp_path: Path, capsys: Any) -> None:
     d = _json(rich, capsys)
     card = _report(rich, "hf-card", tmp_path / "README.md", capsys)
     front = yaml.safe_load(card.split("---")[1])["co2_eq_emissions"]
-    # grams of the training's location-based carbon: 272,000.808 kg = 2.72000808e8 g
-    close(front["emissions"], 825_120 * I_DE * 1000)
+    # grams of the training's location-based carbon: 271,994.215 kg = 2.71994215e8 g
+    close(front["emissions"], 825_100 * I_DE * 1000)
     close(front["emissions"], _life(d, "training", "co2e_kg") * 1000)
     assert front["hardware_used"] == "512 x NVIDIA H100 SXM5 80GB"
     rows = table_rows(card)
@@ -648,9 +648,9 @@ def test_ghg_scope2_and_scope3_equal_the_result(rich: Path, tmp_path: Path, caps
     inv = json.loads(_report(rich, "ghg", tmp_path / "ghg.json", capsys))
     by = {s["phase"]: s for s in inv["scope2"]}
     assert set(by) == {"training", "annotation", "usage"}
-    close(by["training"]["location_based_kgco2e"], 825_120 * I_DE)
-    close(by["training"]["market_based_kgco2e"], 825_120 * 0.15)  # 123,768 kg
-    close(by["usage"]["market_based_kgco2e"], 136_080 * 0.275)  # 37,422 kg
+    close(by["training"]["location_based_kgco2e"], 825_100 * I_DE)
+    close(by["training"]["market_based_kgco2e"], 825_100 * 0.15)  # 123,765 kg
+    close(by["usage"]["market_based_kgco2e"], 135_900 * 0.275)  # 37,372.5 kg
     close(by["annotation"]["location_based_kgco2e"], 88 * I_IN)  # 58.971 kg, devices' use
     close(inv["scope3_category1_purchased_goods_kgco2e"], _embodied_kg(d))
     s2 = inv["scope2_total"]
@@ -674,12 +674,12 @@ def test_ghg_scope2_and_scope3_equal_the_result(rich: Path, tmp_path: Path, caps
 def test_ai_act_energy_time_and_hours(rich: Path, tmp_path: Path, capsys: Any) -> None:
     d = _json(rich, capsys)
     a = json.loads(_report(rich, "ai-act", tmp_path / "ai.json", capsys))
-    close(a["point_2e"]["energy_kwh"], _life(d, "training", "energy_kwh"))  # 825,120 kWh
+    close(a["point_2e"]["energy_kwh"], _life(d, "training", "energy_kwh"))  # 825,100 kWh
     close(a["point_2d"]["accelerator_hours"], 1.2e6)
     close(a["point_2d"]["training_time_hours"], 1.2e6 / 512)  # 2,343.75 h
     md = _report(rich, "ai-act", tmp_path / "ai.md", capsys)
     energy = md.split("Energy consumption of training: ")[1].split(" (")[0]
-    within_print(energy, 825_120)  # 825.1 MWh
+    within_print(energy, 825_100)  # 825.1 MWh
     rows = table_rows(md)
     within_print(rows["NVIDIA H100 SXM5 80GB"][1], 660_000)  # 660 MWh
     within_print(rows["training time"][0], 2343.75)  # 2,344 h
@@ -744,7 +744,7 @@ def test_cyclonedx_energy_and_carbon_equal_the_phases(rich: Path, tmp_path: Path
         props = {p["name"]: float(p["value"]) for p in c["properties"]}
         close(props["lcai:co2e_market_tco2eq"], _life(d, ph, "co2e_market_kg") / 1000)
         close(props["lcai:water_l"], _life(d, ph, "water_l"))
-    close(acts["training"]["co2CostEquivalent"]["value"], 825_120 * I_DE / 1000)  # 272.0 t
+    close(acts["training"]["co2CostEquivalent"]["value"], 825_100 * I_DE / 1000)  # 272.0 t
     props = {p["name"]: p["value"] for p in env["properties"]}
     close(float(props["lcai:embodied_tco2eq"]), _embodied_kg(d) / 1000)
 

@@ -41,16 +41,40 @@ def test_source_article_keys_kept_with_their_figures() -> None:
 
 
 def test_network_rows_hand_checked() -> None:
-    """Mid-points of the companion code's +-20% ranges: 4G 0.0832-0.1248, 5G 0.00832-0.01248
-    kWh/GB; fixed (Aslan 2018) and core (Schien 2015) unchanged; LTE still means 4G."""
-    assert _net("4g") == pytest.approx((0.0832 + 0.1248) / 2)
-    assert _net("5g") == pytest.approx((0.00832 + 0.01248) / 2)
-    assert _net("fixed") == pytest.approx(0.06)
+    """Radio access: mid-points of the companion code's +-20% ranges, 4G 0.0832-0.1248 and 5G
+    0.00832-0.01248 kWh/GB. Whole network: + the mobile half of Traficom's other sections per
+    mobile GB, 650 GWh x 0.2 / 2 = 65 GWh over (390 + 65) GWh / 0.12 = 3.792e9 GB = 0.017143,
+    so 4G 0.121143 and 5G 0.027543 (rounded to 0.121 and 0.0275). Aslan 2018 and core (Schien
+    2015) unchanged; LTE still means 4G."""
+    assert _net("4g:ran") == pytest.approx((0.0832 + 0.1248) / 2)
+    assert _net("5g:ran") == pytest.approx((0.00832 + 0.01248) / 2)
+    shared = 650e6 * 0.2 / 2 / ((650e6 * 0.6 + 650e6 * 0.1) / 0.12)
+    assert shared == pytest.approx(0.017143, rel=1e-4)
+    assert _net("4g") == pytest.approx(_net("4g:ran") + shared, abs=5e-4)
+    assert _net("5g") == pytest.approx(_net("5g:ran") + shared, abs=5e-5)
+    assert _net("fixed:aslan2018") == pytest.approx(0.06)
     assert _net("dc_link") == pytest.approx(0.052)
     assert _net("lte") == _net("4g")
-    for key in ("4g", "5g"):
-        row = catalog.table("network").row(key, "energy_intensity")
-        assert row.source_id == "aalto2023btsenergy"
+    net = catalog.table("network")
+    for key in ("4g:ran", "5g:ran"):
+        assert net.row(key, "energy_intensity").source_id == "aalto2023btsenergy"
+    for key in ("4g", "5g"):  # derived: both inputs named in the note
+        row = net.row(key, "energy_intensity")
+        assert row.source_id == "lcai2026stated"
+        assert "Aalto" in row.note and "Traficom" in row.note and f"{key}:ran" in row.note
+
+
+def test_network_defaults_share_one_boundary() -> None:
+    """fixed, mobile, 4g and 5g: the whole operator network of one country and year, so a
+    change of medium compares like with like (was: 5G base stations only against fixed core +
+    access, 2015). The derived 4G figure sits at Traficom's all-generation mobile one."""
+    net = catalog.table("network")
+    rows = {k: net.row(k, "energy_intensity") for k in ("fixed", "mobile", "4g", "5g")}
+    assert {r.year for r in rows.values()} == {2021}
+    for r in rows.values():
+        assert "whole" in r.label.lower()
+    assert _net("4g") == pytest.approx(_net("mobile"), rel=0.02)
+    assert _net("fixed:traficom2022") == _net("fixed")  # the old key, an alias now
 
 
 def test_liquid_and_immersion_pue_not_above_air() -> None:
@@ -105,7 +129,7 @@ def test_traficom_mobile_and_fixed_rows_are_one_consistent_pair() -> None:
     shared network sections split equally, so one source, year and boundary; mobile 2.4x fixed."""
     net = catalog.table("network")
     mobile = net.row("mobile", "energy_intensity")
-    fixed = net.row("fixed:traficom2022", "energy_intensity")
+    fixed = net.row("fixed", "energy_intensity")
     assert (mobile.value, fixed.value) == (pytest.approx(0.12), pytest.approx(0.05))
     assert mobile.source_id == fixed.source_id == "traficom2022energy"
     assert mobile.year == fixed.year == 2021

@@ -11,6 +11,7 @@ from typing import Literal, get_args
 
 __all__ = [
     "ANNOTATION_HOURS",
+    "INFERENCE_BUSY_SECONDS",
     "INFERENCE_DECODE_ENERGY",
     "INFERENCE_DECODE_SECONDS",
     "INFERENCE_INPUT_TOKENS",
@@ -52,7 +53,10 @@ INFERENCE_INPUT_TOKENS = "usage.inference.input_tokens"
 INFERENCE_PREFILL_SECONDS = "usage.inference.prefill_seconds"
 """Accelerator-seconds of prefill per request [s]."""
 INFERENCE_DECODE_SECONDS = "usage.inference.decode_seconds"
-"""Accelerator-seconds of decode per request [s]."""
+"""Accelerator-seconds of decode per request [s]; outside the accelerator boundary only."""
+INFERENCE_BUSY_SECONDS = "usage.inference.busy_seconds"
+"""Accelerator-seconds per request, prefill + decode [s]; outside the accelerator boundary
+only (hosts, idle capacity and serving hardware read it)."""
 INFERENCE_PREFILL_ENERGY = "usage.inference.prefill_energy"
 """Accelerator energy of prefill per request [kWh]."""
 INFERENCE_DECODE_ENERGY = "usage.inference.decode_energy"

@@ -280,8 +280,6 @@ def serving_rates(
     by_energy = _share(p, keys.INFERENCE_PREFILL_ENERGY, keys.INFERENCE_DECODE_ENERGY)
     by_time = _share(p, keys.INFERENCE_PREFILL_SECONDS, keys.INFERENCE_DECODE_SECONDS)
     n_in, n_out = p.get(keys.INFERENCE_INPUT_TOKENS), p.get(keys.INFERENCE_OUTPUT_TOKENS)
-    if by_energy is None or by_time is None or n_in is None or n_out is None:
-        return out
     rest = Impact(
         usage.energy_kwh - serving.energy_kwh,
         usage.co2e_kg - serving.co2e_kg,
@@ -290,6 +288,10 @@ def serving_rates(
         if usage.co2e_market_kg is None
         else usage.co2e_market_kg - (serving.co2e_market_kg or 0.0),
     )
+    if by_time is None and not any(rest.to_dict().values()):
+        by_time = 0.0  # the accelerator boundary: no rest to split, no seconds resolved
+    if by_energy is None or by_time is None or n_in is None or n_out is None:
+        return out
     for key, tokens, e_share, t_share in (
         ("usage_per_1m_input_tokens", n_in.value, by_energy, by_time),
         ("usage_per_1m_output_tokens", n_out.value, 1 - by_energy, 1 - by_time),

@@ -39,8 +39,10 @@ class Serving:
     """Accelerator energy per request [kWh] (prefill + decode)."""
     prefill: str
     decode: str
-    busy_seconds: str
-    """Accelerator-seconds per request, all accelerators of the replica counted."""
+    prefill_seconds: str
+    decode_seconds: str | None
+    """Accelerator-seconds of decode per request, all accelerators of the replica counted
+    (None when not ``timed``: at the accelerator boundary nothing reads it)."""
     idle_power: str
     """Power of an idle accelerator [W]."""
     input_tokens: str
@@ -191,8 +193,10 @@ def _decode(
     keys: dict[str, str],
     pw: _Powers,
     experts: Touched,
-) -> tuple[str, str]:
-    """Derived keys of (decode energy [kWh], decode accelerator-seconds) per request."""
+    timed: bool,
+) -> tuple[str, str | None]:
+    """Derived keys of (decode energy [kWh], decode accelerator-seconds or None when not
+    ``timed``) per request."""
     bw, ubw, uc, over_h = _decode_factors(ledger, inf, key)
     g, pk, n_in, n_out, computed = (keys[x] for x in ("g", "peak", "in", "out", "computed"))
 
@@ -218,8 +222,9 @@ def _decode(
         return p[n_out] * p[g] * (t + p[over_h] * _S_PER_H) / b
 
     e = derive(ledger, f"{IP}.decode_energy", energy, "kWh", "decode energy per request")
-    s = derive(ledger, f"{IP}.decode_seconds", seconds, "s", "accelerator-seconds of decode")
-    return e, s
+    if not timed:
+        return e, None
+    return e, derive(ledger, f"{IP}.decode_seconds", seconds, "s", "accelerator-seconds of decode")
 
 
 def _prefill(
@@ -254,8 +259,9 @@ def _prefill(
     return pre_e, pre_s
 
 
-def inference(ledger: Ledger, inf: Inference) -> Serving:
-    """Resolve ``usage.inference`` into per-request parameters."""
+def inference(ledger: Ledger, inf: Inference, *, timed: bool = True) -> Serving:
+    """Resolve ``usage.inference`` into per-request parameters; ``timed``: with the
+    accelerator-seconds of decode, which hosts, idle capacity and the token rates read."""
     key = accelerator_key(ledger, inf.accelerator, (*PATH, "accelerator"))
     ledger.accelerators[k.SLOT_INFERENCE] = key
     a = architecture(ledger, inf.model, inf.bytes_per_parameter)
@@ -274,7 +280,7 @@ def inference(ledger: Ledger, inf: Inference) -> Serving:
     experts, computed = expert_execution(ledger, inf, a)
     keys = {"g": g, "peak": pk, "in": n_in, "out": n_out, "computed": computed}
     pw = _power(ledger, inf, key)
-    dec_e, dec_s = _decode(ledger, inf, a, key, batch, keys, pw, experts)
+    dec_e, dec_s = _decode(ledger, inf, a, key, batch, keys, pw, experts, timed)
     pre_e, pre_s = _prefill(ledger, inf, a, key, keys, pw)
     total = derive(
         ledger,
@@ -283,17 +289,10 @@ def inference(ledger: Ledger, inf: Inference) -> Serving:
         "kWh",
         "accelerator energy per request",
     )
-    busy = derive(
-        ledger,
-        f"{IP}.busy_seconds",
-        lambda p: p[pre_s] + p[dec_s],
-        "s",
-        "accelerator-seconds per request",
-    )
     note = (
         f"{a.label} on {key}: prefill 2 N n_in + attention FLOPs at u_prefill of peak; decode "
         "steps of the batch max(bytes / (BW u_bw), FLOPs / (peak u_c)) + overhead; power "
         "from load"
     )
     inputs = [x for x in ledger.params if x.startswith(IP + ".")]
-    return Serving(key, total, pre_e, dec_e, busy, pw.idle, n_in, n_out, inputs, note)
+    return Serving(key, total, pre_e, dec_e, pre_s, dec_s, pw.idle, n_in, n_out, inputs, note)

@@ -71,19 +71,24 @@ def _host_power(ledger: Ledger, u: Usage) -> str:
     )
 
 
-def host_item(ledger: Ledger, f: Fleet, busy_h: Fn, s: Supply) -> ItemPlan:
+def host_item(
+    ledger: Ledger, f: Fleet, busy_h: Fn, s: Supply, busy_inputs: tuple[str, ...] = ()
+) -> ItemPlan:
     """Hosts of the busy accelerators: accelerator-hours x host power per accelerator."""
 
     def energy(p: Params) -> Num:
         return m.energy_from_power_kwh(p[f.host_power], busy_h(p))
 
     note = "busy accelerator-hours x host power per accelerator (CPUs, memory, server)"
+    inputs = [f.host_power, *busy_inputs]
     return dc_item(
-        ledger, "host CPU and memory", "usage", "host", "estimated", energy, s, [f.host_power], note
+        ledger, "host CPU and memory", "usage", "host", "estimated", energy, s, inputs, note
     )
 
 
-def idle_item(ledger: Ledger, f: Fleet, busy_h: Fn, s: Supply) -> ItemPlan:
+def idle_item(
+    ledger: Ledger, f: Fleet, busy_h: Fn, s: Supply, busy_inputs: tuple[str, ...] = ()
+) -> ItemPlan:
     """Provisioned capacity waiting for requests: for each busy accelerator-hour,
     (1 - u) / u idle ones, drawing idle power with their hosts."""
 
@@ -100,7 +105,7 @@ def idle_item(ledger: Ledger, f: Fleet, busy_h: Fn, s: Supply) -> ItemPlan:
         "estimated",
         energy,
         s,
-        [f.utilisation, f.idle_power, f.host_power],
+        [f.utilisation, f.idle_power, f.host_power, *busy_inputs],
         note,
     )
 
@@ -142,7 +147,9 @@ def _server_factors(ledger: Ledger, pre: str, path: tuple[str, ...]) -> tuple[st
     return srv, per, life
 
 
-def embodied_item(ledger: Ledger, key: str, f: Fleet, busy_h: Fn) -> ItemPlan:
+def embodied_item(
+    ledger: Ledger, key: str, f: Fleet, busy_h: Fn, busy_inputs: tuple[str, ...] = ()
+) -> ItemPlan:
     """The serving accelerators' and their servers' embodied carbon and fabrication water,
     allocated by provisioned accelerator-hours over the hardware's lifetime."""
     pre, path = "usage.embodied", ("usage", "embodied")
@@ -162,6 +169,7 @@ def embodied_item(ledger: Ledger, key: str, f: Fleet, busy_h: Fn) -> ItemPlan:
         )
 
     inputs = [x for x in ledger.params if x.startswith(pre + ".")] + [f.utilisation]
+    inputs += busy_inputs
     label = catalog.table("accelerators").label(key)
     return ItemPlan(
         name=f"serving hardware embodied ({label} and server)",

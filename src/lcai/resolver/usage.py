@@ -11,6 +11,7 @@ from lcai.engine.plan import Fn, ItemPlan, Params, Supply
 from lcai.measure.inputs import MeasuredEnergy
 from lcai.model.num import Num
 from lcai.resolver import provisioning as pr
+from lcai.resolver.factors import derive
 from lcai.resolver.inference import inference
 from lcai.resolver.items import dc_item, overhead_item, reported_item, self_contained
 from lcai.resolver.ledger import Ledger, param
@@ -43,6 +44,8 @@ class _Busy:
     accelerator: str
     idle_power: str
     utilisation: str | None = None
+    inputs: tuple[str, ...] = ()
+    """The keys ``hours`` reads, listed among the fleet items' inputs."""
 
 
 def _requests(ledger: Ledger, u: Usage) -> str | None:
@@ -74,22 +77,20 @@ def _provisioned(
     energy, busy_h, idle, ut, key = pr.provisioned(ledger, u.provisioned, deployment)
     note = "busy accelerator-hours x busy power"
     item = dc_item(ledger, "serving", "usage", "serving", "estimated", energy, s, [busy_h], note)
-    return [item], _Busy(param(busy_h), key, idle, ut), UsageOut(requests=req)
+    return [item], _Busy(param(busy_h), key, idle, ut, (busy_h,)), UsageOut(requests=req)
 
 
 def _per_request(
     ledger: Ledger, u: Usage, req: str | None, s: Supply
-) -> tuple[list[ItemPlan], _Busy, UsageOut]:
-    """Serving estimated from the model, per request."""
+) -> tuple[list[ItemPlan], _Busy | None, UsageOut]:
+    """Serving estimated from the model, per request; the busy accelerator-hours (for
+    hosts, idle capacity and hardware) outside the accelerator boundary only."""
     assert u.inference is not None and req is not None
-    sv = inference(ledger, u.inference)
+    sv = inference(ledger, u.inference, timed=u.boundary != "accelerator")
     rk = req
 
     def energy(p: Params) -> Num:
         return p[rk] * p[sv.energy]
-
-    def busy_h(p: Params) -> Num:
-        return p[rk] * p[sv.busy_seconds] / _S_PER_H
 
     inputs = [*sv.inputs, req]
     item = dc_item(ledger, "serving", "usage", "serving", "estimated", energy, s, inputs, sv.note)
@@ -97,7 +98,18 @@ def _per_request(
     out = UsageOut(
         requests=req, tokens_per_request=lambda p: p[i] + p[o], input_tokens=i, output_tokens=o
     )
-    return [item], _Busy(busy_h, sv.accelerator, sv.idle_power), out
+    pre, dec = sv.prefill_seconds, sv.decode_seconds
+    if dec is None:
+        return [item], None, out
+    busy = derive(
+        ledger, k.INFERENCE_BUSY_SECONDS, lambda p: p[pre] + p[dec], "s",
+        "accelerator-seconds per request",
+    )  # fmt: skip
+
+    def busy_h(p: Params) -> Num:
+        return p[rk] * p[busy] / _S_PER_H
+
+    return [item], _Busy(busy_h, sv.accelerator, sv.idle_power, inputs=(busy, rk)), out
 
 
 def _fleet_items(
@@ -107,16 +119,16 @@ def _fleet_items(
     u = spec.usage
     assert u is not None
     f = pr.fleet(ledger, u, b.idle_power, b.utilisation)
-    items = [pr.host_item(ledger, f, b.hours, s)]
+    items = [pr.host_item(ledger, f, b.hours, s, b.inputs)]
     if u.idle is not None:
         items.append(
             power_draw(ledger, u.idle, "usage", "idle", "idle", "idle capacity", s, deployment)
         )
     else:
-        items.append(pr.idle_item(ledger, f, b.hours, s))
+        items.append(pr.idle_item(ledger, f, b.hours, s, b.inputs))
     embodied = u.embodied if u.embodied is not None else spec.manufacturing is None
     if embodied:
-        items.append(pr.embodied_item(ledger, b.accelerator, f, b.hours))
+        items.append(pr.embodied_item(ledger, b.accelerator, f, b.hours, b.inputs))
         if spec.manufacturing is not None:
             ledger.warnings.append(
                 "usage: the serving hardware's embodied share is counted here and the file has "
@@ -171,6 +183,25 @@ def _unused_fleet_fields(ledger: Ledger, u: Usage, given: bool) -> None:
         )
 
 
+def _estimated(
+    ledger: Ledger, spec: Assessment, req: str | None, s: Supply, deployment: Fn | None
+) -> tuple[list[ItemPlan], UsageOut]:
+    """Serving estimated (per request, or from the provisioned fleet), with its hosts, idle
+    capacity and hardware outside the accelerator boundary."""
+    u = spec.usage
+    assert u is not None
+    busy: _Busy | None
+    if u.provisioned is not None:
+        dep_key = "usage.deployment" if deployment else None
+        items, busy, out = _provisioned(ledger, u, req, dep_key, s)
+    else:
+        items, busy, out = _per_request(ledger, u, req, s)
+    if u.boundary != "accelerator":
+        assert busy is not None  # estimated serving is timed outside that boundary
+        items += _fleet_items(ledger, spec, busy, s, deployment)
+    return items, out
+
+
 def usage(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) -> UsageOut:
     """Resolve ``spec.usage`` (which must be set)."""
     u = spec.usage
@@ -216,14 +247,8 @@ def usage(ledger: Ledger, spec: Assessment, measured: MeasuredEnergy | None) -> 
             )
         )
     else:
-        if u.provisioned is not None:
-            dep_key = "usage.deployment" if deployment else None
-            got, busy, out = _provisioned(ledger, u, req, dep_key, s)
-        else:
-            got, busy, out = _per_request(ledger, u, req, s)
+        got, out = _estimated(ledger, spec, req, s, deployment)
         items += got
-        if u.boundary != "accelerator":
-            items += _fleet_items(ledger, spec, busy, s, deployment)
     idle_missing = not any(i.kind == "idle" for i in items)
     if u.idle is not None and idle_missing and u.boundary != "accelerator":
         items.append(
