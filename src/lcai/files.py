@@ -1,6 +1,7 @@
 """Writing outputs so that a failed or killed run never leaves them half-written: one
 file via a temporary file and a rename, a set of files via a temporary folder put in
-place in one step.
+place in one step. Also what the readers of files share: the ``SOURCE_DATE_EPOCH``
+parser and the YAML tags they refuse.
 
 May import nothing of lcai.
 """
@@ -18,7 +19,14 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["exchange", "replace_folder", "write_atomic"]
+__all__ = [
+    "YAML_ONLY_TAGS",
+    "exchange",
+    "replace_folder",
+    "source_date_epoch",
+    "write_atomic",
+    "yaml_only_tag",
+]
 
 
 def _stream(path: Path, text: str) -> None:
@@ -137,3 +145,15 @@ def source_date_epoch(raw: str | None) -> int | None:
             f"SOURCE_DATE_EPOCH: expected whole seconds since 1970-01-01, got {raw[:40]!r}"
         )
     return int(raw.strip())
+
+
+YAML_ONLY_TAGS = {"binary": "bytes", "set": "a set", "omap": "an ordered map", "pairs": "pairs"}
+"""Tags PyYAML's safe loader builds into Python types that no field of lcai's files takes
+(assessments, user catalogs): refused by their readers, not guessed at (bytes would be read
+as text)."""
+
+
+def yaml_only_tag(tag: object) -> str | None:
+    """The name of a YAML-only tag (``binary`` for ``tag:yaml.org,2002:binary``), or None."""
+    kind = str(tag or "").removeprefix("tag:yaml.org,2002:")
+    return kind if kind in YAML_ONLY_TAGS else None

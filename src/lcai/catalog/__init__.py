@@ -108,6 +108,8 @@ def _load_yaml(text: str, origin: str = "") -> Any:
     gigabytes), no key given twice in a mapping, and a parse error names the file."""
     import yaml  # local: keeps `import lcai` free of file reads and heavy imports
 
+    from lcai.files import yaml_only_tag
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     if not origin:
         return yaml.load(text, Loader=loader)  # a safe loader (C or Python): packaged data
@@ -115,7 +117,7 @@ def _load_yaml(text: str, origin: str = "") -> Any:
         for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.AliasEvent):
                 raise DataError(f"{origin}: YAML aliases are not allowed in catalog files")
-            kind = _yaml_only_tag(event)
+            kind = yaml_only_tag(getattr(event, "tag", None))
             if kind is not None:
                 mark = event.start_mark
                 line = f":{mark.line + 1}" if mark is not None else ""
@@ -146,16 +148,6 @@ def _check_quantities(quantities: Any, origin: str) -> None:
         ):
             raise DataError(f"{origin}: quantity {name!r} must be a mapping of text unit and "
                             "description")  # fmt: skip
-
-
-_YAML_ONLY = ("binary", "set", "omap", "pairs")
-"""YAML tags the safe loader builds into bytes, sets or pairs: no catalog field takes them."""
-
-
-def _yaml_only_tag(event: Any) -> str | None:
-    tag = str(getattr(event, "tag", None) or "")
-    kind = tag.removeprefix("tag:yaml.org,2002:")
-    return kind if kind in _YAML_ONLY else None
 
 
 def _no_duplicate_keys(node: Any, origin: str, depth: int = 0) -> None:

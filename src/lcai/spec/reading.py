@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lcai.errors import SpecError
+from lcai.files import YAML_ONLY_TAGS, yaml_only_tag
 
 __all__ = [
     "MAX_DEPTH",
@@ -81,17 +82,11 @@ def _duplicate_key(node: Any, name: str) -> None:
             seen.add(key.value)
 
 
-_YAML_ONLY = {"binary": "bytes", "set": "a set", "omap": "an ordered map", "pairs": "pairs"}
-"""Tags PyYAML's safe loader builds that no assessment field takes: refused, not guessed at
-(bytes would be read as text)."""
-
-
 def _plain_tag(node: Any, name: str) -> None:
-    tag = str(getattr(node, "tag", ""))
-    kind = tag.removeprefix("tag:yaml.org,2002:")
-    if kind in _YAML_ONLY:
+    kind = yaml_only_tag(getattr(node, "tag", None))
+    if kind is not None:
         raise SpecError(
-            f"a YAML !!{kind} value ({_YAML_ONLY[kind]}): lcai reads text, numbers, "
+            f"a YAML !!{kind} value ({YAML_ONLY_TAGS[kind]}): lcai reads text, numbers, "
             "lists and mappings; write it as one of those",
             file=name, line=node.start_mark.line + 1,
         )  # fmt: skip
