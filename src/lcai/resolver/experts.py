@@ -9,13 +9,12 @@ from lcai.engine.plan import Params
 from lcai.model import serving as sv
 from lcai.model.num import Num
 from lcai.resolver.architecture import Architecture
-from lcai.resolver.factors import derive
+from lcai.resolver.factors import IP, derive
 from lcai.resolver.ledger import Ledger
 from lcai.spec.schema import Inference
 
 __all__ = ["Touched", "expert_execution"]
 
-IP = "usage.inference"
 Touched = Callable[[Params, Num], Num]
 
 
@@ -32,12 +31,12 @@ def expert_execution(ledger: Ledger, inf: Inference, a: Architecture) -> tuple[T
         return routed, a.active
     if ledger.value(a.experts) <= 1.0:
         ledger.warnings.append(
-            f"usage.inference.expert_execution: 'all' applies to mixture-of-experts models; "
+            f"{IP}.expert_execution: 'all' applies to mixture-of-experts models; "
             f"{a.label} is dense, so it changes nothing"
         )
     elif a.weight_bits < 16.0:
         ledger.warnings.append(
-            f"usage.inference.expert_execution: 'all' with {a.weight_bits:g}-bit weights; "
+            f"{IP}.expert_execution: 'all' with {a.weight_bits:g}-bit weights; "
             "Hugging Face Transformers' all-experts layer (GptOssExperts) holds weights "
             "dequantized to BF16, its MXFP4 experts run other kernels: state "
             "weight_precision: bf16 if the stack dequantizes"

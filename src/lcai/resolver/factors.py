@@ -13,10 +13,12 @@ from lcai.engine.plan import Fn
 from lcai.model.num import Num
 from lcai.resolver.ledger import Ledger
 
-__all__ = ["derive", "load_power", "serving_factor"]
+__all__ = ["IP", "PATH", "derive", "load_power", "serving_factor"]
 
 IP = "usage.inference"
+"""The prefix of every parameter of the serving model (one definition for its modules)."""
 PATH: tuple[str | int, ...] = ("usage", "inference")
+"""Where the serving model's fields are in an assessment file."""
 
 
 def derive(ledger: Ledger, name: str, fn: Fn, unit: str, note: str) -> str:

@@ -17,7 +17,7 @@ from lcai.model import serving as sv
 from lcai.model.num import Num
 from lcai.resolver.architecture import Architecture, architecture
 from lcai.resolver.experts import Touched, expert_execution
-from lcai.resolver.factors import derive, load_power, serving_factor
+from lcai.resolver.factors import IP, PATH, derive, load_power, serving_factor
 from lcai.resolver.hardware import accelerator_key
 from lcai.resolver.ledger import Ledger, param
 from lcai.resolver.replica import MEMORY_HEADROOM, replica, replica_peak
@@ -25,8 +25,6 @@ from lcai.spec.schema import Inference
 
 __all__ = ["Serving", "inference"]
 
-IP = "usage.inference"
-PATH: tuple[str | int, ...] = ("usage", "inference")
 _S_PER_H = 3600.0
 
 

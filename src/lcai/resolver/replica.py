@@ -11,15 +11,13 @@ from lcai import catalog
 from lcai.engine.plan import Fn, Params
 from lcai.errors import SpecError
 from lcai.model.num import Num
-from lcai.resolver.factors import derive
+from lcai.resolver.factors import IP, PATH, derive
 from lcai.resolver.hardware import peak
 from lcai.resolver.ledger import Ledger
 from lcai.spec.schema import Inference
 
 __all__ = ["MEMORY_HEADROOM", "replica", "replica_peak"]
 
-IP = "usage.inference"
-PATH: tuple[str | int, ...] = ("usage", "inference")
 MEMORY_HEADROOM = 0.9
 """Share of accelerator memory a serving engine uses for weights and KV cache (vLLM's
 ``gpu_memory_utilization`` default, vLLM engine arguments documentation)."""
