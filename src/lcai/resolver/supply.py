@@ -12,8 +12,9 @@ from lcai import model as m
 from lcai.engine.plan import Fn, Params, Status, Supply
 from lcai.errors import SpecError
 from lcai.model.num import Num
-from lcai.resolver.inherit import merged_facility, merged_grid, operator_key
+from lcai.resolver.inherit import merged_facility
 from lcai.resolver.ledger import Ledger, param
+from lcai.spec.inheritance import merged_grid, operator_key
 from lcai.spec.schema import Facility, Grid
 
 __all__ = ["supply"]

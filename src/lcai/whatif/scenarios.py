@@ -24,8 +24,8 @@ from lcai import catalog, keys
 from lcai.engine.evaluate import evaluate
 from lcai.engine.plan import PHASES, Param, Plan
 from lcai.errors import DataError, SpecError, UnitError, UnknownKeyError
-from lcai.resolver.inherit import inherits_facility
 from lcai.spec.distributions import file_spec, plus_minus_spec, transformed, truncation_matters
+from lcai.spec.inheritance import inherits_facility
 from lcai.spec.loading import read_data
 from lcai.spec.source import Source
 from lcai.units import parse_unit, split_quantity
