@@ -198,39 +198,45 @@ def test_move_region_changes_only_grid_carbon_by_the_factor_ratio() -> None:
     close(b["training"]["water_l"], 300 * 0.5 + 375 * EWIF_FR)  # 1,527.64 L
 
 
-def test_move_region_paired_draws_keep_the_exact_ratio() -> None:
-    """The grid factors of FR and SE are both lognormal (gsd 1.1) and drawn from one
-    stream (same name, same seed): every paired sample's training carbon has the ratio
-    I_SE / I_FR, so the change has no sign flip; its percentiles are
-    375 kWh x (I_SE - I_FR) x 1.1^z (p50 -2.3175 kg, the most negative p5 at z = +1.645).
-    Usage moves by the same ratio; annotation and manufacturing keep every draw."""
+def test_move_region_draws_the_new_factor_anew_and_keeps_the_rest_paired() -> None:
+    """move-region:SE replaces the FR grid factor by SE's: a different quantity, whose
+    error (year-to-year change, the uncertainty table's stated basis) is independent of
+    FR's, so it is drawn anew; training and usage, both in SE now, share its draws (one
+    factor). Annotation (IN) and manufacturing are unchanged and keep every draw.
+    Was: the SE factor took FR's draws (paired by parameter name), so every sample moved
+    by exactly I_SE / I_FR and the change's interval assumed the two errors equal."""
     src = source_of(FOUR)
     base = plan_source(src)
     changed = sc.changes(dict(src.data), sc.library()["move-region"], "SE", base)
     scen = plan_source(parse_source(changed))
     n = 4000
-    eb = evaluate(base, sample_params(base, n, 7))
-    es = evaluate(scen, sample_params(scen, n, 7))
-    for ph in ("training", "usage"):
-        mask = eb.phase_mask(ph)
-        ratio = es.co2e_kg[mask].sum(axis=0) / eb.co2e_kg[mask].sum(axis=0)
-        np.testing.assert_allclose(ratio, I_SE / I_FR, rtol=REL)
+    db, ds = sample_params(base, n, 7), sample_params(scen, n, 7)
+    eb, es = evaluate(base, db), evaluate(scen, ds)
     for ph in ("annotation", "manufacturing"):
         mask = eb.phase_mask(ph)
         np.testing.assert_array_equal(es.co2e_kg[mask], eb.co2e_kg[mask])
-    # the interval of the total, on a training-only file (training's and usage's grid
-    # factors are separate inputs, drawn apart): 375 kWh x (0.03526 - 0.04144) = -2.3175 kg
+    # one SE factor for both phases: training 375 kWh, usage 1,250 kWh at the same draws
+    tr, us = (es.co2e_kg[es.phase_mask(ph)].sum(axis=0) for ph in ("training", "usage"))
+    np.testing.assert_allclose(tr / 375, us / 1250, rtol=REL)
+    # independent of the FR draws: log-correlation ~ 0 (standard error 1/sqrt(n) = 0.016)
+    x, y = np.log(ds["training.grid.co2e_intensity"]), np.log(db["training.grid.co2e_intensity"])
+    assert abs(np.corrcoef(x, y)[0, 1]) < 5 / math.sqrt(n)
+    # the change on a training-only file: 375 kWh x (I_SE X - I_FR Y), X and Y independent
+    # lognormals of median 1 and gsd 1.1: mean 375 (I_SE - I_FR) e^(s^2/2) = -2.3281 kg,
+    # sd 375 sqrt(I_SE^2 + I_FR^2) sqrt((e^(s^2) - 1) e^(s^2)) = 1.9580 kg (s = ln 1.1)
+    s2 = math.log(GSD_GRID) ** 2
+    mean = 375 * (I_SE - I_FR) * math.exp(s2 / 2)
+    sd = 375 * math.hypot(I_SE, I_FR) * math.sqrt((math.exp(s2) - 1) * math.exp(s2))
+    assert mean == pytest.approx(-2.3281, abs=1e-4) and sd == pytest.approx(1.9580, abs=1e-4)
+    b1, s1 = (plan_source(source_of(t)) for t in (SIMPLE_FR, SIMPLE_FR.replace("FR", "SE")))
+    d = evaluate(s1, sample_params(s1, n, 7)).total("co2e_kg") - evaluate(
+        b1, sample_params(b1, n, 7)
+    ).total("co2e_kg")
+    assert abs(d.mean() - mean) < 5 * sd / math.sqrt(n)
+    assert abs(d.std() - sd) < 5 * sd / math.sqrt(2 * n)
     (c,) = _compare(SIMPLE_FR, ["move-region:SE"], samples=n, seed=7)
     iv = c.interval["co2e_kg"]
-    d = 375 * (I_SE - I_FR)
-    for key, q in (("p5", 0.95), ("p50", 0.5), ("p95", 0.05)):
-        z = float(ndtri(q))
-        want = d * GSD_GRID**z  # d < 0: the change's p5 is the factor's p95
-        # density of d x 1.1^Z at the quantile: phi(z) / (|want| ln 1.1)
-        phi = math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
-        se = quantile_se(q, n, phi / (abs(want) * math.log(GSD_GRID)))
-        assert abs(iv[key] - want) < 5 * se, (key, iv[key], want, se)
-    assert iv["p95"] < 0  # no sign flip
+    assert iv["p5"] < mean < iv["p95"] and iv["p95"] > 0  # honest: the sign is not sure
 
 
 def test_liquid_cooling_nominal_overhead_and_wue() -> None:

@@ -58,9 +58,12 @@ def test_network_rows_hand_checked() -> None:
     net = catalog.table("network")
     for key in ("4g:ran", "5g:ran"):
         assert net.row(key, "energy_intensity").source_id == "aalto2023btsenergy"
+    bib = catalog.bibliography()
+    derivation = bib["lcai2026networkwhole"].note  # names both inputs with their links
+    assert "aalto" in derivation and "traficom" in derivation and "0.0171" in derivation
     for key in ("4g", "5g"):  # derived: both inputs named in the note
         row = net.row(key, "energy_intensity")
-        assert row.source_id == "lcai2026stated"
+        assert row.source_id == "lcai2026networkwhole"
         assert "Aalto" in row.note and "Traficom" in row.note and f"{key}:ran" in row.note
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -230,6 +231,40 @@ def test_shared_inputs_are_listed_as_not_carried() -> None:
     for a in inv.activities:
         for e in a.exchanges:
             assert (e.dist is None) == (e.carries is None)
+
+
+def test_one_factor_read_by_two_phases_is_not_split_into_two_exchange_distributions() -> None:
+    """Training and usage in FR read one grid factor (lcai draws it once). As two exchange
+    distributions, an LCA tool would draw them apart and narrow the total's interval, so
+    neither carries it: not carried, saying why; the joint samples still hold it."""
+    text = """
+name: one factor, two phases
+grid: {region: FR}
+facility: {pue: 1.25, wue: 0.5 L/kWh}
+training:
+  accelerators: {type: A100, count: 8, gpu_hours: 1000 h, power: 300 W}
+usage:
+  requests: 1M
+  energy_per_request: 1 Wh
+"""
+    from lcai.api import plan_source
+    from lcai.spec.loading import parse_source
+
+    plan = plan_source(parse_source(yaml.safe_load(text)))
+    inv = inventory_of(plan, samples=200, seed=1)
+    why = dict(inv.not_carried)
+    for k, other in (
+        ("training.grid.co2e_intensity", "usage.grid.co2e_intensity"),
+        ("usage.grid.co2e_intensity", "training.grid.co2e_intensity"),
+    ):
+        assert k not in inv.carried
+        assert why[k] == f"one catalog factor with {other} (drawn together in the samples)"
+    # the joint draws: every sample's carbon is the one factor x 375 + 1,250 kWh
+    from lcai.engine.uncertainty import sample_params
+
+    d = sample_params(plan, 200, 1)["training.grid.co2e_intensity"]
+    assert inv.samples is not None
+    np.testing.assert_allclose(inv.samples.co2e_kg, 1625 * d, rtol=1e-12)
 
 
 @given(

@@ -115,3 +115,37 @@ def test_a_stated_value_is_its_own_input() -> None:
     assert groups[CARBON[1]] == (CARBON[1],)
     draws = sample_params(plan, 500, 3)
     assert not np.array_equal(draws[CARBON[0]], draws[CARBON[1]])
+
+
+def test_a_phase_keeps_its_draws_when_a_scenario_moves_another_onto_its_row() -> None:
+    """Training in US-VA, usage in FR; move-region:FR moves training onto usage's row. Usage
+    reads the same factor as before and keeps its draws (paired); training now shares them
+    (one FR factor). Were draws keyed by the group's first name, usage would have taken
+    training's stream and the change's interval would have widened about fivefold."""
+    from lcai.whatif import scenarios as sc
+
+    text = TEXT.replace("training:\n", "training:\n  grid: {region: US-VA}\n")
+    src = parse_source(yaml.safe_load(text))
+    base = plan_source(src)
+    changed = sc.changes(dict(src.data), sc.library()["move-region"], "FR", base)
+    scen = plan_source(parse_source(changed))
+    db, ds = sample_params(base, 500, 5), sample_params(scen, 500, 5)
+    np.testing.assert_array_equal(ds[CARBON[1]], db[CARBON[1]])
+    np.testing.assert_array_equal(ds[CARBON[0]], ds[CARBON[1]])
+    assert not np.array_equal(ds[CARBON[0]], db[CARBON[0]])  # US-VA's error is not FR's
+
+
+def test_a_default_for_an_unnamed_facility_is_drawn_per_phase() -> None:
+    """With no facility stated, training and usage both take the industry-average PUE, a
+    spread across facilities: two unnamed facilities are not one, so each phase draws its
+    own (the grid factor of the region both name is still shared)."""
+    text = TEXT.replace("facility: {pue: 1.25, wue: 0.5 L/kWh}\n", "")
+    plan = _plan(text)
+    pue = ("training.facility.pue", "usage.facility.pue")
+    assert all(plan.params[k].status == "default" for k in pue)
+    assert plan.params[pue[0]].row == plan.params[pue[1]].row
+    groups = shared_inputs(plan)
+    assert groups[pue[0]] == (pue[0],) and groups[pue[1]] == (pue[1],)
+    assert groups[CARBON[0]] == CARBON
+    draws = sample_params(plan, 500, 3)
+    assert not np.array_equal(draws[pue[0]], draws[pue[1]])

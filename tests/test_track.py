@@ -409,6 +409,7 @@ def test_an_estimate_is_never_called_measured(
         time.sleep(0.05)
     assert "measured" not in t.summary()
     assert t.summary().endswith("Wh estimated (utilisation x TDP, backend utilisation-estimate)")
+    assert not re.search(r"\de[+-]?\d", t.summary()), t.summary()
     monkeypatch.setattr(tracker_mod, "RaplMeter", _no_rapl)  # the fallback, on any host
     monkeypatch.setattr(tracker_mod, "nvidia_present", lambda: False)
     code, _, err = run_cli(["track", "-o", str(tmp_path / "c.jsonl"), "--", "true"], capsys)

@@ -55,8 +55,11 @@ def _digits(x: float) -> str:
 
 
 def magnitude(value: float, unit: str) -> str:
-    """A readable magnitude with a scaled unit: 750 kWh -> '750 kWh'; 1.5e6 kWh -> '1.5 GWh'."""
-    v = abs(value)
+    """A readable magnitude with a scaled unit: 750 kWh -> '750 kWh'; 1.5e6 kWh -> '1.5 GWh';
+    999,960 kWh -> '1 GWh' (rounded to four digits before the unit is chosen)."""
+    if not math.isfinite(value):
+        return f"{value} {unit}"
+    v = abs(float(f"{value:.4g}"))
     if v == 0:
         return f"0 {unit}"
     for factor, name in _SCALES.get(unit, ()):

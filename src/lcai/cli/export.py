@@ -82,11 +82,13 @@ def export(
         what = f"openLCA JSON-LD written to {out}"
     fu = inv.functional_unit
     per = fu if fu.startswith("per ") else f"for {fu}"
+    from lcai.fmt import magnitude
+
     console = terminal.console()
     console.print(what, markup=False)
     console.print(
-        f"{len(inv.activities)} activities; lcai's total {inv.co2e_kg:.6g} kgCO2e and "
-        f"{inv.water_l:.6g} L of water {per}; uncertain inputs: "
+        f"{len(inv.activities)} activities; lcai's total {magnitude(inv.co2e_kg, 'kgCO2e')} and "
+        f"{magnitude(inv.water_l, 'L')} of water {per}; uncertain inputs: "
         f"{len(inv.carried)} carried by an exchange, {len(inv.not_carried)} not expressible "
         "per exchange (nominal in the export)",
         markup=False,
@@ -97,6 +99,6 @@ def export(
         console.print(
             f"{inv.samples.n} joint draws (seed {seed}) of {moving} exchanges that move "
             + (f"in {samples_file}" if moving else "(none: no draws written)")
-            + f"; lcai's p5/p50/p95 {p5:.6g} / {p50:.6g} / {p95:.6g} kgCO2e",
+            + f"; lcai's p5/p50/p95 {' / '.join(magnitude(x, 'kgCO2e') for x in (p5, p50, p95))}",
             markup=False,
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from lcai.cli.common import emit, option_errors
+from lcai.fmt import magnitude
 from lcai.text import terminal_text
 
 __all__ = ["runs", "track"]
@@ -32,9 +33,11 @@ class _LiveStatus:
     ) -> None:
         if not self.live:
             return
-        text = f"\r[lcai] {elapsed_s:7.0f} s  {kwh:.6f} kWh"
+        text = f"\r[lcai] {elapsed_s:7.0f} s  {magnitude(kwh, 'kWh'):>14}"
         if co2e_g is not None and water_l is not None:
-            text += f"  {co2e_g:.3f} gCO2e  {water_l:.4f} L water"
+            text += (
+                f"  {magnitude(co2e_g / 1000, 'kgCO2e'):>16}  {magnitude(water_l, 'L'):>12} water"
+            )
         sys.stderr.write(text)
         sys.stderr.flush()
 

@@ -37,10 +37,14 @@ items), about 3 GB at this cap for the largest example (77 inputs, 19 items)."""
 PERCENTILES = (5, 50, 95)
 
 
-def _row_key(p: Param) -> tuple[object, ...] | None:
-    """What makes two parameters one uncertain factor: the same catalog row, value, unit
-    and distribution (NaN fields compared as None)."""
-    if p.row is None or p.dist is None:
+def _factor(p: Param) -> tuple[object, ...] | None:
+    """The catalog factor a parameter reads, where that is one quantity however many phases
+    read it: a row read for something the file named (status ``table``: its region's grid,
+    its operator's PUE), with its value, unit and distribution (NaN fields as None). A
+    default the file did not state (``default``: the industry-average PUE of an unnamed
+    facility) varies from use to use and is its own input, as is a value the file states
+    or one derived."""
+    if p.row is None or p.dist is None or p.status != "table":
         return None
     d = p.dist
     fields = (d.kind, d.a, d.b, d.c, d.lower, d.upper)
@@ -48,29 +52,37 @@ def _row_key(p: Param) -> tuple[object, ...] | None:
 
 
 def shared_inputs(plan: Plan) -> dict[str, tuple[str, ...]]:
-    """The uncertain inputs of ``plan``, each factor once: the first name (sorted) of
-    every group of parameters read from one catalog row with one distribution, mapped to
-    all the group's names. Two phases on one grid row (``training.grid.water_intensity``
-    and ``usage.grid.water_intensity``, both the US row) are one uncertain factor: drawn
-    apart, their errors would cancel and the interval of the total would be too narrow.
-    A value the file states, or one derived, is its own input."""
+    """The uncertain inputs of ``plan``, each factor once: the first name (sorted) of every
+    group of parameters that read one catalog factor (:func:`_factor`), mapped to all the
+    group's names. Two phases in one region (``training.grid.co2e_intensity`` and
+    ``usage.grid.co2e_intensity``, both the FR row) read one uncertain factor: drawn apart,
+    their errors would partly cancel and the total's interval would be too narrow."""
     groups: dict[object, list[str]] = {}
     for name in sorted(plan.params):
         p = plan.params[name]
         if p.dist is None:
             continue
-        key = _row_key(p)
+        key = _factor(p)
         groups.setdefault(name if key is None else key, []).append(name)
     return {names[0]: tuple(names) for names in groups.values()}
+
+
+def _stream(plan: Plan, first: str) -> str:
+    """What an input's draws are keyed by: the catalog row of a shared factor (so a phase
+    keeps its draws when a scenario moves another phase onto its row), else the name."""
+    p = plan.params[first]
+    return f"row:{p.row}" if _factor(p) is not None else first
 
 
 def sample_params(plan: Plan, n: int, seed: int | None) -> dict[str, Array]:
     """N draws of every uncertain parameter, reproducible for a seed.
 
-    Each uncertain factor (:func:`shared_inputs`) draws from its own stream, keyed by the
-    seed and its first name; the parameters that share it get the same draws. So the same
-    input gets the same draws in every assessment run with the same seed, and a scenario
-    and its baseline are compared on paired samples.
+    Each uncertain input (:func:`shared_inputs`) draws from its own stream, keyed by the
+    seed and by its catalog row (a factor the file named) or its name (anything else);
+    the parameters that share a factor get the same draws. A scenario and its baseline are
+    compared on paired samples: every input the scenario leaves as it was keeps its draws,
+    and a factor it replaces (another region's row, another accelerator's) is drawn anew,
+    its error independent of the old one's.
     """
     if not 1 <= n <= MAX_SAMPLES:
         raise SpecError(f"expected 1 to {MAX_SAMPLES:,}, got {n:,}", path=("samples",))
@@ -80,7 +92,8 @@ def sample_params(plan: Plan, n: int, seed: int | None) -> dict[str, Array]:
     for first, names in shared_inputs(plan).items():
         dist = plan.params[first].dist
         assert dist is not None  # shared_inputs holds uncertain parameters only
-        ss = np.random.SeedSequence([seed if seed is not None else 0, zlib.crc32(first.encode())])
+        key = zlib.crc32(_stream(plan, first).encode())
+        ss = np.random.SeedSequence([seed if seed is not None else 0, key])
         draws = dist.sample(np.random.default_rng(ss), n)
         draws.flags.writeable = False  # one array for every name of the factor
         out.update(dict.fromkeys(names, draws))

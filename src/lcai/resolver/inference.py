@@ -222,7 +222,9 @@ def _decode(
     e = derive(ledger, f"{IP}.decode_energy", energy, "kWh", "decode energy per request")
     if not timed:
         return e, None
-    return e, derive(ledger, f"{IP}.decode_seconds", seconds, "s", "accelerator-seconds of decode")
+    return e, derive(
+        ledger, k.INFERENCE_DECODE_SECONDS, seconds, "s", "accelerator-seconds of decode"
+    )
 
 
 def _prefill(
@@ -245,7 +247,7 @@ def _prefill(
         return flops / (p[pk] * p[up])
 
     pre_s = derive(
-        ledger, f"{IP}.prefill_seconds", prefill_seconds, "s", "accelerator-seconds of prefill"
+        ledger, k.INFERENCE_PREFILL_SECONDS, prefill_seconds, "s", "accelerator-seconds of prefill"
     )
     pre_e = derive(
         ledger,

@@ -3,8 +3,10 @@
 A scenario is a list of operations on the assessment file's data (see
 ``lcai/data/scenarios/library.yaml``, whose header documents them). The
 scenario's file is validated and assessed like any other; with Monte Carlo,
-baseline and scenario share their draws (same seed, same input names), so
-the change's interval is not blurred by uncertainty they have in common.
+baseline and scenario share the draws of every input the scenario leaves as it
+was (same seed, same catalog row or name), so the change's interval is not
+blurred by uncertainty they have in common; a factor the scenario replaces is
+drawn anew.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ import numpy.typing as npt
 from lcai import keys
 from lcai.engine.evaluate import Evaluation, evaluate, require_finite
 from lcai.engine.plan import ItemPlan, Param, Plan, Supply
-from lcai.engine.uncertainty import PERCENTILES, sample_params
+from lcai.engine.uncertainty import PERCENTILES, sample_params, shared_inputs
 from lcai.errors import LcaiError, SpecError
 from lcai.model.num import Num
 from lcai.spec.distributions import Dist, transformed
@@ -774,10 +774,17 @@ class _Builder:
         carried: set[str] = set()
         why: dict[str, str] = {}
         dists: dict[int, tuple[Dist, str]] = {}
+        shared = {m: names for names in shared_inputs(self.plan).values() for m in names}
         for k in sorted(self.probe.uncertain):
             us = users.get(k, [])
             if not us:
                 continue  # moves nothing the inventory holds (e.g. a market-only figure)
+            partners = [m for m in shared.get(k, (k,)) if m != k]
+            if partners:  # one factor: exchange distributions would be drawn apart
+                why[k] = (
+                    f"one catalog factor with {', '.join(partners)} (drawn together in the samples)"
+                )
+                continue
             if len(us) > 1:
                 names = sorted({self._label(u) for u in us})
                 why[k] = f"shared by {len(us)} exchanges ({'; '.join(names[:4])}" + (
