@@ -4,6 +4,8 @@ hand-checked values."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import lcai
@@ -246,3 +248,32 @@ def test_a_stated_operator_brings_its_figures_into_an_assessment() -> None:
     got = {a.name: a.value for a in lcai.assess(spec).assumptions}
     assert got["training.facility.pue"] == pytest.approx(1.190)
     assert got["training.facility.wue"] == pytest.approx(0.84)
+
+
+def test_a_derived_row_brings_its_inputs_into_the_result_sources() -> None:
+    """4G delivery reads the derived row (source lcai2026networkwhole); the result's sources
+    list the derivation and, after it, the Aalto and Traficom studies it cites."""
+    r = lcai.assess(
+        {
+            "name": "4g",
+            "grid": {"region": "FR"},
+            "usage": {
+                "requests": 1000,
+                "energy_per_request": "1 Wh",
+                "network": {"medium": "4g", "data_per_request": "1 MB"},
+            },
+        }
+    )
+    assert {"lcai2026networkwhole", "aalto2023btsenergy", "traficom2022energy"} <= set(r.sources)
+
+
+def test_cites_must_name_sources_the_bibliography_holds(tmp_path: Path) -> None:
+    """A user's derivation entry citing an id no file defines is refused, naming it."""
+    from lcai.errors import DataError
+
+    (tmp_path / "sources").mkdir()
+    (tmp_path / "sources" / "mine.yaml").write_text(
+        'mine2026:\n  title: "x"\n  cites: [nosuch2020]\n', encoding="utf-8"
+    )
+    with catalog.user_folder.using(overlay=tmp_path), pytest.raises(DataError, match="nosuch2020"):
+        catalog.bibliography()

@@ -511,6 +511,9 @@ def bibliography() -> Mapping[str, Source]:
                     if f in e and not isinstance(e[f], str):
                         raise DataError(f"{name}: source {sid!r}: {f} must be text, got "
                                         f"{type(e[f]).__name__}")  # fmt: skip
+            cites = e.get("cites", [])
+            if not isinstance(cites, list) or not all(isinstance(c, str) for c in cites):
+                raise DataError(f"{name}: source {sid!r}: cites must be a list of source ids")
             out[sid] = Source(
                 id=sid,
                 title=str(e.pop("title", "")),
@@ -521,6 +524,11 @@ def bibliography() -> Mapping[str, Source]:
                 note=str(e.pop("note", "")),
                 extra=e,
             )
+    for sid, src in out.items():
+        missing = [c for c in src.extra.get("cites", ()) if c not in out]
+        if missing:
+            raise DataError(f"source {sid!r} cites {', '.join(map(repr, missing))}, which the "
+                            "bibliography does not hold")  # fmt: skip
     return out
 
 
@@ -554,9 +562,18 @@ def regional_key(table_name: str, quantity: str, region: str | None) -> tuple[st
 
 
 def citations(source_ids: Iterable[str]) -> dict[str, str]:
-    """The one-line citation of each id that is in the bibliography (others left out)."""
+    """The one-line citation of each id that is in the bibliography (others left out),
+    followed by the sources that a derivation entry ``cites`` (its inputs)."""
     bib = bibliography()
-    return {i: format_citation(bib[i]) for i in dict.fromkeys(source_ids) if i in bib}
+    out: dict[str, str] = {}
+    todo = list(dict.fromkeys(source_ids))
+    while todo:
+        i = todo.pop(0)
+        if i in out or i not in bib:
+            continue
+        out[i] = format_citation(bib[i])
+        todo += list(bib[i].extra.get("cites", ()))
+    return out
 
 
 def format_citation(s: Source) -> str:

@@ -316,8 +316,8 @@ def build_result(
 ) -> Result:
     """Assemble a :class:`Result` from one sample of an evaluation.
 
-    ``citations``: the full reference of each source id the plan uses (ids it lacks are
-    kept on the items, not listed in ``sources``).
+    ``citations``: the full reference of each source id the plan uses and of the sources
+    they cite (ids it lacks are kept on the items, not listed in ``sources``).
     """
     div = float(ev.divisor[sample])
     market = plan.has_market
@@ -365,7 +365,8 @@ def build_result(
     un = [it for it in items if it.phase == keys.UNALLOCATED]
     unallocated = PhaseResult(impact(un), tuple(un)) if un else None
     used = [*plan.sources, *(s for it in items for s in it.sources)]
-    sources = {s: citations[s] for s in dict.fromkeys(used) if s in citations}
+    # the sources used, then those their derivation entries cite (``citations`` has both)
+    sources = {s: citations[s] for s in dict.fromkeys([*used, *citations]) if s in citations}
     life_cycle = impact(items, div)
     usage_items = list(phases["usage"].items)
     rates = serving_rates(
