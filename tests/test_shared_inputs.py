@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 import yaml
 from scipy.special import ndtri
 
@@ -149,3 +150,40 @@ def test_a_default_for_an_unnamed_facility_is_drawn_per_phase() -> None:
     assert groups[CARBON[0]] == CARBON
     draws = sample_params(plan, 500, 3)
     assert not np.array_equal(draws[pue[0]], draws[pue[1]])
+
+
+def test_a_scenario_that_rewrites_a_factor_in_place_keeps_its_draws() -> None:
+    """liquid-cooling writes the baseline's PUE distribution, shifted, into the file: AWS's
+    fleet PUE (a catalog factor, N(1.14, 0.057) on [1, 5]) becomes a stated value. It is
+    the same input and keeps the factor's stream, so every sample's change has the nominal
+    sign. Hand-worked: IT 1000 GPU-h x 0.3 kW = 300 kWh; PUE' = 1 + (PUE - 1) r with
+    r = 0.343 / 0.58 (the catalog's liquid and air overheads), so the change is
+    300 (r - 1)(PUE - 1): its p95 is at the PUE's p5. Was: drawn apart (row against name),
+    the change's p95 was +14.6 kWh, as if cooling could raise the energy."""
+    from lcai.whatif import scenarios as sc
+
+    text = """
+name: aws cooling
+grid: {region: US-VA}
+facility: {operator: aws}
+training:
+  accelerators: {type: A100, count: 8, gpu_hours: 1000 h, power: 300 W}
+"""
+    src = parse_source(yaml.safe_load(text))
+    pue = plan_source(src).params["training.facility.pue"]
+    assert pue.status == "table" and pue.dist is not None
+    r = catalog.table("facility").factor("cooling:liquid", "pue", "1").value - 1
+    r /= catalog.table("facility").factor("cooling:air", "pue", "1").value - 1
+    assert r == pytest.approx(0.343 / 0.58, rel=1e-3)
+    n = 4000
+    (c,) = sc.compare(src, ["liquid-cooling"], samples=n, seed=3)
+    iv = c.interval["energy_kwh"]
+    assert iv["p95"] < 0
+    q = np.array([0.95, 0.5, 0.05])  # the change falls as the PUE rises
+    want = 300 * (r - 1) * (pue.dist.ppf(q) - 1)
+    sd = pue.dist.b
+    for key, qi, w in zip(("p5", "p50", "p95"), q, want, strict=True):
+        z = float(ndtri(qi))
+        density = math.exp(-z * z / 2) / math.sqrt(2 * math.pi) / (sd * 300 * (1 - r))
+        se = math.sqrt(qi * (1 - qi) / n) / density
+        assert abs(iv[key] - w) < 5 * se, (key, iv[key], w, se)

@@ -9,6 +9,7 @@ arrays. Results are percentiles of each total and phase, per functional unit.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "run",
     "sample_params",
     "shared_inputs",
+    "stream_keys",
     "summarise",
 ]
 
@@ -74,7 +76,15 @@ def _stream(plan: Plan, first: str) -> str:
     return f"row:{p.row}" if _factor(p) is not None else first
 
 
-def sample_params(plan: Plan, n: int, seed: int | None) -> dict[str, Array]:
+def stream_keys(plan: Plan) -> dict[str, str]:
+    """What each uncertain input of ``plan`` draws from, by its first name
+    (:func:`shared_inputs`): ``row:TABLE:KEY.QUANTITY`` for a catalog factor, else the name."""
+    return {first: _stream(plan, first) for first in shared_inputs(plan)}
+
+
+def sample_params(
+    plan: Plan, n: int, seed: int | None, *, streams: Mapping[str, str] | None = None
+) -> dict[str, Array]:
     """N draws of every uncertain parameter, reproducible for a seed.
 
     Each uncertain input (:func:`shared_inputs`) draws from its own stream, keyed by the
@@ -82,7 +92,9 @@ def sample_params(plan: Plan, n: int, seed: int | None) -> dict[str, Array]:
     the parameters that share a factor get the same draws. A scenario and its baseline are
     compared on paired samples: every input the scenario leaves as it was keeps its draws,
     and a factor it replaces (another region's row, another accelerator's) is drawn anew,
-    its error independent of the old one's.
+    its error independent of the old one's. ``streams`` (first name -> key) overrides the
+    key of some inputs: a scenario that rewrites a baseline factor in place (a cooling
+    change writes the PUE's shifted distribution into the file) keeps its stream.
     """
     if not 1 <= n <= MAX_SAMPLES:
         raise SpecError(f"expected 1 to {MAX_SAMPLES:,}, got {n:,}", path=("samples",))
@@ -92,7 +104,8 @@ def sample_params(plan: Plan, n: int, seed: int | None) -> dict[str, Array]:
     for first, names in shared_inputs(plan).items():
         dist = plan.params[first].dist
         assert dist is not None  # shared_inputs holds uncertain parameters only
-        key = zlib.crc32(_stream(plan, first).encode())
+        stream = (streams or {}).get(first) or _stream(plan, first)
+        key = zlib.crc32(stream.encode())
         ss = np.random.SeedSequence([seed if seed is not None else 0, key])
         draws = dist.sample(np.random.default_rng(ss), n)
         draws.flags.writeable = False  # one array for every name of the factor

@@ -600,10 +600,15 @@ def _figures(plan: Plan) -> dict[str, dict[str, float]]:
 
 
 def _paired_interval(base: Plan, scen: Plan, n: int, seed: int) -> dict[str, dict[str, float]]:
-    from lcai.engine.uncertainty import sample_params
+    """p5/p50/p95 of scenario - baseline on paired draws. An input the scenario rewrote in
+    place (the file now states a shifted copy of a catalog factor's distribution, as the
+    cooling change does) keeps the factor's stream, so the change keeps its nominal sign."""
+    from lcai.engine.uncertainty import sample_params, stream_keys
 
+    kb, ks = stream_keys(base), stream_keys(scen)
+    kept = {k: kb[k] for k, key in ks.items() if key == k and kb.get(k, k) != k}
     eb = evaluate(base, sample_params(base, n, seed))
-    es = evaluate(scen, sample_params(scen, n, seed))
+    es = evaluate(scen, sample_params(scen, n, seed, streams=kept))
     out = {}
     for q in QUANTITIES:
         tb = eb.total(q) / eb.divisor
