@@ -266,3 +266,16 @@ def test_plausibility_flags_true(own: dict[str, Path]) -> None:
                 assert not all(float(m.group(2)) <= v <= float(m.group(3)) for v in vals)
                 checked += 1
     assert checked >= 2
+
+
+def test_serving_and_fleet_items_list_the_seconds_they_read() -> None:
+    """FIXED: the serving item listed usage.inference.decode_seconds (its energy reads the
+    decode energy, not the seconds), and the hosts and idle capacity (and the serving
+    hardware) left out the busy seconds and requests their accelerator-hours come from."""
+    _, res = load(ROOT / "examples/open-model-lifecycle.yaml")
+    usage = [it for it in res.items if it.phase == "usage"]  # type: ignore[attr-defined]
+    by_kind = {it.kind: set(it.inputs) for it in usage}
+    assert "usage.inference.decode_seconds" not in by_kind["serving"]
+    assert "usage.inference.decode_energy" in by_kind["serving"]
+    for kind in ("host", "idle"):  # the example leaves the hardware to manufacturing
+        assert {"usage.inference.busy_seconds", "usage.requests"} <= by_kind[kind], kind

@@ -294,5 +294,6 @@ def inference(ledger: Ledger, inf: Inference, *, timed: bool = True) -> Serving:
         "steps of the batch max(bytes / (BW u_bw), FLOPs / (peak u_c)) + overhead; power "
         "from load"
     )
-    inputs = [x for x in ledger.params if x.startswith(IP + ".")]
+    unread = (k.INFERENCE_DECODE_SECONDS,)  # for hosts and rates, not the serving energy
+    inputs = [x for x in ledger.params if x.startswith(IP + ".") and x not in unread]
     return Serving(key, total, pre_e, dec_e, pre_s, dec_s, pw.idle, n_in, n_out, inputs, note)
