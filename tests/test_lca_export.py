@@ -237,20 +237,11 @@ def test_one_factor_read_by_two_phases_is_not_split_into_two_exchange_distributi
     """Training and usage in FR read one grid factor (lcai draws it once). As two exchange
     distributions, an LCA tool would draw them apart and narrow the total's interval, so
     neither carries it: not carried, saying why; the joint samples still hold it."""
-    text = """
-name: one factor, two phases
-grid: {region: FR}
-facility: {pue: 1.25, wue: 0.5 L/kWh}
-training:
-  accelerators: {type: A100, count: 8, gpu_hours: 1000 h, power: 300 W}
-usage:
-  requests: 1M
-  energy_per_request: 1 Wh
-"""
     from lcai.api import plan_source
     from lcai.spec.loading import parse_source
+    from tests.test_shared_inputs import TEXT as SHARED
 
-    plan = plan_source(parse_source(yaml.safe_load(text)))
+    plan = plan_source(parse_source(yaml.safe_load(SHARED)))
     inv = inventory_of(plan, samples=200, seed=1)
     why = dict(inv.not_carried)
     for k, other in (
