@@ -2243,7 +2243,8 @@ def test_hostile_run_files_show_harmlessly(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A header and devices named with escapes and markup, factors of the wrong type, a
-    last line cut, numbers that overflow: printed harmlessly, JSON strict."""
+    last line cut: printed harmlessly, JSON strict. (Energies no device can have, such as
+    -1e308 then 1e308 J, are refused: test_track.test_a_sample_no_device_can_have_is_refused.)"""
     header = {
         **RUN_HEADER,
         "command": [ESCAPES, MARKUP, HTML_MD],
@@ -2253,7 +2254,7 @@ def test_hostile_run_files_show_harmlessly(
     }
     dev = "gpu:" + ESCAPES + MARKUP
     text = run_file(
-        sample(T0_S, -1e308, device=dev), sample(T0_S + 1, 1e308, device=dev),
+        sample(T0_S, 0.0, device=dev), sample(T0_S + 1, 3.6e6, device=dev),
         sample(T0_S + 2, 5.0), json.dumps({"warning": ESCAPES}), json.dumps({"assumption": LONG}),
         header=header, end=False,
     ) + '{"sample": {"t": 3.0, "dev'  # fmt: skip

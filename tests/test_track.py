@@ -518,22 +518,30 @@ def _strict(text: str) -> Any:
 
 def test_runs_show_json_is_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Was: `lcai runs show --json` printed NaN / Infinity (not JSON) for a run file with
-    a NaN in it or energies whose difference overflows; now each such number is null
-    with a warning saying why, and a sample that is not finite is refused (exit 2)."""
-    f = tmp_path / "inf.jsonl"
+    a NaN in it or energies whose difference overflows; now a NaN exit status is null
+    with a warning saying why, and a sample that is not finite, or no device could
+    report (-1e308 J then 1e308 J, whose difference overflowed), is refused (exit 2)."""
+    f = tmp_path / "nan-exit.jsonl"
     w = RunWriter(f)
-    w.sample(Sample(0.0, "gpu:0", "nvml", -1e308, None))
-    w.sample(Sample(1.0, "gpu:0", "nvml", 1e308, None))  # last - first overflows to inf
+    w.sample(Sample(0.0, "gpu:0", "nvml", 0.0, None))
+    w.sample(Sample(1.0, "gpu:0", "nvml", 3.6e6, None))
     w.flush()
     with f.open("a") as fh:
         fh.write('{"end": {"t": 1.0, "exit_status": NaN}}\n')
     code, text, err = run_cli(["runs", "show", str(f), "--json"], capsys)
     assert code == 0, err
     (s,) = _strict(text)
-    assert s["energy_kwh"] is None and s["exit_status"] is None
-    assert any("energy_kwh: inf is not a finite number" in x for x in s["warnings"])
+    assert s["energy_kwh"] == 1.0 and s["exit_status"] is None
+    assert any("exit_status" in x and "not a finite number" in x for x in s["warnings"])
     code, text, _ = run_cli(["runs", "show", str(f)], capsys)  # the table copes with null
     assert code == 0 and "not a finite number" in text
+    huge = tmp_path / "inf.jsonl"
+    w = RunWriter(huge)
+    w.sample(Sample(0.0, "gpu:0", "nvml", -1e308, None))
+    w.sample(Sample(1.0, "gpu:0", "nvml", 1e308, None))
+    w.flush()
+    code, _, err = run_cli(["runs", "show", str(huge), "--json"], capsys)
+    assert code == 2 and "energy_j: expected a device's energy" in err and err.count("\n") == 1
     nan = tmp_path / "nan.jsonl"
     RunWriter(nan).flush()
     with nan.open("a") as fh:
@@ -703,3 +711,26 @@ def test_supervise_bounds_interval_and_pid(kw: dict[str, Any], says: str, tmp_pa
     assert not (tmp_path / "r.jsonl").exists()
     with pytest.raises(ValueError, match="at most"):
         Tracker(tmp_path / "t.jsonl", interval_s=1e308)
+
+
+@pytest.mark.parametrize(
+    ("energy_j", "power_w", "field"),
+    [(1e300, 300.0, "energy_j"), (3.6e6, -5.0, "power_w"), (3.6e6, 2e6, "power_w")],
+    ids=["1e300 J", "-5 W", "2 MW"],
+)
+def test_a_sample_no_device_can_have_is_refused(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    energy_j: float,
+    power_w: float,
+    field: str,
+) -> None:
+    """Was: 1e300 J was shown as a 300-digit number of kWh and -5 W as a power, exit 0.
+    The bounds are units.RANGES' device_energy_j (1e14 J) and device_power_w (100 kW)."""
+    f = tmp_path / "r.jsonl"
+    w = RunWriter(f)
+    w.sample(Sample(0.0, "gpu:0", "nvml", 0.0, 300.0))
+    w.sample(Sample(1.0, "gpu:0", "nvml", energy_j, power_w))
+    w.close(1.0, 0)
+    code, _, err = run_cli(["runs", "show", str(f)], capsys)
+    assert code == 2 and f"a sample's {field}: expected" in err and err.count("\n") == 1

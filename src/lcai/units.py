@@ -453,6 +453,10 @@ RANGES: Final = {
     "tokens_per_request": Range(0.0, 1e9, "at most 1e9 tokens per request"),
     "batch": Range(0.0, 1e7, "a batch of at most 1e7 requests"),
     "model_parameters": Range(0.0, 1e16, "at most 1e16 parameters"),
+    "device_power_w": Range(0.0, 1e5, "a measured device's power of 0 to 100 kW"),
+    "device_energy_j": Range(
+        0.0, 1e14, "a device's energy of 0 to 1e14 J (100 kW for over 30 years)"
+    ),
 }
 """The one place that says what a quantity may be: the schema, the distributions'
 truncation, capacity planning, projections and the fleet's sites file all read these."""

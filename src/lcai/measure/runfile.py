@@ -41,7 +41,7 @@ from typing import IO, Any
 
 from lcai.errors import SpecError
 from lcai.fmt import magnitude
-from lcai.units import J_PER_KWH, S_PER_H
+from lcai.units import J_PER_KWH, RANGES, S_PER_H
 
 __all__ = [
     "ESTIMATES",
@@ -399,6 +399,16 @@ def _sample(s: Any, path: str, line: int) -> Sample:
     return sample
 
 
+def _in_range(s: Sample, path: str, line: int) -> Sample:
+    """``s`` if its energy and power are ones a device can have (units.RANGES)."""
+    for name, quantity in (("energy_j", "device_energy_j"), ("power_w", "device_power_w")):
+        value = getattr(s, name)
+        problem = None if value is None else RANGES[quantity].problem(value)
+        if problem is not None:
+            raise SpecError(f"a sample's {name}: {problem}", file=path, line=line)
+    return s
+
+
 def _counted(s: Sample, path: str, line: int, last: dict[str, tuple[float, float]]) -> Sample:
     """``s`` if neither its time nor its device's cumulative counter has gone back since
     the device's last sample."""
@@ -427,7 +437,8 @@ def _record(run: Run, line: str, n: int, last: dict[str, tuple[float, float]]) -
     if not isinstance(rec, dict):
         raise SpecError("a record is a JSON object", file=run.path, line=n)
     if "sample" in rec:
-        run.samples.append(_counted(_sample(rec["sample"], run.path, n), run.path, n, last))
+        sample = _counted(_sample(rec["sample"], run.path, n), run.path, n, last)
+        run.samples.append(_in_range(sample, run.path, n))
     elif "assumption" in rec:
         run.assumptions.append(str(rec["assumption"]))
     elif "warning" in rec:
