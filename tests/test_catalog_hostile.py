@@ -305,12 +305,12 @@ def test_a_hostile_user_folder_is_refused(
     assert_bad_input(code, err, names)
 
 
-@pytest.mark.parametrize("value", ["1.5", "0"])
+@pytest.mark.parametrize("value", ["1.5", "0", "1e-300", "0.0099"])
 def test_an_impossible_fab_yield_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
 ) -> None:
-    """A yield above 1, or 0 (it divides the per-area fab water), in a user table read by
-    an assessment that manufactures a die."""
+    """A yield above 1, or below 0.01 (it divides the per-area fab water: 1e-300 gave
+    2.16e302 L with exit 0), in a user table read by an assessment that manufactures a die."""
     d = folder(tmp_path, {"embodied_factors.csv": HEADER + YIELD_ROW.format(v=value)})
     f = tmp_path / "m.yaml"
     f.write_text(

@@ -267,24 +267,16 @@ def test_given_power_is_used_as_is() -> None:
     assert narrow.total.energy_kwh == pytest.approx(serving.energy_kwh, rel=1e-12)
 
 
+def _usage_file(**usage: Any) -> dict[str, Any]:
+    """An assessment of usage alone on the fixture catalog's grid AA."""
+    return {"name": "usage", "grid": {"region": "AA"}, "usage": usage}
+
+
 def test_provisioned_fleet() -> None:
     """8 GPU-X for 100 h at 40% busy: 320 busy h at (0.5 + 1.0) / 2 x 500 W = 375 W ->
     120 kWh; idle 480 h x (50 W + 100 W host) = 72 kWh; hosts 320 h x 100 W = 32 kWh."""
-    spec = {
-        "name": "p",
-        "grid": {"region": "AA"},
-        "usage": {
-            "requests": 1000,
-            "boundary": "it",
-            "provisioned": {
-                "accelerator": "GPU-X",
-                "count": 8,
-                "utilisation": 0.4,
-                "duration": "100 h",
-            },
-        },
-    }
-    r = lcai.assess(spec)
+    provisioned = {"accelerator": "GPU-X", "count": 8, "utilisation": 0.4, "duration": "100 h"}
+    r = lcai.assess(_usage_file(requests=1000, boundary="it", provisioned=provisioned))
     by = {it.kind: it.energy_kwh for it in r.items}
     assert by["serving"] == pytest.approx(120.0)
     assert by["idle"] == pytest.approx(72.0)
@@ -392,16 +384,10 @@ def test_impossible_serving_inputs_are_refused(field: str, value: object, match:
 def test_fleet_fields_beside_a_given_energy_are_said_to_be_unused() -> None:
     """usage.host_power and fleet_utilisation size estimated serving; beside
     energy_per_request they were silently ignored."""
-    spec = {
-        "name": "s",
-        "grid": {"region": "AA"},
-        "usage": {
-            "requests": 10,
-            "energy_per_request": "1 Wh",
-            "host_power": "300 W",
-            "fleet_utilisation": 0.5,
-        },
-    }
-    r = lcai.assess(spec)
+    r = lcai.assess(
+        _usage_file(
+            requests=10, energy_per_request="1 Wh", host_power="300 W", fleet_utilisation=0.5
+        )
+    )
     assert "host" not in {it.kind for it in r.items}
     assert any("host_power and fleet_utilisation not used" in w for w in r.warnings)

@@ -11,6 +11,7 @@ May import: units, errors.
 from __future__ import annotations
 
 import csv
+import datetime
 import difflib
 import io
 import re
@@ -506,6 +507,8 @@ def bibliography() -> Mapping[str, Source]:
                 raise DataError(f"{name}: source {sid!r} must be a mapping of fields")
             e = dict(e or {})
             year = e.pop("year", None)
+            if isinstance(e.get("accessed"), datetime.date):  # YAML reads 2025-03-01 as a date
+                e["accessed"] = e["accessed"].isoformat()
             if untrusted:
                 for f in ("title", "authors", "venue", "url", "note", "accessed", "licence"):
                     if f in e and not isinstance(e[f], str):

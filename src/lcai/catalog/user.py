@@ -185,6 +185,11 @@ _SHARES = ("utilisation", "mfu", "goodput", "_fraction", "_share", "_utilisation
 """Quantities that are shares of a whole: from 0 to 1."""
 
 
+MIN_YIELD = 0.01
+"""The lowest yield a user catalog may state: a sanity bound, not a published figure
+(production yields are tens of percent; 0.01 already multiplies a die's impacts 100-fold)."""
+
+
 def _bound(quantity: str, value: float) -> str | None:
     """What is wrong with ``value`` for ``quantity`` (no catalog quantity is negative; a PUE
     is at least 1; a share at most 1), or None."""
@@ -194,8 +199,11 @@ def _bound(quantity: str, value: float) -> str | None:
         return f"a PUE is at least 1 (total facility energy / IT energy), got {value:g}"
     if (quantity.endswith(_SHARES) or quantity in _SHARES) and value > 1:
         return f"{quantity} is a share: at most 1, got {value:g}"
-    if quantity.endswith("_yield") and value == 0:
-        return f"{quantity} divides the per-area impacts: above 0, got 0"
+    if quantity.endswith("_yield") and value < MIN_YIELD:
+        return (
+            f"{quantity} divides the per-area impacts: at least {MIN_YIELD:g} (a yield "
+            f"under it would multiply them over {1 / MIN_YIELD:g}-fold), got {value:g}"
+        )
     return None
 
 

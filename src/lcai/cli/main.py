@@ -124,11 +124,11 @@ def cli(catalog_dir: str | None) -> None:
 
 
 def _one_line(text: str) -> str:
-    """One line of plain text: no line breaks, no escape sequences or control characters
-    (a file or key name can hold them)."""
-    from lcai.text import terminal_text  # here: `lcai --help` loads nothing of the library
+    """One line of plain text: no line breaks, and control characters (a file or key name
+    can hold them) written as ``\\xNN``, never sent to the terminal nor silently dropped."""
+    from lcai.text import shown_text  # here: `lcai --help` loads nothing of the library
 
-    return " ".join(terminal_text(text).split())
+    return " ".join(shown_text(text).split())
 
 
 def _usage_error(exc: click.UsageError) -> int:

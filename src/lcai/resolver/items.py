@@ -79,7 +79,7 @@ def overhead_item(ledger: Ledger, phase: str, s: Supply) -> ItemPlan:
         kind="overhead",
         supply=s,
         overhead=True,
-        inputs=(s.pue, s.grid, s.ewif),
+        inputs=(s.pue, s.grid, *s.market_inputs, s.ewif),
         sources=ledger.sources_of([s.pue]) + s.sources,
         note="IT energy x (PUE - 1)",
     )

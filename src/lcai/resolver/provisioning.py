@@ -72,7 +72,7 @@ def _host_power(ledger: Ledger, u: Usage) -> str:
 
 
 def host_item(
-    ledger: Ledger, f: Fleet, busy_h: Fn, s: Supply, busy_inputs: tuple[str, ...] = ()
+    ledger: Ledger, f: Fleet, busy_h: Fn, s: Supply, busy_inputs: tuple[str, ...]
 ) -> ItemPlan:
     """Hosts of the busy accelerators: accelerator-hours x host power per accelerator."""
 
@@ -87,7 +87,7 @@ def host_item(
 
 
 def idle_item(
-    ledger: Ledger, f: Fleet, busy_h: Fn, s: Supply, busy_inputs: tuple[str, ...] = ()
+    ledger: Ledger, f: Fleet, busy_h: Fn, s: Supply, busy_inputs: tuple[str, ...]
 ) -> ItemPlan:
     """Provisioned capacity waiting for requests: for each busy accelerator-hour,
     (1 - u) / u idle ones, drawing idle power with their hosts."""
@@ -148,7 +148,7 @@ def _server_factors(ledger: Ledger, pre: str, path: tuple[str, ...]) -> tuple[st
 
 
 def embodied_item(
-    ledger: Ledger, key: str, f: Fleet, busy_h: Fn, busy_inputs: tuple[str, ...] = ()
+    ledger: Ledger, key: str, f: Fleet, busy_h: Fn, busy_inputs: tuple[str, ...]
 ) -> ItemPlan:
     """The serving accelerators' and their servers' embodied carbon and fabrication water,
     allocated by provisioned accelerator-hours over the hardware's lifetime."""

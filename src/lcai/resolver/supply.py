@@ -95,7 +95,7 @@ def _carbon(
             raise SpecError(
                 f"no direct (combustion-only) factor for {region_key} in the catalog; "
                 "use boundary: life-cycle or give co2e_intensity",
-                path=(*path[:-1], "boundary"),
+                path=tuple(src("boundary").split(".")),
             )
         return ledger.factor(
             name,

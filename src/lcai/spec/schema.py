@@ -120,7 +120,7 @@ PositiveCount = Annotated[float, BeforeValidator(_number), Field(gt=0), _NumberS
 
 def _whole(value: float) -> float:
     if not float(value).is_integer():
-        raise ValueError(f"expected a whole number, got {value:g}")
+        raise ValueError(f"expected a whole number, got {value!r}")
     return value
 
 
